@@ -1,0 +1,516 @@
+//! Connection commands: PING, ECHO, QUIT, SELECT, AUTH, HELLO, RESET, CLIENT.
+
+use super::args::{self, is};
+use super::{cmd, container, Command, Ctx, ADMIN, FAST, LOADING, NOSCRIPT, NO_AUTH, NO_KEYS, STALE};
+use crate::config::{REDIS_VERSION, D};
+use crate::errors;
+use crate::server::{PauseMode, ReplyMode};
+
+const C: &[&str] = &["connection"];
+const G: &str = "connection";
+const CONN: u32 = LOADING | STALE;
+
+pub static COMMANDS: &[Command] = &[
+    cmd("ping", -1, FAST | CONN, NO_KEYS, C, G, "Returns the server's liveliness response.", "1.0.0", ping),
+    cmd("echo", 2, FAST | CONN, NO_KEYS, C, G, "Returns the given string.", "1.0.0", echo),
+    cmd("quit", -1, FAST | NO_AUTH | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Closes the connection.", "1.0.0", quit),
+    cmd("select", 2, FAST | CONN, NO_KEYS, C, G, "Changes the selected database.", "1.0.0", select),
+    cmd("auth", -2, FAST | NO_AUTH | NOSCRIPT | CONN, NO_KEYS, C, G, "Authenticates the connection.", "1.0.0", auth),
+    cmd("hello", -1, FAST | NO_AUTH | NOSCRIPT | CONN, NO_KEYS, C, G, "Handshakes with the Redis server.", "6.0.0", hello),
+    cmd("reset", 1, FAST | NO_AUTH | NOSCRIPT | CONN, NO_KEYS, C, G, "Resets the connection.", "6.2.0", reset),
+    container("client", G, "A container for client connection commands.", "2.4.0", CLIENT_SUBCOMMANDS),
+];
+
+const ALLOW_BUSY_CONN: u32 = super::ALLOW_BUSY;
+
+static CLIENT_SUBCOMMANDS: &[Command] = &[
+    cmd("id", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Returns the unique client ID of the connection.", "5.0.0", client_id),
+    cmd("setname", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Sets the connection name.", "2.6.9", client_setname),
+    cmd("getname", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Returns the name of the connection.", "2.6.9", client_getname),
+    cmd("setinfo", 4, NOSCRIPT | CONN, NO_KEYS, C, G, "Sets information specific to the client or connection.", "7.2.0", client_setinfo),
+    cmd("list", -2, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Lists open connections.", "2.4.0", client_list),
+    cmd("info", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Returns information about the connection.", "6.2.0", client_info),
+    cmd("kill", -3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Terminates open connections.", "2.4.0", client_kill),
+    cmd("reply", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Instructs the server whether to reply to commands.", "3.2.0", client_reply),
+    cmd("no-evict", 3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Sets the client eviction mode of the connection.", "7.0.0", client_no_evict),
+    cmd("no-touch", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "7.2.0", client_no_touch),
+    cmd("pause", -3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Suspends commands processing.", "3.0.0", client_pause),
+    cmd("unpause", 2, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Resumes processing commands from paused clients.", "6.2.0", client_unpause),
+    cmd("help", 2, CONN, NO_KEYS, C, G, "Returns helpful text about the different subcommands.", "5.0.0", client_help),
+];
+
+fn ping(ctx: &mut Ctx, argv: &[&[u8]]) {
+    match argv.len() {
+        1 => ctx.reply().simple("PONG"),
+        2 => ctx.reply().bulk(argv[1]),
+        _ => ctx.reply().error(&errors::arity("ping")),
+    }
+}
+
+fn echo(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ctx.reply().bulk(argv[1]);
+}
+
+fn quit(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    ctx.reply().ok();
+    ctx.client.close_after_reply = true;
+}
+
+fn select(ctx: &mut Ctx, argv: &[&[u8]]) {
+    match super::keys::parse_db(ctx, argv[1]) {
+        Ok(db) => {
+            ctx.client.db = db;
+            ctx.reply().ok();
+        }
+        Err(e) => ctx.reply().error(e),
+    }
+}
+
+/// Checks a username/password pair against the default user.
+fn check_credentials(ctx: &Ctx, user: &[u8], pass: &[u8]) -> bool {
+    if user != b"default" {
+        return false;
+    }
+    let required = ctx.srv.config.str(D::Requirepass);
+    required.is_empty() || required.as_bytes() == pass
+}
+
+fn auth(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv.len() > 3 {
+        return ctx.reply().error(errors::SYNTAX);
+    }
+    let (user, pass): (&[u8], &[u8]) = if argv.len() == 2 { (b"default", argv[1]) } else { (argv[1], argv[2]) };
+    if argv.len() == 2 && ctx.srv.config.str(D::Requirepass).is_empty() {
+        return ctx.reply().error(errors::AUTH_NOPASS);
+    }
+    if check_credentials(ctx, user, pass) {
+        ctx.client.authenticated = true;
+        ctx.reply().ok();
+    } else {
+        ctx.reply().error(errors::WRONGPASS);
+    }
+}
+
+fn hello(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let mut proto = if ctx.client.reply.resp3 { 3 } else { 2 };
+    let mut i = 1;
+    if argv.len() >= 2 {
+        let Ok(v) = args::int(argv[1]) else {
+            return ctx.reply().error("ERR Protocol version is not an integer or out of range");
+        };
+        if !(2..=3).contains(&v) {
+            return ctx.reply().error(errors::HELLO_PROTO);
+        }
+        proto = v;
+        i = 2;
+    }
+    let mut auth: Option<(&[u8], &[u8])> = None;
+    let mut name: Option<&[u8]> = None;
+    while i < argv.len() {
+        let more = argv.len() - i - 1;
+        if is(argv[i], "auth") && more >= 2 {
+            auth = Some((argv[i + 1], argv[i + 2]));
+            i += 3;
+        } else if is(argv[i], "setname") && more >= 1 {
+            name = Some(argv[i + 1]);
+            i += 2;
+        } else {
+            return ctx.reply().error(&format!("ERR Syntax error in HELLO option '{}'", args::lossy(argv[i])));
+        }
+    }
+    if let Some((u, p)) = auth {
+        if !check_credentials(ctx, u, p) {
+            return ctx.reply().error(errors::WRONGPASS);
+        }
+        ctx.client.authenticated = true;
+    }
+    if !ctx.client.authenticated {
+        return ctx.reply().error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+    }
+    if let Some(n) = name {
+        if let Err(e) = validate_name(n) {
+            return ctx.reply().error(e);
+        }
+        ctx.client.name = if n.is_empty() { None } else { Some(n.to_vec()) };
+    }
+    ctx.client.reply.resp3 = proto == 3;
+    let id = ctx.client.id;
+    let r = ctx.reply();
+    r.map_len(7);
+    r.bulk(b"server");
+    r.bulk(b"redis");
+    r.bulk(b"version");
+    r.bulk(REDIS_VERSION.as_bytes());
+    r.bulk(b"proto");
+    r.int(proto);
+    r.bulk(b"id");
+    r.int(id as i64);
+    r.bulk(b"mode");
+    r.bulk(b"standalone");
+    r.bulk(b"role");
+    r.bulk(b"master");
+    r.bulk(b"modules");
+    r.array_len(0);
+}
+
+fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let needs_auth = !ctx.srv.config.str(D::Requirepass).is_empty();
+    let token = ctx.client.token;
+    let c = &mut *ctx.client;
+    c.db = 0;
+    c.reply.resp3 = false;
+    c.name = None;
+    c.reply_mode = ReplyMode::On;
+    c.no_evict = false;
+    c.no_touch = false;
+    c.authenticated = !needs_auth;
+    if c.monitor {
+        c.monitor = false;
+        ctx.srv.monitors.retain(|t| *t != token);
+    }
+    ctx.reply().simple("RESET");
+}
+
+/// Client names may not contain spaces, newlines or special characters.
+fn validate_name(n: &[u8]) -> Result<(), &'static str> {
+    if n.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+        return Err("ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+    Ok(())
+}
+
+fn client_id(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let id = ctx.client.id;
+    ctx.reply().int(id as i64);
+}
+
+fn client_setname(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Err(e) = validate_name(argv[2]) {
+        return ctx.reply().error(e);
+    }
+    ctx.client.name = if argv[2].is_empty() { None } else { Some(argv[2].to_vec()) };
+    ctx.reply().ok();
+}
+
+fn client_getname(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let n = ctx.client.name.clone();
+    ctx.reply().opt_bulk(n.as_deref());
+}
+
+fn client_setinfo(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let val = argv[3];
+    if val.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+        return ctx.reply().error(&format!(
+            "ERR {} cannot contain spaces, newlines or special characters.",
+            args::lossy(argv[2]).to_lowercase()
+        ));
+    }
+    let v = if val.is_empty() { None } else { Some(val.to_vec()) };
+    if is(argv[2], "lib-name") {
+        ctx.client.lib_name = v;
+    } else if is(argv[2], "lib-ver") {
+        ctx.client.lib_ver = v;
+    } else {
+        return ctx.reply().error(&format!("ERR Unrecognized option '{}'", args::lossy(argv[2])));
+    }
+    ctx.reply().ok();
+}
+
+/// One CLIENT LIST line for `c` (Redis 7 format).
+pub fn client_line(c: &crate::server::Client, now_ms: i64) -> String {
+    let lossy = |v: &Option<Vec<u8>>| v.as_deref().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+    let qbuf = if c.running_qbuf > 0 { c.running_qbuf } else { c.query_len() };
+    let omem = c.pending_output();
+    format!(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events=r{} cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+        c.id,
+        c.addr,
+        c.laddr,
+        c.conn.fd(),
+        lossy(&c.name),
+        (now_ms - c.ctime_ms) / 1000,
+        (now_ms - c.last_interaction_ms) / 1000,
+        c.flags_string(),
+        c.db,
+        qbuf,
+        c.qbuf.capacity().saturating_sub(c.qbuf.len()),
+        0,
+        c.reply.buf.capacity(),
+        c.qbuf_peak,
+        omem,
+        omem,
+        c.qbuf.capacity() + c.reply.buf.capacity() + std::mem::size_of::<crate::server::Client>(),
+        if omem > 0 { "w" } else { "" },
+        c.last_cmd,
+        c.user,
+        if c.reply.resp3 { 3 } else { 2 },
+        lossy(&c.lib_name),
+        lossy(&c.lib_ver),
+    )
+}
+
+fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let now = ctx.srv.ks.now_ms;
+    let mut ids: Option<Vec<u64>> = None;
+    let mut type_filter: Option<String> = None;
+    let mut i = 2;
+    while i < argv.len() {
+        if is(argv[i], "type") && i + 1 < argv.len() {
+            let t = args::lossy(argv[i + 1]).to_lowercase();
+            if !["normal", "master", "replica", "slave", "pubsub"].contains(&t.as_str()) {
+                return ctx.reply().error(&format!("ERR Unknown client type '{}'", args::lossy(argv[i + 1])));
+            }
+            type_filter = Some(t);
+            i += 2;
+        } else if is(argv[i], "id") && i + 1 < argv.len() {
+            let mut v = Vec::new();
+            for a in &argv[i + 1..] {
+                match args::int(a) {
+                    Ok(n) if n > 0 => v.push(n as u64),
+                    _ => return ctx.reply().error("ERR Invalid client ID"),
+                }
+            }
+            ids = Some(v);
+            i = argv.len();
+        } else {
+            return ctx.reply().error(errors::SYNTAX);
+        }
+    }
+    let mut out = String::new();
+    let mut all: Vec<&crate::server::Client> = ctx.srv.clients.iter().collect();
+    all.push(ctx.client);
+    all.sort_by_key(|c| c.id);
+    for c in all {
+        if let Some(ids) = &ids {
+            if !ids.contains(&c.id) {
+                continue;
+            }
+        }
+        if let Some(t) = &type_filter {
+            if t != "normal" {
+                continue;
+            }
+        }
+        out.push_str(&client_line(c, now));
+        out.push('\n');
+    }
+    ctx.reply().verbatim(out.as_bytes());
+}
+
+fn client_info(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let now = ctx.srv.ks.now_ms;
+    let mut line = client_line(ctx.client, now);
+    line.push('\n');
+    ctx.reply().verbatim(line.as_bytes());
+}
+
+fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) {
+    // Old form: CLIENT KILL addr:port
+    if argv.len() == 3 {
+        let addr = args::lossy(argv[2]).into_owned();
+        let target = ctx.srv.clients.iter().find(|c| c.addr == addr).map(|c| c.token);
+        if ctx.client.addr == addr {
+            ctx.client.close_after_reply = true;
+            return ctx.reply().ok();
+        }
+        return match target {
+            Some(t) => {
+                ctx.srv.kill_client(t);
+                ctx.reply().ok()
+            }
+            None => ctx.reply().error("ERR No such client"),
+        };
+    }
+    let mut id: Option<u64> = None;
+    let mut addr: Option<String> = None;
+    let mut laddr: Option<String> = None;
+    let mut user: Option<String> = None;
+    let mut skipme = true;
+    let mut type_: Option<String> = None;
+    let mut i = 2;
+    while i + 1 < argv.len() {
+        let v = argv[i + 1];
+        if is(argv[i], "id") {
+            match args::int(v) {
+                Ok(n) if n > 0 => id = Some(n as u64),
+                _ => return ctx.reply().error("ERR client-id should be greater than 0"),
+            }
+        } else if is(argv[i], "addr") {
+            addr = Some(args::lossy(v).into_owned());
+        } else if is(argv[i], "laddr") {
+            laddr = Some(args::lossy(v).into_owned());
+        } else if is(argv[i], "user") {
+            user = Some(args::lossy(v).into_owned());
+        } else if is(argv[i], "type") {
+            let t = args::lossy(v).to_lowercase();
+            if !["normal", "master", "replica", "slave", "pubsub"].contains(&t.as_str()) {
+                return ctx.reply().error(&format!("ERR Unknown client type '{}'", args::lossy(v)));
+            }
+            type_ = Some(t);
+        } else if is(argv[i], "skipme") {
+            if is(v, "yes") {
+                skipme = true;
+            } else if is(v, "no") {
+                skipme = false;
+            } else {
+                return ctx.reply().error(errors::SYNTAX);
+            }
+        } else {
+            return ctx.reply().error(errors::SYNTAX);
+        }
+        i += 2;
+    }
+    if i != argv.len() {
+        return ctx.reply().error(errors::SYNTAX);
+    }
+    let matches = |c: &crate::server::Client| {
+        id.is_none_or(|x| c.id == x)
+            && addr.as_ref().is_none_or(|a| &c.addr == a)
+            && laddr.as_ref().is_none_or(|a| &c.laddr == a)
+            && user.as_ref().is_none_or(|u| &c.user == u)
+            && type_.as_ref().is_none_or(|t| t == "normal")
+    };
+    let targets: Vec<_> = ctx.srv.clients.iter().filter(|c| matches(c)).map(|c| c.token).collect();
+    let mut n = targets.len() as i64;
+    for t in targets {
+        ctx.srv.kill_client(t);
+    }
+    if !skipme && matches(ctx.client) {
+        ctx.client.close_after_reply = true;
+        n += 1;
+    }
+    ctx.reply().int(n);
+}
+
+fn client_reply(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if is(argv[2], "on") {
+        ctx.client.reply_mode = ReplyMode::On;
+        ctx.reply().ok();
+    } else if is(argv[2], "off") {
+        ctx.client.reply_mode = ReplyMode::Off;
+    } else if is(argv[2], "skip") {
+        if ctx.client.reply_mode != ReplyMode::Off {
+            ctx.client.reply_mode = ReplyMode::SkipNext;
+        }
+    } else {
+        ctx.reply().error(errors::SYNTAX);
+    }
+}
+
+fn on_off(ctx: &mut Ctx, arg: &[u8]) -> Option<bool> {
+    if is(arg, "on") {
+        Some(true)
+    } else if is(arg, "off") {
+        Some(false)
+    } else {
+        ctx.reply().error(errors::SYNTAX);
+        None
+    }
+}
+
+fn client_no_evict(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Some(v) = on_off(ctx, argv[2]) {
+        ctx.client.no_evict = v;
+        ctx.reply().ok();
+    }
+}
+
+fn client_no_touch(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Some(v) = on_off(ctx, argv[2]) {
+        ctx.client.no_touch = v;
+        ctx.reply().ok();
+    }
+}
+
+fn client_pause(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let ms = match args::int(argv[2]) {
+        Ok(n) if n >= 0 => n,
+        Ok(_) => return ctx.reply().error(errors::TIMEOUT_NEG),
+        Err(_) => return ctx.reply().error("ERR timeout is not an integer or out of range"),
+    };
+    let mode = match argv.get(3) {
+        None => PauseMode::All,
+        Some(m) if is(m, "all") => PauseMode::All,
+        Some(m) if is(m, "write") => PauseMode::Write,
+        Some(_) => return ctx.reply().error(errors::SYNTAX),
+    };
+    if argv.len() > 4 {
+        return ctx.reply().error(errors::SYNTAX);
+    }
+    let until = ctx.srv.ks.now_ms + ms;
+    // A stricter or longer pause wins over the current one, as in Redis.
+    let new = match ctx.srv.pause {
+        Some((PauseMode::All, u)) if mode == PauseMode::Write => (PauseMode::All, u.max(until)),
+        Some((_, u)) => (mode, u.max(until)),
+        None => (mode, until),
+    };
+    ctx.srv.pause = Some(new);
+    ctx.reply().ok();
+}
+
+fn client_unpause(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    ctx.srv.pause = None;
+    ctx.reply().ok();
+}
+
+fn client_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    super::introspection::help_reply(
+        ctx,
+        "CLIENT",
+        &[
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
+            "    * ID <client-id>",
+            "      Kill connections by client id.",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "SETINFO <option> <value>",
+            "    Set client meta attr. Options are:",
+            "    * LIB-NAME: the client lib name.",
+            "    * LIB-VER: the client lib version.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
+            "NO-TOUCH (ON|OFF)",
+            "    Will not touch LRU/LFU stats when this mode is on.",
+        ],
+    );
+}

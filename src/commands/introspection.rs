@@ -1,0 +1,733 @@
+//! Introspection: COMMAND, CONFIG, INFO, SLOWLOG, MONITOR.
+
+use std::fmt::Write as _;
+
+use super::args::{self, is};
+use super::{cmd, container, Command, Ctx, ADMIN, LOADING, NOSCRIPT, NO_KEYS, STALE};
+use crate::config::{Config, LoadReport, D, REDIS_VERSION, TABLE};
+use crate::errors;
+use crate::util::{bytes_to_human, glob_match};
+
+const G: &str = "server";
+const CN: &[&str] = &["connection"];
+const NONE: &[&str] = &[];
+
+pub static COMMANDS: &[Command] = &[
+    Command {
+        arity: -1,
+        flags: LOADING | STALE,
+        handler: command_all,
+        acl: CN,
+        ..container("command", G, "Returns detailed information about all commands.", "2.8.13", COMMAND_SUBCOMMANDS)
+    },
+    container("config", G, "A container for server configuration commands.", "2.0.0", CONFIG_SUBCOMMANDS),
+    cmd("info", -1, LOADING | STALE, NO_KEYS, &["dangerous"], G, "Returns information and statistics about the server.", "1.0.0", info),
+    container("slowlog", G, "A container for slow log commands.", "2.2.12", SLOWLOG_SUBCOMMANDS),
+    cmd("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Listens for all requests received by the server in real-time.", "1.0.0", monitor),
+];
+
+static COMMAND_SUBCOMMANDS: &[Command] = &[
+    cmd("count", 2, LOADING | STALE, NO_KEYS, CN, G, "Returns a count of commands.", "2.8.13", command_count),
+    cmd("info", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns information about one, multiple or all commands.", "2.8.13", command_info),
+    cmd("list", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns a list of command names.", "7.0.0", command_list),
+    cmd("docs", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns documentary information about one, multiple or all commands.", "7.0.0", command_docs),
+    cmd("getkeys", -3, LOADING | STALE, NO_KEYS, CN, G, "Extracts the key names from an arbitrary command.", "2.8.13", command_getkeys),
+    cmd("getkeysandflags", -3, LOADING | STALE, NO_KEYS, CN, G, "Extracts the key names and access flags for an arbitrary command.", "7.0.0", command_getkeysandflags),
+    cmd("help", 2, LOADING | STALE, NO_KEYS, CN, G, "Returns helpful text about the different subcommands.", "5.0.0", command_help),
+];
+
+static CONFIG_SUBCOMMANDS: &[Command] = &[
+    cmd("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Returns the effective values of configuration parameters.", "2.0.0", config_get),
+    cmd("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Sets configuration parameters in-flight.", "2.0.0", config_set),
+    cmd("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Resets the server's statistics.", "2.0.0", config_resetstat),
+    cmd("rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Persists the effective configuration to file.", "2.8.0", config_rewrite),
+    cmd("help", 2, LOADING | STALE, NO_KEYS, NONE, G, "Returns helpful text about the different subcommands.", "5.0.0", config_help),
+];
+
+static SLOWLOG_SUBCOMMANDS: &[Command] = &[
+    cmd("get", -2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Returns the slow log's entries.", "2.2.12", slowlog_get),
+    cmd("len", 2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Returns the number of entries in the slow log.", "2.2.12", slowlog_len),
+    cmd("reset", 2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Clears all entries from the slow log.", "2.2.12", slowlog_reset),
+    cmd("help", 2, LOADING | STALE, NO_KEYS, NONE, G, "Show helpful text about the different subcommands", "6.2.0", slowlog_help),
+];
+
+/// The reply of every `XXX HELP` subcommand: a header line, the lines, and the
+/// standard HELP entry, as Redis's `addReplyHelp` writes them.
+pub fn help_reply(ctx: &mut Ctx, name: &str, lines: &[&str]) {
+    let r = ctx.reply();
+    r.array_len(lines.len() + 3);
+    r.simple(&format!("{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", name));
+    for l in lines {
+        r.simple(l);
+    }
+    r.simple("HELP");
+    r.simple("    Print this help.");
+}
+
+// ---------------------------------------------------------------- COMMAND
+
+/// Writes one command's COMMAND INFO entry (10 fields, Redis 7 layout).
+fn write_command_info(ctx: &mut Ctx, id: usize) {
+    let table = &ctx.srv.commands;
+    let e = &table.entries[id];
+    let c = e.spec;
+    let r = &mut ctx.client.reply;
+    r.array_len(10);
+    r.bulk(e.fullname.as_bytes());
+    r.int(c.arity as i64);
+    let flags: Vec<&str> =
+        super::FLAG_NAMES.iter().filter(|(f, _)| c.flags & f != 0).map(|(_, n)| *n).collect();
+    r.set_len(flags.len());
+    for f in flags {
+        r.simple(f);
+    }
+    r.int(c.keys.first as i64);
+    r.int(c.keys.last as i64);
+    r.int(c.keys.step as i64);
+    let cats = super::acl_categories(c);
+    r.set_len(cats.len());
+    for cat in cats {
+        r.simple(&format!("@{}", cat));
+    }
+    r.set_len(0); // tips
+    // Key specs derived from the first/last/step declaration.
+    if c.keys.first > 0 {
+        r.array_len(1);
+        r.map_len(3);
+        r.bulk(b"flags");
+        let kf: &[&str] = if c.flags & super::WRITE != 0 { &["RW", "UPDATE"] } else { &["RO", "ACCESS"] };
+        r.set_len(kf.len());
+        for f in kf {
+            r.simple(f);
+        }
+        r.bulk(b"begin_search");
+        r.map_len(2);
+        r.bulk(b"type");
+        r.bulk(b"index");
+        r.bulk(b"spec");
+        r.map_len(1);
+        r.bulk(b"index");
+        r.int(c.keys.first as i64);
+        r.bulk(b"find_keys");
+        r.map_len(2);
+        r.bulk(b"type");
+        r.bulk(b"range");
+        r.bulk(b"spec");
+        r.map_len(3);
+        r.bulk(b"lastkey");
+        r.int(if c.keys.last < 0 { c.keys.last as i64 } else { (c.keys.last - c.keys.first) as i64 });
+        r.bulk(b"keystep");
+        r.int(c.keys.step as i64);
+        r.bulk(b"limit");
+        r.int(0);
+    } else {
+        r.array_len(0);
+    }
+    let subs: Vec<usize> = {
+        let mut v: Vec<usize> = e.subs.values().copied().collect();
+        v.sort();
+        v
+    };
+    ctx.client.reply.array_len(subs.len());
+    for s in subs {
+        write_command_info(ctx, s);
+    }
+}
+
+fn command_all(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let ids: Vec<usize> = ctx.srv.commands.top_level().map(|(id, _)| id).collect();
+    ctx.reply().array_len(ids.len());
+    for id in ids {
+        write_command_info(ctx, id);
+    }
+}
+
+fn command_count(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let n = ctx.srv.commands.top_level().count();
+    ctx.reply().int(n as i64);
+}
+
+/// Resolves `name` or `parent|sub` to a command id.
+fn find_command(ctx: &Ctx, name: &[u8]) -> Option<usize> {
+    let t = &ctx.srv.commands;
+    match name.iter().position(|&b| b == b'|') {
+        Some(p) => {
+            let parent = t.lookup(&name[..p])?;
+            t.lookup_sub(parent, &name[p + 1..])
+        }
+        None => t.lookup(name),
+    }
+}
+
+fn command_info(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv.len() == 2 {
+        return command_all(ctx, argv);
+    }
+    ctx.reply().array_len(argv.len() - 2);
+    for name in &argv[2..] {
+        match find_command(ctx, name) {
+            Some(id) => write_command_info(ctx, id),
+            None => ctx.reply().null_array(),
+        }
+    }
+}
+
+fn command_list(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let mut filter: Option<(String, Vec<u8>)> = None;
+    if argv.len() > 2 {
+        if argv.len() != 5 || !is(argv[2], "filterby") {
+            return ctx.reply().error(errors::SYNTAX);
+        }
+        let kind = args::lossy(argv[3]).to_lowercase();
+        if !["module", "aclcat", "pattern"].contains(&kind.as_str()) {
+            return ctx.reply().error(errors::SYNTAX);
+        }
+        filter = Some((kind, argv[4].to_vec()));
+    }
+    let mut names: Vec<String> = Vec::new();
+    for e in ctx.srv.commands.entries.iter() {
+        let keep = match &filter {
+            None => true,
+            Some((k, v)) if k == "pattern" => glob_match(v, e.fullname.as_bytes(), true),
+            Some((k, v)) if k == "aclcat" => {
+                let cat = String::from_utf8_lossy(v).to_lowercase();
+                super::acl_categories(e.spec).contains(&cat.as_str())
+            }
+            Some(_) => false,
+        };
+        if keep && (filter.is_some() || e.parent.is_none()) {
+            names.push(e.fullname.clone());
+        }
+    }
+    let r = ctx.reply();
+    r.array_len(names.len());
+    for n in names {
+        r.bulk(n.as_bytes());
+    }
+}
+
+fn command_docs(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let ids: Vec<usize> = if argv.len() == 2 {
+        ctx.srv.commands.top_level().map(|(id, _)| id).collect()
+    } else {
+        argv[2..].iter().filter_map(|n| find_command(ctx, n)).collect()
+    };
+    ctx.reply().map_len(ids.len());
+    for id in ids {
+        write_docs(ctx, id);
+    }
+}
+
+fn write_docs(ctx: &mut Ctx, id: usize) {
+    let e = &ctx.srv.commands.entries[id];
+    let c = e.spec;
+    let subs: Vec<usize> = {
+        let mut v: Vec<usize> = e.subs.values().copied().collect();
+        v.sort();
+        v
+    };
+    let name = e.fullname.clone();
+    let r = &mut ctx.client.reply;
+    r.bulk(name.as_bytes());
+    let mut fields = 3;
+    if !c.complexity.is_empty() {
+        fields += 1;
+    }
+    if !subs.is_empty() {
+        fields += 1;
+    }
+    r.map_len(fields);
+    r.bulk(b"summary");
+    r.bulk(c.summary.as_bytes());
+    r.bulk(b"since");
+    r.bulk(c.since.as_bytes());
+    r.bulk(b"group");
+    r.bulk(c.group.as_bytes());
+    if !c.complexity.is_empty() {
+        r.bulk(b"complexity");
+        r.bulk(c.complexity.as_bytes());
+    }
+    if !subs.is_empty() {
+        r.bulk(b"subcommands");
+        r.map_len(subs.len());
+        for s in subs {
+            write_docs(ctx, s);
+        }
+    }
+}
+
+fn getkeys_common(ctx: &mut Ctx, argv: &[&[u8]], with_flags: bool) {
+    let target = &argv[2..];
+    let id = match ctx.srv.commands.resolve(target) {
+        Ok(id) => id,
+        Err(_) => return ctx.reply().error("ERR Invalid command specified"),
+    };
+    let spec = ctx.srv.commands.entries[id].spec;
+    let argc = target.len() as i32;
+    if (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {
+        return ctx.reply().error("ERR Invalid number of arguments specified for command");
+    }
+    let pos = ctx.srv.commands.key_positions(id, target.len());
+    if pos.is_empty() {
+        return ctx.reply().error("ERR The command has no key arguments");
+    }
+    let write = spec.flags & super::WRITE != 0;
+    let r = ctx.reply();
+    r.array_len(pos.len());
+    for p in pos {
+        if with_flags {
+            r.array_len(2);
+            r.bulk(target[p]);
+            let f: &[&str] = if write { &["RW", "UPDATE"] } else { &["RO", "ACCESS"] };
+            r.set_len(f.len());
+            for x in f {
+                r.simple(x);
+            }
+        } else {
+            r.bulk(target[p]);
+        }
+    }
+}
+
+fn command_getkeys(ctx: &mut Ctx, argv: &[&[u8]]) {
+    getkeys_common(ctx, argv, false);
+}
+
+fn command_getkeysandflags(ctx: &mut Ctx, argv: &[&[u8]]) {
+    getkeys_common(ctx, argv, true);
+}
+
+fn command_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    help_reply(
+        ctx,
+        "COMMAND",
+        &[
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------- CONFIG
+
+fn config_get(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let pairs = ctx.srv.config.get_matching(&argv[2..]);
+    let r = ctx.reply();
+    r.map_len(pairs.len());
+    for (k, v) in pairs {
+        r.bulk(k.as_bytes());
+        r.bulk(v.as_bytes());
+    }
+}
+
+fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv.len() % 2 != 0 {
+        return ctx.reply().error(&errors::arity("config|set"));
+    }
+    // Validate everything first: CONFIG SET of several pairs is all or nothing.
+    let mut staged = ctx.srv.config.clone();
+    let mut seen = Vec::new();
+    let mut report = LoadReport::default();
+    for pair in argv[2..].chunks(2) {
+        let name = args::lossy(pair[0]).to_lowercase();
+        let Some(idx) = staged.index_of(&name) else {
+            return ctx.reply().error(&format!("ERR Unknown option or number of arguments for CONFIG SET - '{}'", name));
+        };
+        if seen.contains(&idx) {
+            return ctx.reply().error(&format!("ERR Duplicate parameter - {}", name));
+        }
+        seen.push(idx);
+        let d = &TABLE[idx];
+        if d.flags & crate::config::IMMUTABLE != 0 {
+            return ctx.reply().error(&format!("ERR CONFIG SET failed (possibly related to argument '{}') - can't set immutable config", name));
+        }
+        if d.flags & crate::config::PROTECTED != 0 && staged.str(D::EnableProtectedConfigs) == "no" {
+            return ctx.reply().error(&format!("ERR CONFIG SET failed (possibly related to argument '{}') - can't set protected config", name));
+        }
+        let value = String::from_utf8_lossy(pair[1]).into_owned();
+        let words: Vec<String> = match d.kind {
+            crate::config::Kind::List => {
+                let w: Vec<String> = value.split_whitespace().map(String::from).collect();
+                if w.is_empty() {
+                    vec![String::new()]
+                } else {
+                    w
+                }
+            }
+            _ => vec![value],
+        };
+        if let Err(e) = staged.set_words(idx, &words, &mut report) {
+            return ctx.reply().error(&format!("ERR CONFIG SET failed (possibly related to argument '{}') - {}", name, e));
+        }
+    }
+    apply_config_change(ctx, staged);
+    ctx.reply().ok();
+}
+
+/// Applies side effects of a configuration change (log level, dir...).
+fn apply_config_change(ctx: &mut Ctx, new: Config) {
+    let old = std::mem::replace(&mut ctx.srv.config, new);
+    let cfg = &ctx.srv.config;
+    if old.str(D::Loglevel) != cfg.str(D::Loglevel) {
+        crate::server::log::set_level(cfg.str(D::Loglevel));
+    }
+    if old.str(D::Dir) != cfg.str(D::Dir) {
+        let dir = cfg.str(D::Dir).to_string();
+        if std::env::set_current_dir(&dir).is_ok() {
+            if let Ok(cwd) = std::env::current_dir() {
+                let mut r = LoadReport::default();
+                let _ = ctx.srv.config.set_words(D::Dir as usize, &[cwd.display().to_string()], &mut r);
+            }
+        }
+    }
+}
+
+fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    reset_stats(ctx);
+    ctx.reply().ok();
+}
+
+/// CONFIG RESETSTAT: zero every counter INFO reports.
+pub fn reset_stats(ctx: &mut Ctx) {
+    let srv = &mut *ctx.srv;
+    srv.stats = Default::default();
+    srv.ks.stats = Default::default();
+    for e in srv.commands.entries.iter_mut() {
+        e.stats = Default::default();
+    }
+    srv.slowlog.clear();
+}
+
+fn config_rewrite(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let Some(path) = ctx.srv.config.file.clone() else {
+        return ctx.reply().error("ERR The server is running without a config file");
+    };
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let text = ctx.srv.config.rewrite_text(&old);
+    let tmp = path.with_extension("tmp-rewrite");
+    let res = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &path));
+    match res {
+        Ok(()) => {
+            tracing::info!("CONFIG REWRITE executed with success.");
+            ctx.reply().ok()
+        }
+        Err(e) => ctx.reply().error(&format!("ERR Rewriting config file: {}", e)),
+    }
+}
+
+fn config_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    help_reply(
+        ctx,
+        "CONFIG",
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------- SLOWLOG
+
+fn slowlog_get(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let mut count = 10usize;
+    if argv.len() == 3 {
+        match args::int(argv[2]) {
+            Ok(-1) => count = usize::MAX,
+            Ok(n) if n >= 0 => count = n as usize,
+            _ => return ctx.reply().error("ERR count should be greater than or equal to -1"),
+        }
+    } else if argv.len() > 3 {
+        return ctx.reply().error(&errors::arity("slowlog|get"));
+    }
+    let entries: Vec<_> = ctx.srv.slowlog.iter().take(count).cloned().collect();
+    let r = ctx.reply();
+    r.array_len(entries.len());
+    for e in entries {
+        r.array_len(6);
+        r.int(e.id as i64);
+        r.int(e.time);
+        r.int(e.duration_us as i64);
+        r.array_len(e.argv.len());
+        for a in &e.argv {
+            r.bulk(a);
+        }
+        r.bulk(e.addr.as_bytes());
+        r.bulk(&e.name);
+    }
+}
+
+fn slowlog_len(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let n = ctx.srv.slowlog.len();
+    ctx.reply().int(n as i64);
+}
+
+fn slowlog_reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    ctx.srv.slowlog.clear();
+    ctx.reply().ok();
+}
+
+fn slowlog_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    help_reply(
+        ctx,
+        "SLOWLOG",
+        &[
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+        ],
+    );
+}
+
+fn monitor(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    if ctx.client.monitor {
+        return;
+    }
+    ctx.client.monitor = true;
+    let t = ctx.client.token;
+    ctx.srv.monitors.push(t);
+    ctx.reply().ok();
+}
+
+// ---------------------------------------------------------------- INFO
+
+/// Resident set size in bytes, from /proc.
+pub fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        .map(|pages| pages * 4096)
+        .unwrap_or(0)
+}
+
+fn cpu_times() -> (f64, f64) {
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage fills the struct we own.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    (t(ru.ru_stime), t(ru.ru_utime))
+}
+
+const DEFAULT_SECTIONS: &[&str] =
+    &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
+const ALL_SECTIONS: &[&str] = &[
+    "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats",
+    "errorstats", "cluster", "keyspace", "latencystats",
+];
+
+fn info(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let mut wanted: Vec<&str> = Vec::new();
+    if argv.len() == 1 {
+        wanted.extend(DEFAULT_SECTIONS);
+    }
+    for a in &argv[1..] {
+        let s = String::from_utf8_lossy(a).to_lowercase();
+        match s.as_str() {
+            "all" => wanted.extend(ALL_SECTIONS.iter().filter(|s| **s != "modules")),
+            "everything" => wanted.extend(ALL_SECTIONS),
+            "default" => wanted.extend(DEFAULT_SECTIONS),
+            other => {
+                if let Some(x) = ALL_SECTIONS.iter().find(|x| **x == other) {
+                    wanted.push(x);
+                }
+            }
+        }
+    }
+    let text = info_text(ctx, &wanted);
+    ctx.reply().verbatim(text.as_bytes());
+}
+
+/// Builds INFO text for the given sections (in Redis's order).
+pub fn info_text(ctx: &Ctx, wanted: &[&str]) -> String {
+    let srv = &*ctx.srv;
+    let mut out = String::new();
+    let now = srv.ks.now_ms;
+    for section in ALL_SECTIONS {
+        if !wanted.contains(section) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str("\r\n");
+        }
+        let mut s = String::new();
+        match *section {
+            "server" => {
+                let uptime = srv.uptime_secs();
+                let _ = write!(
+                    s,
+                    "# Server\r\nredis_version:{REDIS_VERSION}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{} {}\r\narch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\nprocess_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nio_threads_active:0\r\noxidis_version:{}\r\n",
+                    std::env::consts::OS,
+                    std::env::consts::ARCH,
+                    std::process::id(),
+                    srv.run_id,
+                    srv.tcp_port,
+                    crate::util::unix_us(),
+                    uptime,
+                    uptime / 86400,
+                    srv.config.int(D::Hz),
+                    srv.config.int(D::Hz),
+                    crate::store::value::lru_clock(now),
+                    srv.executable,
+                    srv.config.file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                    env!("CARGO_PKG_VERSION"),
+                );
+            }
+            "clients" => {
+                let n = srv.clients.len();
+                let max_qbuf = srv.clients.iter().map(|c| c.qbuf.capacity()).max().unwrap_or(0);
+                let max_out = srv.clients.iter().map(|c| c.pending_output()).max().unwrap_or(0);
+                let _ = write!(
+                    s,
+                    "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+                    n,
+                    srv.config.int(D::Maxclients),
+                    max_qbuf,
+                    max_out
+                );
+            }
+            "memory" => {
+                let rss = rss_bytes();
+                let used = rss;
+                let maxmem = srv.config.int(D::Maxmemory) as u64;
+                let _ = write!(
+                    s,
+                    "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{used}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:100.00%\r\nused_memory_overhead:0\r\nused_memory_startup:0\r\nused_memory_dataset:{used}\r\nused_memory_dataset_perc:100.00%\r\nallocator_allocated:{used}\r\nallocator_active:{rss}\r\nallocator_resident:{rss}\r\ntotal_system_memory:{}\r\ntotal_system_memory_human:{}\r\nused_memory_lua:31744\r\nused_memory_vm_eval:31744\r\nused_memory_lua_human:31.00K\r\nused_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\nnumber_of_functions:0\r\nnumber_of_libraries:0\r\nused_memory_vm_functions:32768\r\nused_memory_vm_total:64512\r\nused_memory_vm_total_human:63.00K\r\nused_memory_functions:184\r\nused_memory_scripts:184\r\nused_memory_scripts_human:184B\r\nmaxmemory:{maxmem}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:1.00\r\nallocator_frag_bytes:0\r\nallocator_rss_ratio:1.00\r\nallocator_rss_bytes:0\r\nrss_overhead_ratio:1.00\r\nrss_overhead_bytes:0\r\nmem_fragmentation_ratio:1.00\r\nmem_fragmentation_bytes:0\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:0\r\nmem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:libc\r\nactive_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
+                    bytes_to_human(used),
+                    bytes_to_human(rss),
+                    bytes_to_human(used),
+                    total_system_memory(),
+                    bytes_to_human(total_system_memory()),
+                    bytes_to_human(maxmem),
+                    srv.config.str(D::MaxmemoryPolicy),
+                );
+            }
+            "persistence" => {
+                let _ = write!(
+                    s,
+                    "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+                    srv.ks.dirty, srv.lastsave
+                );
+            }
+            "stats" => {
+                let st = &srv.stats;
+                let ks = &srv.ks.stats;
+                let expires: usize = srv.ks.dbs.iter().map(|d| d.expires.len()).sum();
+                let _ = write!(
+                    s,
+                    "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:0\r\nevicted_keys:0\r\nevicted_clients:{}\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\nclient_query_buffer_limit_disconnections:{}\r\nclient_output_buffer_limit_disconnections:{}\r\n",
+                    st.total_connections_received,
+                    st.total_commands_processed,
+                    srv.ops_metric.value() as u64,
+                    st.net_input_bytes,
+                    st.net_output_bytes,
+                    srv.net_in_metric.value() / 1024.0,
+                    srv.net_out_metric.value() / 1024.0,
+                    st.rejected_connections,
+                    ks.expired_keys,
+                    ks.expired_time_cap_reached_count,
+                    st.evicted_clients,
+                    ks.hits,
+                    ks.misses,
+                    st.unexpected_error_replies,
+                    st.total_error_replies,
+                    st.total_reads_processed,
+                    st.total_writes_processed,
+                    st.client_qbuf_limit_disconnections,
+                    st.client_outbuf_limit_disconnections,
+                );
+                let _ = expires;
+            }
+            "replication" => {
+                let _ = write!(
+                    s,
+                    "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+                    srv.run_id,
+                    srv.config.int(D::ReplBacklogSize)
+                );
+            }
+            "cpu" => {
+                let (sys, user) = cpu_times();
+                let _ = write!(
+                    s,
+                    "# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\nused_cpu_sys_main_thread:{sys:.6}\r\nused_cpu_user_main_thread:{user:.6}\r\n"
+                );
+            }
+            "modules" => s.push_str("# Modules\r\n"),
+            "commandstats" => {
+                s.push_str("# Commandstats\r\n");
+                for e in srv.commands.entries.iter() {
+                    let st = &e.stats;
+                    if st.calls == 0 && st.rejected_calls == 0 && st.failed_calls == 0 {
+                        continue;
+                    }
+                    let per = if st.calls > 0 { st.usec as f64 / st.calls as f64 } else { 0.0 };
+                    let _ = write!(
+                        s,
+                        "cmdstat_{}:calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}\r\n",
+                        e.fullname, st.calls, st.usec, per, st.rejected_calls, st.failed_calls
+                    );
+                }
+            }
+            "errorstats" => {
+                s.push_str("# Errorstats\r\n");
+                let mut v: Vec<_> = srv.stats.errorstats.iter().collect();
+                v.sort();
+                for (k, n) in v {
+                    let _ = write!(s, "errorstat_{}:count={}\r\n", k, n);
+                }
+            }
+            "cluster" => s.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
+            "keyspace" => {
+                s.push_str("# Keyspace\r\n");
+                for (i, d) in srv.ks.dbs.iter().enumerate() {
+                    if d.len() > 0 {
+                        let _ = write!(s, "db{}:keys={},expires={},avg_ttl={}\r\n", i, d.len(), d.expires.len(), d.avg_ttl);
+                    }
+                }
+            }
+            "latencystats" => s.push_str("# Latencystats\r\n"),
+            _ => {}
+        }
+        out.push_str(&s);
+    }
+    out
+}
+
+fn total_system_memory() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        })
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
+}

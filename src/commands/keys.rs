@@ -1,0 +1,458 @@
+//! Generic keyspace commands: DEL, EXISTS, TYPE, KEYS, SCAN, RENAME, EXPIRE
+//! and friends, SELECT-independent database operations (MOVE, COPY, SWAPDB).
+
+use super::args::{self, is};
+use super::{cmd, container, Command, Ctx, Keys, ALL_KEYS, FAST, NO_KEYS, ONE_KEY, READONLY, WRITE};
+use crate::errors;
+use crate::store::Value;
+use crate::util::glob_match;
+
+const K: &[&str] = &["keyspace"];
+const G: &str = "generic";
+const TWO_KEYS: Keys = Keys { first: 1, last: 2, step: 1 };
+
+pub static COMMANDS: &[Command] = &[
+    cmd("del", -2, WRITE, ALL_KEYS, K, G, "Deletes one or more keys.", "1.0.0", del),
+    cmd("unlink", -2, WRITE | FAST, ALL_KEYS, K, G, "Asynchronously deletes one or more keys.", "4.0.0", del),
+    cmd("exists", -2, READONLY | FAST, ALL_KEYS, K, G, "Determines whether one or more keys exist.", "1.0.0", exists),
+    cmd("type", 2, READONLY | FAST, ONE_KEY, K, G, "Determines the type of value stored at a key.", "1.0.0", type_),
+    cmd("keys", 2, READONLY, NO_KEYS, &["keyspace", "dangerous"], G, "Returns all key names that match a pattern.", "1.0.0", keys),
+    cmd("scan", -2, READONLY, NO_KEYS, K, G, "Iterates over the key names in the database.", "2.8.0", scan),
+    cmd("randomkey", 1, READONLY, NO_KEYS, K, G, "Returns a random key name from the database.", "1.0.0", randomkey),
+    cmd("rename", 3, WRITE, TWO_KEYS, K, G, "Renames a key and overwrites the destination.", "1.0.0", rename),
+    cmd("renamenx", 3, WRITE | FAST, TWO_KEYS, K, G, "Renames a key only when the target key name doesn't exist.", "1.0.0", renamenx),
+    cmd("touch", -2, READONLY | FAST, ALL_KEYS, K, G, "Returns the number of existing keys out of those specified after updating the time they were last accessed.", "3.2.1", touch),
+    cmd("move", 3, WRITE | FAST, ONE_KEY, K, G, "Moves a key to another database.", "1.0.0", move_),
+    cmd("copy", -3, WRITE | super::DENYOOM, TWO_KEYS, K, G, "Copies the value of a key to a new key.", "6.2.0", copy),
+    cmd("swapdb", 3, WRITE | FAST, NO_KEYS, &["keyspace", "dangerous"], "server", "Swaps two Redis databases.", "4.0.0", swapdb),
+    cmd("expire", -3, WRITE | FAST, ONE_KEY, K, G, "Sets the expiration time of a key in seconds.", "1.0.0", expire),
+    cmd("pexpire", -3, WRITE | FAST, ONE_KEY, K, G, "Sets the expiration time of a key in milliseconds.", "2.6.0", pexpire),
+    cmd("expireat", -3, WRITE | FAST, ONE_KEY, K, G, "Sets the expiration time of a key to a Unix timestamp.", "1.2.0", expireat),
+    cmd("pexpireat", -3, WRITE | FAST, ONE_KEY, K, G, "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0", pexpireat),
+    cmd("ttl", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time in seconds of a key.", "1.0.0", ttl),
+    cmd("pttl", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time in milliseconds of a key.", "2.6.0", pttl),
+    cmd("expiretime", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time of a key as a Unix timestamp.", "7.0.0", expiretime),
+    cmd("pexpiretime", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0", pexpiretime),
+    cmd("persist", 2, WRITE | FAST, ONE_KEY, K, G, "Removes the expiration time of a key.", "2.2.0", persist),
+    container("object", G, "A container for object introspection commands.", "2.2.3", OBJECT_SUBCOMMANDS),
+];
+
+static OBJECT_SUBCOMMANDS: &[Command] = &[
+    cmd("encoding", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the internal encoding of a Redis object.", "2.2.3", object_encoding),
+    cmd("refcount", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the reference count of a value of a key.", "2.2.3", object_refcount),
+    cmd("idletime", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the time since the last access to a Redis object.", "2.2.3", object_idletime),
+    cmd("freq", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0", object_freq),
+    cmd("help", 2, super::LOADING | super::STALE, NO_KEYS, K, G, "Returns helpful text about the different subcommands.", "6.2.0", object_help),
+];
+
+fn del(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    let mut n = 0;
+    for k in &argv[1..] {
+        if ctx.srv.ks.delete(db, k) {
+            n += 1;
+        }
+    }
+    ctx.srv.ks.dirty += n as u64;
+    ctx.reply().int(n);
+}
+
+fn exists(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    let n = argv[1..].iter().filter(|k| ctx.srv.ks.exists(db, k)).count();
+    ctx.reply().int(n as i64);
+}
+
+fn touch(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    let n = argv[1..].iter().filter(|k| ctx.srv.ks.lookup_write(db, k).is_some()).count();
+    ctx.reply().int(n as i64);
+}
+
+fn type_(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    let t = ctx.srv.ks.lookup_quiet(db, argv[1]).map(|o| o.value.type_name()).unwrap_or("none");
+    ctx.reply().simple(t);
+}
+
+fn keys(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    let pat = argv[1];
+    let all = pat == b"*";
+    let now = ctx.srv.ks.now_ms;
+    let d = &ctx.srv.ks.dbs[db];
+    let found: Vec<&[u8]> = d
+        .dict
+        .iter()
+        .filter(|e| all || glob_match(pat, &e.key, false))
+        .filter(|e| !matches!(d.expires.get(&e.key), Some(&t) if t < now))
+        .map(|e| &*e.key)
+        .collect();
+    let r = &mut ctx.client.reply;
+    r.array_len(found.len());
+    for k in found {
+        r.bulk(k);
+    }
+}
+
+/// SCAN's options, shared with HSCAN/SSCAN/ZSCAN later.
+pub struct ScanOpts<'a> {
+    pub cursor: u64,
+    pub pattern: Option<&'a [u8]>,
+    pub count: usize,
+    pub type_: Option<&'a [u8]>,
+}
+
+/// Parses `cursor [MATCH p] [COUNT n] [TYPE t]`; `allow_type` only for SCAN.
+pub fn parse_scan<'a>(argv: &[&'a [u8]], allow_type: bool) -> Result<ScanOpts<'a>, &'static str> {
+    let cursor = std::str::from_utf8(argv[0])
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .ok_or(errors::INVALID_CURSOR)?;
+    let mut o = ScanOpts { cursor, pattern: None, count: 10, type_: None };
+    let mut i = 1;
+    while i < argv.len() {
+        let a = argv[i];
+        let Some(v) = argv.get(i + 1) else { return Err(errors::SYNTAX) };
+        if is(a, "count") {
+            let n = args::int(v)?;
+            if n < 1 {
+                return Err(errors::SYNTAX);
+            }
+            o.count = n as usize;
+        } else if is(a, "match") {
+            o.pattern = if *v == b"*" { None } else { Some(v) };
+        } else if is(a, "type") && allow_type {
+            o.type_ = Some(v);
+        } else {
+            return Err(errors::SYNTAX);
+        }
+        i += 2;
+    }
+    Ok(o)
+}
+
+fn scan(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let o = match parse_scan(&argv[1..], true) {
+        Ok(o) => o,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let db = ctx.db();
+    let d = &ctx.srv.ks.dbs[db];
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    let mut cursor = o.cursor;
+    // Redis bounds the work per call to 10*COUNT bucket visits.
+    let mut visits = o.count * 10;
+    loop {
+        cursor = d.dict.scan(cursor, |e| {
+            let type_ok = o.type_.is_none_or(|t| t.eq_ignore_ascii_case(e.value.value.type_name().as_bytes()));
+            if type_ok && o.pattern.is_none_or(|p| glob_match(p, &e.key, false)) {
+                keys.push(e.key.to_vec());
+            }
+        });
+        visits -= 1;
+        if cursor == 0 || keys.len() >= o.count || visits == 0 {
+            break;
+        }
+    }
+    // Expired keys are filtered out (and deleted) like any other access.
+    keys.retain(|k| !ctx.srv.ks.expire_if_needed(db, k));
+    let r = &mut ctx.client.reply;
+    r.array_len(2);
+    r.bulk(cursor.to_string().as_bytes());
+    r.array_len(keys.len());
+    for k in &keys {
+        r.bulk(k);
+    }
+}
+
+fn randomkey(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let db = ctx.db();
+    let k = ctx.srv.ks.random_key(db);
+    ctx.reply().opt_bulk(k.as_deref());
+}
+
+fn rename_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) {
+    let db = ctx.db();
+    let (src, dst) = (argv[1], argv[2]);
+    if !ctx.srv.ks.exists(db, src) {
+        return ctx.reply().error(errors::NO_SUCH_KEY);
+    }
+    if src == dst {
+        return if nx { ctx.reply().int(0) } else { ctx.reply().ok() };
+    }
+    if nx && ctx.srv.ks.exists(db, dst) {
+        return ctx.reply().int(0);
+    }
+    let Some((obj, ttl)) = ctx.srv.ks.take(db, src) else { return ctx.reply().error(errors::NO_SUCH_KEY) };
+    ctx.srv.ks.delete(db, dst);
+    ctx.srv.ks.put(db, dst, obj, ttl);
+    ctx.srv.ks.dirty += 1;
+    if nx {
+        ctx.reply().int(1)
+    } else {
+        ctx.reply().ok()
+    }
+}
+
+fn rename(ctx: &mut Ctx, argv: &[&[u8]]) {
+    rename_generic(ctx, argv, false);
+}
+
+fn renamenx(ctx: &mut Ctx, argv: &[&[u8]]) {
+    rename_generic(ctx, argv, true);
+}
+
+/// A database index argument (`ERR DB index is out of range`).
+pub fn parse_db(ctx: &Ctx, arg: &[u8]) -> Result<usize, &'static str> {
+    let n = args::int(arg)?;
+    if n < 0 || n >= ctx.srv.ks.dbs.len() as i64 {
+        return Err(errors::DB_INDEX);
+    }
+    Ok(n as usize)
+}
+
+fn move_(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let src = ctx.db();
+    let dst = match parse_db(ctx, argv[2]) {
+        Ok(d) => d,
+        Err(e) => return ctx.reply().error(e),
+    };
+    if src == dst {
+        return ctx.reply().error(errors::SAME_OBJECT);
+    }
+    let key = argv[1];
+    if !ctx.srv.ks.exists(src, key) || ctx.srv.ks.exists(dst, key) {
+        return ctx.reply().int(0);
+    }
+    let Some((obj, ttl)) = ctx.srv.ks.take(src, key) else { return ctx.reply().int(0) };
+    ctx.srv.ks.put(dst, key, obj, ttl);
+    ctx.srv.ks.dirty += 1;
+    ctx.reply().int(1);
+}
+
+fn copy(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let src_db = ctx.db();
+    let mut dst_db = src_db;
+    let mut replace = false;
+    let mut i = 3;
+    while i < argv.len() {
+        if is(argv[i], "replace") {
+            replace = true;
+        } else if is(argv[i], "db") && i + 1 < argv.len() {
+            match parse_db(ctx, argv[i + 1]) {
+                Ok(d) => dst_db = d,
+                Err(e) => return ctx.reply().error(e),
+            }
+            i += 1;
+        } else {
+            return ctx.reply().error(errors::SYNTAX);
+        }
+        i += 1;
+    }
+    let (src, dst) = (argv[1], argv[2]);
+    if src_db == dst_db && src == dst {
+        return ctx.reply().error(errors::SAME_OBJECT);
+    }
+    let Some(obj) = ctx.srv.ks.lookup_quiet(src_db, src).cloned() else { return ctx.reply().int(0) };
+    let ttl = ctx.srv.ks.expire_at(src_db, src);
+    if ctx.srv.ks.exists(dst_db, dst) {
+        if !replace {
+            return ctx.reply().int(0);
+        }
+        ctx.srv.ks.delete(dst_db, dst);
+    }
+    ctx.srv.ks.put(dst_db, dst, obj, ttl);
+    ctx.srv.ks.dirty += 1;
+    ctx.reply().int(1);
+}
+
+fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (a, b) = match (args::int(argv[1]), args::int(argv[2])) {
+        (Ok(a), Ok(b)) => (a, b),
+        _ => return ctx.reply().error("ERR invalid first DB index"),
+    };
+    let n = ctx.srv.ks.dbs.len() as i64;
+    if a < 0 || a >= n || b < 0 || b >= n {
+        return ctx.reply().error(errors::DB_INDEX);
+    }
+    if a != b {
+        ctx.srv.ks.dbs.swap(a as usize, b as usize);
+        ctx.srv.ks.dirty += 1;
+    }
+    ctx.reply().ok();
+}
+
+/// EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT: `unit_ms` scales the argument; `absolute`
+/// says whether it is a timestamp.
+fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], unit_ms: i64, absolute: bool) {
+    let key = argv[1];
+    let Ok(n) = args::int(argv[2]) else { return ctx.reply().error(errors::NOT_INTEGER) };
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for a in &argv[3..] {
+        if is(a, "nx") {
+            nx = true;
+        } else if is(a, "xx") {
+            xx = true;
+        } else if is(a, "gt") {
+            gt = true;
+        } else if is(a, "lt") {
+            lt = true;
+        } else {
+            return ctx.reply().error(&format!("ERR Unsupported option {}", args::lossy(a)));
+        }
+    }
+    if nx && (xx || gt || lt) {
+        return ctx.reply().error("ERR NX and XX, GT or LT options at the same time are not compatible");
+    }
+    if gt && lt {
+        return ctx.reply().error("ERR GT and LT options at the same time are not compatible");
+    }
+    let cmdname = String::from_utf8_lossy(argv[0]).to_lowercase();
+    let now = ctx.srv.ks.now_ms;
+    let when = match n.checked_mul(unit_ms).and_then(|ms| if absolute { Some(ms) } else { ms.checked_add(now) }) {
+        Some(w) => w,
+        None => return ctx.reply().error(&errors::invalid_expire(&cmdname)),
+    };
+    let db = ctx.db();
+    if !ctx.srv.ks.exists(db, key) {
+        return ctx.reply().int(0);
+    }
+    let cur = ctx.srv.ks.expire_at(db, key);
+    let ok = match cur {
+        None => !(xx || gt),
+        Some(c) => !nx && !(gt && when <= c) && !(lt && when >= c),
+    };
+    if !ok {
+        return ctx.reply().int(0);
+    }
+    if when <= now {
+        ctx.srv.ks.delete(db, key);
+    } else {
+        ctx.srv.ks.set_expire(db, key, when);
+    }
+    ctx.srv.ks.dirty += 1;
+    ctx.reply().int(1);
+}
+
+fn expire(ctx: &mut Ctx, argv: &[&[u8]]) {
+    expire_generic(ctx, argv, 1000, false);
+}
+
+fn pexpire(ctx: &mut Ctx, argv: &[&[u8]]) {
+    expire_generic(ctx, argv, 1, false);
+}
+
+fn expireat(ctx: &mut Ctx, argv: &[&[u8]]) {
+    expire_generic(ctx, argv, 1000, true);
+}
+
+fn pexpireat(ctx: &mut Ctx, argv: &[&[u8]]) {
+    expire_generic(ctx, argv, 1, true);
+}
+
+/// TTL/PTTL/EXPIRETIME/PEXPIRETIME: -2 missing key, -1 no TTL.
+fn ttl_generic(ctx: &mut Ctx, key: &[u8], ms: bool, absolute: bool) {
+    let db = ctx.db();
+    if ctx.srv.ks.lookup_quiet(db, key).is_none() {
+        return ctx.reply().int(-2);
+    }
+    let Some(when) = ctx.srv.ks.expire_at(db, key) else { return ctx.reply().int(-1) };
+    let v = if absolute { when } else { (when - ctx.srv.ks.now_ms).max(0) };
+    let v = if ms { v } else { (v + if absolute { 0 } else { 500 }) / 1000 };
+    ctx.reply().int(v);
+}
+
+fn ttl(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ttl_generic(ctx, argv[1], false, false);
+}
+
+fn pttl(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ttl_generic(ctx, argv[1], true, false);
+}
+
+fn expiretime(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ttl_generic(ctx, argv[1], false, true);
+}
+
+fn pexpiretime(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ttl_generic(ctx, argv[1], true, true);
+}
+
+fn persist(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    if !ctx.srv.ks.exists(db, argv[1]) {
+        return ctx.reply().int(0);
+    }
+    let removed = ctx.srv.ks.persist(db, argv[1]);
+    if removed {
+        ctx.srv.ks.dirty += 1;
+    }
+    ctx.reply().int(removed as i64);
+}
+
+fn object_encoding(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    match ctx.srv.ks.lookup_quiet(db, argv[2]) {
+        Some(o) => {
+            let e = o.value.encoding();
+            ctx.client.reply.bulk(e.as_bytes())
+        }
+        None => ctx.client.reply.null(),
+    }
+}
+
+fn object_refcount(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    match ctx.srv.ks.lookup_quiet(db, argv[2]) {
+        // Redis shares small integers (refcount INT_MAX); we report 1 otherwise.
+        Some(o) => {
+            let shared = matches!(&o.value, Value::Str(crate::store::Str::Int(n)) if (0..10000).contains(n));
+            ctx.client.reply.int(if shared { i32::MAX as i64 } else { 1 })
+        }
+        None => ctx.client.reply.null(),
+    }
+}
+
+fn object_idletime(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    let now = ctx.srv.ks.now_ms;
+    match ctx.srv.ks.lookup_quiet(db, argv[2]) {
+        Some(o) => {
+            let idle = crate::store::value::idle_seconds(o.lru, now);
+            ctx.client.reply.int(idle as i64)
+        }
+        None => ctx.client.reply.null(),
+    }
+}
+
+fn object_freq(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    if ctx.srv.ks.lookup_quiet(db, argv[2]).is_none() {
+        return ctx.reply().null();
+    }
+    ctx.reply().error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+    );
+}
+
+fn object_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    super::introspection::help_reply(
+        ctx,
+        "OBJECT",
+        &[
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+        ],
+    );
+}

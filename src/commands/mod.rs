@@ -1,0 +1,379 @@
+//! The command table and dispatch.
+//!
+//! Every command is declared once, in its family's file (`string.rs`,
+//! `keys.rs`, ...), as a [`Command`]: name, arity (Redis convention: negative
+//! means "at least"), flags, key positions, ACL categories, documentation and
+//! handler. Everything that needs to know about commands reads this table:
+//! dispatch (arity, auth, flags), `COMMAND` and its subcommands, and later
+//! MULTI, scripting, ACL and cluster slot checks.
+
+pub mod bitmap;
+pub mod connection;
+pub mod introspection;
+pub mod keys;
+pub mod server;
+pub mod string;
+
+use std::collections::HashMap;
+
+use crate::errors;
+use crate::server::{Client, Server};
+use crate::util::lower_into;
+
+/// What a handler receives: the server (keyspace, config, other clients) and
+/// the client that sent the command (its reply writer is `client.reply`).
+pub struct Ctx<'a> {
+    pub srv: &'a mut Server,
+    pub client: &'a mut Client,
+}
+
+impl Ctx<'_> {
+    /// The selected database of the calling client.
+    #[inline]
+    pub fn db(&self) -> usize {
+        self.client.db
+    }
+
+    #[inline]
+    pub fn reply(&mut self) -> &mut crate::protocol::Reply {
+        &mut self.client.reply
+    }
+}
+
+/// A command implementation. `argv[0]` is the command name as sent.
+pub type Handler = fn(&mut Ctx, &[&[u8]]);
+
+// Command flags (names as `COMMAND INFO` shows them are in `FLAG_NAMES`).
+pub const WRITE: u32 = 1 << 0;
+pub const READONLY: u32 = 1 << 1;
+pub const DENYOOM: u32 = 1 << 2;
+pub const ADMIN: u32 = 1 << 3;
+pub const PUBSUB: u32 = 1 << 4;
+pub const NOSCRIPT: u32 = 1 << 5;
+pub const BLOCKING: u32 = 1 << 6;
+pub const LOADING: u32 = 1 << 7;
+pub const STALE: u32 = 1 << 8;
+pub const SKIP_MONITOR: u32 = 1 << 9;
+pub const SKIP_SLOWLOG: u32 = 1 << 10;
+pub const FAST: u32 = 1 << 11;
+pub const NO_AUTH: u32 = 1 << 12;
+pub const MAY_REPLICATE: u32 = 1 << 13;
+pub const NO_MANDATORY_KEYS: u32 = 1 << 14;
+pub const NO_MULTI: u32 = 1 << 15;
+pub const MOVABLE_KEYS: u32 = 1 << 16;
+pub const ALLOW_BUSY: u32 = 1 << 17;
+pub const NO_ASYNC_LOADING: u32 = 1 << 18;
+pub const SENTINEL: u32 = 1 << 19;
+
+pub const FLAG_NAMES: &[(u32, &str)] = &[
+    (WRITE, "write"),
+    (READONLY, "readonly"),
+    (DENYOOM, "denyoom"),
+    (ADMIN, "admin"),
+    (PUBSUB, "pubsub"),
+    (NOSCRIPT, "noscript"),
+    (BLOCKING, "blocking"),
+    (LOADING, "loading"),
+    (STALE, "stale"),
+    (SKIP_MONITOR, "skip_monitor"),
+    (SKIP_SLOWLOG, "skip_slowlog"),
+    (FAST, "fast"),
+    (NO_AUTH, "no_auth"),
+    (MAY_REPLICATE, "may_replicate"),
+    (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+    (NO_ASYNC_LOADING, "no_async_loading"),
+    (NO_MULTI, "no_multi"),
+    (MOVABLE_KEYS, "movablekeys"),
+    (ALLOW_BUSY, "allow_busy"),
+];
+
+/// Where a command's keys are: `first`, `last` (negative counts from the end),
+/// `step`. `(0, 0, 0)` means no keys.
+#[derive(Debug, Clone, Copy)]
+pub struct Keys {
+    pub first: i32,
+    pub last: i32,
+    pub step: i32,
+}
+
+pub const NO_KEYS: Keys = Keys { first: 0, last: 0, step: 0 };
+pub const ONE_KEY: Keys = Keys { first: 1, last: 1, step: 1 };
+pub const ALL_KEYS: Keys = Keys { first: 1, last: -1, step: 1 };
+
+/// One command's declaration.
+pub struct Command {
+    /// Lower-case name (for a subcommand, the subcommand's own name).
+    pub name: &'static str,
+    pub arity: i32,
+    pub flags: u32,
+    pub keys: Keys,
+    /// ACL categories beyond those implied by the flags (`keyspace`, `string`...).
+    pub acl: &'static [&'static str],
+    pub group: &'static str,
+    pub summary: &'static str,
+    pub since: &'static str,
+    pub complexity: &'static str,
+    pub handler: Handler,
+    pub subcommands: &'static [Command],
+}
+
+/// Declares a command (a `const fn` so family tables stay one line each).
+#[allow(clippy::too_many_arguments)]
+pub const fn cmd(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    keys: Keys,
+    acl: &'static [&'static str],
+    group: &'static str,
+    summary: &'static str,
+    since: &'static str,
+    handler: Handler,
+) -> Command {
+    Command { name, arity, flags, keys, acl, group, summary, since, complexity: "", handler, subcommands: &[] }
+}
+
+/// Declares a container command (CONFIG, CLIENT, OBJECT...) whose work is done
+/// by its subcommands.
+pub const fn container(
+    name: &'static str,
+    group: &'static str,
+    summary: &'static str,
+    since: &'static str,
+    subcommands: &'static [Command],
+) -> Command {
+    Command {
+        name,
+        arity: -2,
+        flags: 0,
+        keys: NO_KEYS,
+        acl: &[],
+        group,
+        summary,
+        since,
+        complexity: "",
+        handler: unknown_subcommand,
+        subcommands,
+    }
+}
+
+fn unknown_subcommand(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let sub = String::from_utf8_lossy(argv.get(1).copied().unwrap_or_default());
+    let name = String::from_utf8_lossy(argv[0]).to_uppercase();
+    ctx.reply().error(&format!("ERR unknown subcommand '{:.128}'. Try {} HELP.", sub, name));
+}
+
+/// A command's runtime statistics (INFO commandstats).
+#[derive(Debug, Default, Clone)]
+pub struct CmdStats {
+    pub calls: u64,
+    pub usec: u64,
+    pub rejected_calls: u64,
+    pub failed_calls: u64,
+}
+
+/// Index of a command (or subcommand) in [`CommandTable::entries`].
+pub type CmdId = usize;
+
+pub struct Entry {
+    pub spec: &'static Command,
+    /// `get`, or `config|get` for subcommands.
+    pub fullname: String,
+    pub parent: Option<CmdId>,
+    pub subs: HashMap<&'static [u8], CmdId>,
+    pub stats: CmdStats,
+}
+
+/// The runtime command table: every command and subcommand, looked up by
+/// lower-cased name.
+pub struct CommandTable {
+    pub entries: Vec<Entry>,
+    by_name: HashMap<&'static [u8], CmdId>,
+}
+
+/// Every family's declarations.
+fn families() -> [&'static [Command]; 6] {
+    [
+        string::COMMANDS,
+        bitmap::COMMANDS,
+        keys::COMMANDS,
+        connection::COMMANDS,
+        server::COMMANDS,
+        introspection::COMMANDS,
+    ]
+}
+
+impl CommandTable {
+    pub fn new() -> Self {
+        let mut t = CommandTable { entries: Vec::new(), by_name: HashMap::new() };
+        for fam in families() {
+            for c in fam {
+                let id = t.entries.len();
+                t.entries.push(Entry {
+                    spec: c,
+                    fullname: c.name.to_string(),
+                    parent: None,
+                    subs: HashMap::new(),
+                    stats: CmdStats::default(),
+                });
+                assert!(t.by_name.insert(c.name.as_bytes(), id).is_none(), "duplicate command {}", c.name);
+                for s in c.subcommands {
+                    let sid = t.entries.len();
+                    t.entries.push(Entry {
+                        spec: s,
+                        fullname: format!("{}|{}", c.name, s.name),
+                        parent: Some(id),
+                        subs: HashMap::new(),
+                        stats: CmdStats::default(),
+                    });
+                    t.entries[id].subs.insert(s.name.as_bytes(), sid);
+                }
+            }
+        }
+        t
+    }
+
+    /// Looks a top-level command up by name, case-insensitively.
+    pub fn lookup(&self, name: &[u8]) -> Option<CmdId> {
+        let mut buf = [0u8; 32];
+        let lower = lower_into(name, &mut buf)?;
+        self.by_name.get(lower).copied()
+    }
+
+    pub fn lookup_sub(&self, parent: CmdId, name: &[u8]) -> Option<CmdId> {
+        let mut buf = [0u8; 32];
+        let lower = lower_into(name, &mut buf)?;
+        self.entries[parent].subs.get(lower).copied()
+    }
+
+    /// Resolves `argv` to a command or subcommand, or the error Redis replies.
+    pub fn resolve(&self, argv: &[&[u8]]) -> Result<CmdId, String> {
+        let Some(id) = self.lookup(argv[0]) else {
+            return Err(unknown_command_error(argv));
+        };
+        let e = &self.entries[id];
+        if e.subs.is_empty() {
+            return Ok(id);
+        }
+        if argv.len() < 2 && e.spec.arity == -1 {
+            return Ok(id);
+        }
+        if argv.len() < 2 {
+            return Err(format!("ERR wrong number of arguments for '{}' command", e.fullname));
+        }
+        match self.lookup_sub(id, argv[1]) {
+            Some(sid) => Ok(sid),
+            None => Err(format!(
+                "ERR unknown subcommand '{:.128}'. Try {} HELP.",
+                String::from_utf8_lossy(argv[1]),
+                e.fullname.to_uppercase()
+            )),
+        }
+    }
+
+    /// Top-level commands (for COMMAND, COMMAND COUNT, COMMAND LIST).
+    pub fn top_level(&self) -> impl Iterator<Item = (CmdId, &Entry)> {
+        self.entries.iter().enumerate().filter(|(_, e)| e.parent.is_none())
+    }
+
+    /// The key positions of `argv` for command `id` (COMMAND GETKEYS).
+    pub fn key_positions(&self, id: CmdId, argc: usize) -> Vec<usize> {
+        let k = self.entries[id].spec.keys;
+        if k.first <= 0 {
+            return Vec::new();
+        }
+        let last = if k.last < 0 { argc as i32 + k.last } else { k.last };
+        let mut out = Vec::new();
+        let mut i = k.first;
+        while i <= last && (i as usize) < argc {
+            out.push(i as usize);
+            i += k.step.max(1);
+        }
+        out
+    }
+}
+
+impl Default for CommandTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `ERR unknown command 'x', with args beginning with: 'a' 'b' `, as Redis
+/// builds it (at most 128 characters of arguments).
+pub fn unknown_command_error(argv: &[&[u8]]) -> String {
+    let mut args = String::new();
+    for a in &argv[1..] {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        let s = String::from_utf8_lossy(a);
+        let s: String = s.chars().take(room).collect();
+        args.push_str(&format!("'{}' ", s));
+    }
+    let name = String::from_utf8_lossy(argv[0]);
+    let name: String = name.chars().take(128).collect();
+    format!("ERR unknown command '{}', with args beginning with: {}", name, args)
+}
+
+/// ACL categories of a command: its declared ones plus those its flags imply.
+pub fn acl_categories(c: &Command) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = Vec::new();
+    if c.flags & WRITE != 0 {
+        v.push("write");
+    }
+    if c.flags & READONLY != 0 && !c.acl.contains(&"scripting") {
+        v.push("read");
+    }
+    for a in c.acl {
+        if !v.contains(a) {
+            v.push(a);
+        }
+    }
+    if c.flags & ADMIN != 0 {
+        v.push("admin");
+        v.push("dangerous");
+    }
+    if c.flags & PUBSUB != 0 && !v.contains(&"pubsub") {
+        v.push("pubsub");
+    }
+    if c.flags & FAST != 0 {
+        v.push("fast");
+    }
+    if c.flags & BLOCKING != 0 {
+        v.push("blocking");
+    }
+    if c.flags & FAST == 0 {
+        v.push("slow");
+    }
+    v
+}
+
+/// Shared argument parsing helpers: every handler uses these, so each error
+/// text is produced in one place.
+pub mod args {
+    use super::errors;
+    use crate::util::{parse_f64, parse_i64_strict};
+
+    /// An integer argument (`ERR value is not an integer or out of range`).
+    pub fn int(b: &[u8]) -> Result<i64, &'static str> {
+        parse_i64_strict(b).ok_or(errors::NOT_INTEGER)
+    }
+
+    /// A float argument (`ERR value is not a valid float`).
+    pub fn float(b: &[u8]) -> Result<f64, &'static str> {
+        parse_f64(b).ok_or(errors::NOT_FLOAT)
+    }
+
+    /// Case-insensitive keyword comparison.
+    #[inline]
+    pub fn is(arg: &[u8], kw: &str) -> bool {
+        arg.eq_ignore_ascii_case(kw.as_bytes())
+    }
+
+    /// A UTF-8 view of an argument for messages.
+    pub fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(b)
+    }
+}

@@ -1,0 +1,242 @@
+//! Server commands: FLUSHALL, FLUSHDB, DBSIZE, TIME, LASTSAVE, SHUTDOWN, DEBUG.
+
+use super::args::{self, is};
+use super::{cmd, Command, Ctx, ADMIN, FAST, LOADING, NOSCRIPT, NO_KEYS, READONLY, STALE, WRITE};
+use crate::errors;
+use crate::server::ShutdownRequest;
+
+const G: &str = "server";
+const KD: &[&str] = &["keyspace", "dangerous"];
+const NONE: &[&str] = &[];
+
+pub static COMMANDS: &[Command] = &[
+    cmd("flushall", -1, WRITE, NO_KEYS, KD, G, "Removes all keys from all databases.", "1.0.0", flushall),
+    cmd("flushdb", -1, WRITE, NO_KEYS, KD, G, "Remove all keys from the current database.", "1.0.0", flushdb),
+    cmd("dbsize", 1, READONLY | FAST, NO_KEYS, &["keyspace"], G, "Returns the number of keys in the database.", "1.0.0", dbsize),
+    cmd("time", 1, LOADING | STALE | FAST, NO_KEYS, NONE, G, "Returns the server time.", "2.6.0", time),
+    cmd("lastsave", 1, LOADING | STALE | FAST, NO_KEYS, &["admin", "dangerous"], G, "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", lastsave),
+    cmd("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | super::NO_MULTI | super::SENTINEL | super::ALLOW_BUSY, NO_KEYS, NONE, G, "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", shutdown),
+    cmd("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "A container for debugging commands.", "1.0.0", debug),
+];
+
+/// `[ASYNC|SYNC]` of FLUSHALL/FLUSHDB.
+fn flush_mode(ctx: &mut Ctx, argv: &[&[u8]]) -> bool {
+    match argv.len() {
+        1 => true,
+        2 if is(argv[1], "async") || is(argv[1], "sync") => true,
+        _ => {
+            ctx.reply().error(errors::SYNTAX);
+            false
+        }
+    }
+}
+
+fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if !flush_mode(ctx, argv) {
+        return;
+    }
+    let n = ctx.srv.ks.flush_all();
+    ctx.srv.ks.dirty += n as u64 + 1;
+    ctx.reply().ok();
+}
+
+fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if !flush_mode(ctx, argv) {
+        return;
+    }
+    let db = ctx.db();
+    let n = ctx.srv.ks.flush_db(db);
+    ctx.srv.ks.dirty += n as u64 + 1;
+    ctx.reply().ok();
+}
+
+fn dbsize(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let db = ctx.db();
+    let n = ctx.srv.ks.dbs[db].len();
+    ctx.reply().int(n as i64);
+}
+
+fn time(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let us = crate::util::unix_us();
+    let r = ctx.reply();
+    r.array_len(2);
+    r.bulk((us / 1_000_000).to_string().as_bytes());
+    r.bulk((us % 1_000_000).to_string().as_bytes());
+}
+
+fn lastsave(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let t = ctx.srv.lastsave;
+    ctx.reply().int(t);
+}
+
+fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let mut req = ShutdownRequest::default();
+    let mut abort = false;
+    for a in &argv[1..] {
+        if is(a, "nosave") {
+            req.nosave = true;
+        } else if is(a, "save") {
+            req.save = true;
+        } else if is(a, "now") || is(a, "force") {
+        } else if is(a, "abort") {
+            abort = true;
+        } else {
+            return ctx.reply().error(errors::SYNTAX);
+        }
+    }
+    if req.save && req.nosave {
+        return ctx.reply().error(errors::SYNTAX);
+    }
+    if abort {
+        if argv.len() != 2 {
+            return ctx.reply().error(errors::SYNTAX);
+        }
+        return ctx.reply().error("ERR No shutdown in progress.");
+    }
+    ctx.srv.shutdown = Some(req);
+    // Like Redis, no reply on success: the connection closes as the server exits.
+    ctx.client.close_asap = true;
+}
+
+fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if !ctx.srv.debug_allowed(ctx.client) {
+        return ctx.reply().error("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
+    }
+    let sub = String::from_utf8_lossy(argv[1]).to_lowercase();
+    match (sub.as_str(), argv.len()) {
+        ("sleep", 3) => {
+            let secs = args::float(argv[2]).unwrap_or(0.0).max(0.0);
+            std::thread::sleep(std::time::Duration::from_secs_f64(secs));
+            ctx.reply().ok();
+        }
+        ("set-active-expire", 3) => {
+            ctx.srv.ks.active_expire_enabled = argv[2] != b"0";
+            ctx.reply().ok();
+        }
+        ("log", 3) => {
+            tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(argv[2]));
+            ctx.reply().ok();
+        }
+        ("jmap", _) | ("quicklist-packed-threshold", 3) | ("set-disable-deny-scripts", 3) | ("pause-cron", 3)
+        | ("replybuffer", _) | ("change-repl-id", 2) => ctx.reply().ok(),
+        ("digest", 2) => ctx.reply().simple(&"0".repeat(40)),
+        ("digest-value", _) => {
+            let r = ctx.reply();
+            r.array_len(argv.len() - 2);
+            for _ in 2..argv.len() {
+                r.simple(&"0".repeat(40));
+            }
+        }
+        ("object", 3) => {
+            let db = ctx.db();
+            let now = ctx.srv.ks.now_ms;
+            match ctx.srv.ks.lookup_quiet(db, argv[2]) {
+                None => ctx.reply().error(errors::NO_SUCH_KEY),
+                Some(o) => {
+                    let s = format!(
+                        "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+                        o.value.encoding(),
+                        match &o.value {
+                            crate::store::Value::Str(s) => s.len(),
+                        },
+                        o.lru,
+                        crate::store::value::idle_seconds(o.lru, now)
+                    );
+                    ctx.reply().simple(&s);
+                }
+            }
+        }
+        ("populate", 3..=5) => {
+            let Ok(count) = args::int(argv[2]) else { return ctx.reply().error(errors::NOT_INTEGER) };
+            let prefix = argv.get(3).copied().unwrap_or(b"key");
+            let size = match argv.get(4) {
+                Some(s) => match args::int(s) {
+                    Ok(n) if n >= 0 => Some(n as usize),
+                    _ => return ctx.reply().error(errors::NOT_INTEGER),
+                },
+                None => None,
+            };
+            let db = ctx.db();
+            for i in 0..count.max(0) {
+                let key = [prefix, b":", i.to_string().as_bytes()].concat();
+                if ctx.srv.ks.exists(db, &key) {
+                    continue;
+                }
+                let mut val = format!("value:{}", i).into_bytes();
+                if let Some(sz) = size {
+                    val.resize(sz, 0);
+                }
+                ctx.srv.ks.set(db, &key, crate::store::Value::str(&val), false);
+            }
+            ctx.reply().ok();
+        }
+        ("stringmatch-len", _) => ctx.reply().int(0),
+        ("protocol", 3) => debug_protocol(ctx, argv[2]),
+        ("help", _) => super::introspection::help_reply(
+            ctx,
+            "DEBUG",
+            &["SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.", "LOG <message>", "    Write <message> to the server log.", "OBJECT <key>", "    Show low level info about the key and associated value.", "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named key:<num>.", "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not accessed.", "PROTOCOL <type>", "    Reply with a test value of the specified type."],
+        ),
+        _ => ctx.reply().error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            String::from_utf8_lossy(argv[1])
+        )),
+    }
+}
+
+/// DEBUG PROTOCOL <type>: a sample value of each RESP type.
+fn debug_protocol(ctx: &mut Ctx, kind: &[u8]) {
+    let k = String::from_utf8_lossy(kind).to_lowercase();
+    let r = ctx.reply();
+    match k.as_str() {
+        "string" => r.bulk(b"Hello World"),
+        "integer" => r.int(12345),
+        "double" => r.double(3.141),
+        "bignum" => {
+            if r.resp3 {
+                r.encoded(b"(1234567999999999999999999999999999999\r\n");
+            } else {
+                r.bulk(b"1234567999999999999999999999999999999");
+            }
+        }
+        "null" => r.null(),
+        "array" => {
+            r.array_len(3);
+            for i in 0..3 {
+                r.int(i);
+            }
+        }
+        "set" => {
+            r.set_len(3);
+            for i in 0..3 {
+                r.int(i);
+            }
+        }
+        "map" => {
+            r.map_len(3);
+            for i in 0..3 {
+                r.int(i);
+                r.bool(i == 1);
+            }
+        }
+        "attrib" => {
+            if r.resp3 {
+                r.encoded(b"|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n");
+            }
+            r.bulk(b"Some real reply following the attribute");
+        }
+        "push" => {
+            if !r.resp3 {
+                return r.error("ERR RESP2 is not supported by this command");
+            }
+            r.push_len(2);
+            r.bulk(b"server-cpu-usage");
+            r.int(42);
+            r.bulk(b"Some real reply following the push reply");
+        }
+        "true" => r.bool(true),
+        "false" => r.bool(false),
+        "verbatim" => r.verbatim(b"This is a verbatim\nstring"),
+        _ => r.error("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"),
+    }
+}

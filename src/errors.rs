@@ -1,0 +1,35 @@
+//! Every error text oxidis sends, in one place. They are Redis's, byte for
+//! byte: clients and Redis's own test suite match on them.
+
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+pub const SYNTAX: &str = "ERR syntax error";
+pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
+pub const INCR_NAN_INF: &str = "ERR increment would produce NaN or Infinity";
+pub const NO_SUCH_KEY: &str = "ERR no such key";
+pub const DB_INDEX: &str = "ERR DB index is out of range";
+pub const INVALID_CURSOR: &str = "ERR invalid cursor";
+pub const NOAUTH: &str = "NOAUTH Authentication required.";
+pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+pub const AUTH_NOPASS: &str =
+    "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
+pub const MAX_CLIENTS: &str = "ERR max number of clients reached";
+pub const STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+pub const INVALID_EXPIRE: &str = "ERR invalid expire time in '{}' command";
+pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+pub const BIT_OFFSET: &str = "ERR bit offset is not an integer or out of range";
+pub const BIT_VALUE: &str = "ERR bit is not an integer or out of range";
+pub const OFFSET_RANGE: &str = "ERR offset is out of range";
+pub const TIMEOUT_NEG: &str = "ERR timeout is negative";
+pub const HELLO_PROTO: &str = "NOPROTO unsupported protocol version";
+
+/// `ERR invalid expire time in 'set' command`
+pub fn invalid_expire(cmd: &str) -> String {
+    INVALID_EXPIRE.replace("{}", cmd)
+}
+
+/// `ERR wrong number of arguments for 'get' command`
+pub fn arity(fullname: &str) -> String {
+    format!("ERR wrong number of arguments for '{}' command", fullname)
+}

@@ -1,0 +1,240 @@
+//! A connected client: its socket, query buffer and parser, reply buffer, and
+//! the per-connection state commands read and change (selected db, protocol
+//! version, name, auth, reply mode...).
+
+use std::io::{self, Read, Write};
+
+use mio::net::{TcpStream, UnixStream};
+use mio::Token;
+
+use crate::protocol::{Parser, Reply};
+
+/// A client's socket.
+pub enum Conn {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+    /// No socket: a client used internally (scripts, tests).
+    None,
+}
+
+impl Conn {
+    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.read(buf),
+            Conn::Unix(s) => s.read(buf),
+            Conn::None => Ok(0),
+        }
+    }
+
+    pub fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.write(buf),
+            Conn::Unix(s) => s.write(buf),
+            Conn::None => Ok(buf.len()),
+        }
+    }
+
+    pub fn shutdown(&self) {
+        let _ = match self {
+            Conn::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
+            Conn::Unix(s) => s.shutdown(std::net::Shutdown::Both),
+            Conn::None => Ok(()),
+        };
+    }
+
+    pub fn fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        match self {
+            Conn::Tcp(s) => s.as_raw_fd(),
+            Conn::Unix(s) => s.as_raw_fd(),
+            Conn::None => -1,
+        }
+    }
+}
+
+/// CLIENT REPLY state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    SkipNext,
+    /// Skipping the reply of the current command.
+    Skip,
+}
+
+/// One connection.
+pub struct Client {
+    pub id: u64,
+    pub token: Token,
+    pub conn: Conn,
+    /// `ip:port` of the peer (or the unix socket path).
+    pub addr: String,
+    /// `ip:port` of our side.
+    pub laddr: String,
+    pub unix: bool,
+    pub name: Option<Vec<u8>>,
+    pub lib_name: Option<Vec<u8>>,
+    pub lib_ver: Option<Vec<u8>>,
+    /// Selected database.
+    pub db: usize,
+    pub reply: Reply,
+    /// Bytes of `reply.buf` already written to the socket.
+    pub sent: usize,
+    /// Received bytes; `qpos` is where the next request starts.
+    pub qbuf: Vec<u8>,
+    pub qpos: usize,
+    /// Unconsumed query bytes (including the running command) while a command runs.
+    pub running_qbuf: usize,
+    pub parser: Parser,
+    pub authenticated: bool,
+    pub user: String,
+    pub reply_mode: ReplyMode,
+    /// Close once the pending output is written (QUIT, protocol errors).
+    pub close_after_reply: bool,
+    /// Close at the next chance, without writing more (CLIENT KILL, limits).
+    pub close_asap: bool,
+    pub ctime_ms: i64,
+    pub last_interaction_ms: i64,
+    /// Full name of the last command run (`client|list`), for CLIENT LIST.
+    pub last_cmd: String,
+    pub monitor: bool,
+    pub no_evict: bool,
+    pub no_touch: bool,
+    /// True while WRITABLE interest is registered with the poller.
+    pub want_write: bool,
+    /// True while the client is in the server's pending-write list.
+    pub in_pending: bool,
+    /// Total bytes read from / written to this connection.
+    pub net_in: u64,
+    pub net_out: u64,
+    /// Peak query buffer size since the last cron sample.
+    pub qbuf_peak: usize,
+}
+
+impl Client {
+    pub fn new(id: u64, token: Token, conn: Conn, addr: String, laddr: String, unix: bool, now_ms: i64) -> Self {
+        Client {
+            id,
+            token,
+            conn,
+            addr,
+            laddr,
+            unix,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            db: 0,
+            reply: Reply::default(),
+            sent: 0,
+            qbuf: Vec::new(),
+            qpos: 0,
+            running_qbuf: 0,
+            parser: Parser::new(),
+            authenticated: false,
+            user: "default".into(),
+            reply_mode: ReplyMode::On,
+            close_after_reply: false,
+            close_asap: false,
+            ctime_ms: now_ms,
+            last_interaction_ms: now_ms,
+            last_cmd: "NULL".into(),
+            monitor: false,
+            no_evict: false,
+            no_touch: false,
+            want_write: false,
+            in_pending: false,
+            net_in: 0,
+            net_out: 0,
+            qbuf_peak: 0,
+        }
+    }
+
+    /// Bytes waiting to be written.
+    #[inline]
+    pub fn pending_output(&self) -> usize {
+        self.reply.buf.len() - self.sent
+    }
+
+    /// Bytes of the query buffer not yet consumed.
+    #[inline]
+    pub fn query_len(&self) -> usize {
+        self.qbuf.len() - self.qpos
+    }
+
+    /// Reads what the socket has, up to `max` bytes. Returns `Ok(0)` at EOF and
+    /// `Err(WouldBlock)` when nothing is left to read.
+    pub fn read_some(&mut self, reserve: usize) -> io::Result<usize> {
+        // Drop the consumed prefix before growing the buffer.
+        if self.qpos > 0 && (self.qpos == self.qbuf.len() || self.qpos > 64 * 1024) {
+            self.qbuf.drain(..self.qpos);
+            self.qpos = 0;
+        }
+        let want = reserve.max(16 * 1024);
+        let len = self.qbuf.len();
+        // The spare room is zero-filled once and reused; only growth costs a memset.
+        self.qbuf.resize(len + want, 0);
+        let r = self.conn.read(&mut self.qbuf[len..]);
+        match r {
+            Ok(n) => {
+                self.qbuf.truncate(len + n);
+                self.net_in += n as u64;
+                Ok(n)
+            }
+            Err(e) => {
+                self.qbuf.truncate(len);
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes pending output. Returns true when everything was written.
+    pub fn flush(&mut self) -> io::Result<bool> {
+        while self.sent < self.reply.buf.len() {
+            match self.conn.write(&self.reply.buf[self.sent..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.sent += n;
+                    self.net_out += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        self.reply.buf.clear();
+        self.sent = 0;
+        // Give back memory after a huge reply.
+        if self.reply.buf.capacity() > 1024 * 1024 {
+            self.reply.buf = Vec::with_capacity(16 * 1024);
+        }
+        Ok(true)
+    }
+
+    /// The `flags=` field of CLIENT LIST.
+    pub fn flags_string(&self) -> String {
+        let mut f = String::new();
+        if self.monitor {
+            f.push('O');
+        }
+        if self.close_asap {
+            f.push('A');
+        }
+        if self.close_after_reply {
+            f.push('c');
+        }
+        if self.unix {
+            f.push('U');
+        }
+        if self.no_evict {
+            f.push('e');
+        }
+        if self.no_touch {
+            f.push('T');
+        }
+        if f.is_empty() {
+            f.push('N');
+        }
+        f
+    }
+}

@@ -1,0 +1,341 @@
+//! The keyspace: `databases` numbered databases of typed values with expiry.
+//!
+//! [`Keyspace`] is the one door to data. Handlers look keys up for reading or for
+//! writing, set and delete them through it; lazy expiry, hit/miss statistics and
+//! the "a key was modified" hook (WATCH, keyspace events and, later, the AOF and
+//! replicas) live here and nowhere else.
+
+pub mod dict;
+pub mod value;
+
+pub use dict::Dict;
+pub use value::{Obj, Str, Value};
+
+use crate::util::Rng;
+use value::lru_clock;
+
+/// One database: the main dict and the deadlines of its volatile keys.
+#[derive(Default)]
+pub struct Db {
+    pub dict: Dict<Obj>,
+    /// Unix-ms deadline of every key that has a TTL.
+    pub expires: Dict<i64>,
+    /// Average TTL of keys seen by the active expiry cycle (for INFO keyspace).
+    pub avg_ttl: i64,
+    /// Where the active expiry cycle continues (a SCAN cursor over `expires`).
+    pub expire_cursor: u64,
+}
+
+impl Db {
+    pub fn len(&self) -> usize {
+        self.dict.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dict.is_empty()
+    }
+}
+
+/// Counters kept by the keyspace (reported by INFO stats).
+#[derive(Debug, Default, Clone)]
+pub struct KeyspaceStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub expired_keys: u64,
+    pub expired_stale_perc: f64,
+    pub expired_time_cap_reached_count: u64,
+}
+
+/// All databases, plus the clock the current command sees.
+pub struct Keyspace {
+    pub dbs: Vec<Db>,
+    /// The cached clock (Unix ms): one "now" for a whole command.
+    pub now_ms: i64,
+    pub stats: KeyspaceStats,
+    /// Changes since the last save (INFO `rdb_changes_since_last_save`).
+    pub dirty: u64,
+    pub rng: Rng,
+    /// When false, lookups do not refresh the LRU clock (CLIENT NO-TOUCH, OBJECT).
+    pub touch: bool,
+    /// Lazy expiry can be turned off (`DEBUG SET-ACTIVE-EXPIRE` is for the active cycle).
+    pub active_expire_enabled: bool,
+}
+
+impl Keyspace {
+    pub fn new(databases: usize) -> Self {
+        Keyspace {
+            dbs: (0..databases).map(|_| Db::default()).collect(),
+            now_ms: crate::util::unix_ms(),
+            stats: KeyspaceStats::default(),
+            dirty: 0,
+            rng: Rng::new(),
+            touch: true,
+            active_expire_enabled: true,
+        }
+    }
+
+    /// True if `key` has a deadline that has passed.
+    #[inline]
+    fn is_expired(&self, db: usize, key: &[u8]) -> bool {
+        let d = &self.dbs[db];
+        if d.expires.is_empty() {
+            return false;
+        }
+        matches!(d.expires.get(key), Some(&when) if when < self.now_ms)
+    }
+
+    /// Deletes `key` if it has expired. Returns true if it did.
+    pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
+        if !self.is_expired(db, key) {
+            return false;
+        }
+        self.delete_expired(db, key);
+        true
+    }
+
+    fn delete_expired(&mut self, db: usize, key: &[u8]) {
+        let d = &mut self.dbs[db];
+        d.expires.remove(key);
+        d.dict.remove(key);
+        self.stats.expired_keys += 1;
+        self.key_modified(db, key);
+    }
+
+    /// Looks a key up for reading: expires it lazily, counts a hit or a miss and
+    /// refreshes its LRU clock.
+    pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
+        self.expire_if_needed(db, key);
+        let touch = self.touch;
+        let clock = lru_clock(self.now_ms);
+        match self.dbs[db].dict.get_mut(key) {
+            Some(o) => {
+                self.stats.hits += 1;
+                if touch {
+                    o.lru = clock;
+                }
+                Some(&o.value)
+            }
+            None => {
+                self.stats.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Looks a key up without statistics or LRU update (EXISTS-like checks,
+    /// OBJECT, TYPE), still expiring it lazily.
+    pub fn lookup_quiet(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
+        self.expire_if_needed(db, key);
+        self.dbs[db].dict.get(key)
+    }
+
+    /// Looks a key up to modify it in place. The caller must call
+    /// [`Keyspace::key_modified`] if it changes the value.
+    pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
+        self.expire_if_needed(db, key);
+        let clock = lru_clock(self.now_ms);
+        let o = self.dbs[db].dict.get_mut(key)?;
+        o.lru = clock;
+        Some(&mut o.value)
+    }
+
+    /// True if the key exists (after lazy expiry).
+    pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
+        self.lookup_quiet(db, key).is_some()
+    }
+
+    /// Sets `key` to `value`, replacing any old value. The TTL is removed unless
+    /// `keep_ttl`.
+    pub fn set(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
+        let clock = lru_clock(self.now_ms);
+        let d = &mut self.dbs[db];
+        match d.dict.get_mut(key) {
+            Some(o) => {
+                o.value = value;
+                o.lru = clock;
+            }
+            None => d.dict.insert_new(key.into(), Obj { value, lru: clock }),
+        }
+        if !keep_ttl && !d.expires.is_empty() {
+            d.expires.remove(key);
+        }
+        self.key_modified(db, key);
+    }
+
+    /// Deletes `key`; returns true if it existed (expired keys do not count).
+    pub fn delete(&mut self, db: usize, key: &[u8]) -> bool {
+        if self.expire_if_needed(db, key) {
+            return false;
+        }
+        let d = &mut self.dbs[db];
+        if d.dict.remove(key).is_none() {
+            return false;
+        }
+        if !d.expires.is_empty() {
+            d.expires.remove(key);
+        }
+        self.key_modified(db, key);
+        true
+    }
+
+    /// Removes and returns a key's value and deadline (for RENAME, MOVE).
+    pub fn take(&mut self, db: usize, key: &[u8]) -> Option<(Obj, Option<i64>)> {
+        if self.expire_if_needed(db, key) {
+            return None;
+        }
+        let d = &mut self.dbs[db];
+        let (_, obj) = d.dict.remove(key)?;
+        let ttl = d.expires.remove(key).map(|(_, t)| t);
+        self.key_modified(db, key);
+        Some((obj, ttl))
+    }
+
+    /// Puts a value with an optional deadline (the counterpart of `take`).
+    pub fn put(&mut self, db: usize, key: &[u8], obj: Obj, when: Option<i64>) {
+        let d = &mut self.dbs[db];
+        d.dict.insert(key.into(), obj);
+        match when {
+            Some(t) => {
+                d.expires.insert(key.into(), t);
+            }
+            None => {
+                d.expires.remove(key);
+            }
+        }
+        self.key_modified(db, key);
+    }
+
+    /// The key's deadline in Unix ms, if it has one (no lazy expiry here).
+    pub fn expire_at(&self, db: usize, key: &[u8]) -> Option<i64> {
+        let d = &self.dbs[db];
+        if d.expires.is_empty() {
+            return None;
+        }
+        d.expires.get(key).copied()
+    }
+
+    /// Sets the deadline of an existing key.
+    pub fn set_expire(&mut self, db: usize, key: &[u8], when: i64) {
+        let d = &mut self.dbs[db];
+        if let Some(t) = d.expires.get_mut(key) {
+            *t = when;
+        } else {
+            d.expires.insert_new(key.into(), when);
+        }
+        self.key_modified(db, key);
+    }
+
+    /// Removes a key's deadline; true if it had one.
+    pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
+        let removed = self.dbs[db].expires.remove(key).is_some();
+        if removed {
+            self.key_modified(db, key);
+        }
+        removed
+    }
+
+    /// The hook every modification goes through. Today it counts changes;
+    /// WATCH, keyspace notifications and propagation attach here.
+    #[inline]
+    pub fn key_modified(&mut self, _db: usize, _key: &[u8]) {}
+
+    /// Empties one database; returns the number of keys it had.
+    pub fn flush_db(&mut self, db: usize) -> usize {
+        let d = &mut self.dbs[db];
+        let n = d.dict.len();
+        let old = std::mem::take(d);
+        drop_in_background(old);
+        n
+    }
+
+    /// Empties every database; returns the number of keys removed.
+    pub fn flush_all(&mut self) -> usize {
+        (0..self.dbs.len()).map(|i| self.flush_db(i)).sum()
+    }
+
+    /// A random live key of `db` (expired ones met on the way are deleted).
+    pub fn random_key(&mut self, db: usize) -> Option<Vec<u8>> {
+        // Bounded: if every key we draw is expired, give up after many tries
+        // (Redis does the same when all keys are volatile and expired).
+        for _ in 0..100 {
+            let key = self.dbs[db].dict.random_entry(&mut self.rng)?.key.to_vec();
+            if !self.expire_if_needed(db, &key) {
+                return Some(key);
+            }
+        }
+        None
+    }
+
+    /// Active expiry over every database: samples volatile keys and deletes the
+    /// expired ones, repeating while more than a quarter of a sample was expired,
+    /// within `budget_us` microseconds. Returns the number of keys expired.
+    pub fn active_expire_cycle(&mut self, budget_us: u64) -> u64 {
+        const SAMPLE: usize = 20;
+        let start = std::time::Instant::now();
+        let mut expired_total = 0;
+        let now = crate::util::unix_ms();
+        self.now_ms = now;
+        for db in 0..self.dbs.len() {
+            loop {
+                if self.dbs[db].expires.is_empty() {
+                    break;
+                }
+                let mut sampled = 0;
+                let mut expired = Vec::new();
+                let mut ttl_sum = 0i64;
+                let mut ttl_n = 0i64;
+                let mut cursor = self.dbs[db].expire_cursor;
+                // Walk the expires dict with a SCAN cursor: it visits every
+                // volatile key once per full pass, unlike random sampling.
+                while sampled < SAMPLE {
+                    cursor = self.dbs[db].expires.scan(cursor, |e| {
+                        sampled += 1;
+                        if e.value < now {
+                            expired.push(e.key.to_vec());
+                        } else {
+                            ttl_sum += e.value - now;
+                            ttl_n += 1;
+                        }
+                    });
+                    if cursor == 0 {
+                        break;
+                    }
+                }
+                self.dbs[db].expire_cursor = cursor;
+                if ttl_n > 0 {
+                    let avg = ttl_sum / ttl_n;
+                    let d = &mut self.dbs[db];
+                    d.avg_ttl = if d.avg_ttl == 0 { avg } else { (d.avg_ttl / 50) * 49 + avg / 50 };
+                }
+                let n = expired.len();
+                for k in expired {
+                    self.delete_expired(db, &k);
+                }
+                expired_total += n as u64;
+                if start.elapsed().as_micros() as u64 > budget_us {
+                    self.stats.expired_time_cap_reached_count += 1;
+                    return expired_total;
+                }
+                if sampled == 0 || n * 4 <= sampled || cursor == 0 {
+                    break;
+                }
+            }
+        }
+        expired_total
+    }
+
+    /// Total keys and volatile keys of a database (INFO keyspace).
+    pub fn db_sizes(&self, db: usize) -> (usize, usize) {
+        (self.dbs[db].dict.len(), self.dbs[db].expires.len())
+    }
+}
+
+/// Drops a large value on a helper thread so freeing it does not stall clients.
+/// Small values are dropped in place (a thread spawn costs more than that).
+pub fn drop_in_background(db: Db) {
+    if db.dict.len() < 1024 {
+        drop(db);
+        return;
+    }
+    let _ = std::thread::Builder::new().name("lazyfree".into()).spawn(move || drop(db));
+}
