@@ -497,8 +497,16 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
         return ctx.reply().error(errors::INCR_NAN_INF);
     }
     let text = fmt_human_double(new);
+    // Redis stores the formatted result as a string object without trying the
+    // integer encoding, so `OBJECT ENCODING` reports embstr even for "3".
+    let bytes = text.as_bytes();
+    let stored = if bytes.len() <= crate::store::value::EMBSTR_MAX {
+        Str::Emb(bytes.into())
+    } else {
+        Str::Raw(bytes.to_vec())
+    };
     let keep_ttl = true;
-    ctx.srv.ks.set(db, key, Value::str(text.as_bytes()), keep_ttl);
+    ctx.srv.ks.set(db, key, Value::Str(stored), keep_ttl);
     ctx.srv.ks.dirty += 1;
     ctx.reply().bulk(text.as_bytes());
 }
