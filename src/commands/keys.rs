@@ -105,10 +105,7 @@ pub struct ScanOpts<'a> {
 
 /// Parses `cursor [MATCH p] [COUNT n] [TYPE t]`; `allow_type` only for SCAN.
 pub fn parse_scan<'a>(argv: &[&'a [u8]], allow_type: bool) -> Result<ScanOpts<'a>, &'static str> {
-    let cursor = std::str::from_utf8(argv[0])
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or(errors::INVALID_CURSOR)?;
+    let cursor = parse_cursor(argv[0]).ok_or(errors::INVALID_CURSOR)?;
     let mut o = ScanOpts { cursor, pattern: None, count: 10, type_: None };
     let mut i = 1;
     while i < argv.len() {
@@ -130,6 +127,29 @@ pub fn parse_scan<'a>(argv: &[&'a [u8]], allow_type: bool) -> Result<ScanOpts<'a
         i += 2;
     }
     Ok(o)
+}
+
+/// A cursor as Redis reads it with `strtoul`: decimal digits after an optional
+/// sign, a minus sign negating modulo 2^64 (so `-1` is the largest cursor), and
+/// an empty string meaning 0. Leading spaces, trailing bytes and overflow are
+/// errors.
+fn parse_cursor(b: &[u8]) -> Option<u64> {
+    if b.is_empty() {
+        return Some(0);
+    }
+    let (negative, digits) = match b[0] {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        n = n.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+    }
+    Some(if negative { n.wrapping_neg() } else { n })
 }
 
 fn scan(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -268,10 +288,8 @@ fn copy(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let (a, b) = match (args::int(argv[1]), args::int(argv[2])) {
-        (Ok(a), Ok(b)) => (a, b),
-        _ => return ctx.reply().error("ERR invalid first DB index"),
-    };
+    let Ok(a) = args::int(argv[1]) else { return ctx.reply().error("ERR invalid first DB index") };
+    let Ok(b) = args::int(argv[2]) else { return ctx.reply().error("ERR invalid second DB index") };
     let n = ctx.srv.ks.dbs.len() as i64;
     if a < 0 || a >= n || b < 0 || b >= n {
         return ctx.reply().error(errors::DB_INDEX);
@@ -359,7 +377,8 @@ fn ttl_generic(ctx: &mut Ctx, key: &[u8], ms: bool, absolute: bool) {
     }
     let Some(when) = ctx.srv.ks.expire_at(db, key) else { return ctx.reply().int(-1) };
     let v = if absolute { when } else { (when - ctx.srv.ks.now_ms).max(0) };
-    let v = if ms { v } else { (v + if absolute { 0 } else { 500 }) / 1000 };
+    // Seconds are rounded to the nearest one, for TTL and EXPIRETIME alike.
+    let v = if ms { v } else { (v + 500) / 1000 };
     ctx.reply().int(v);
 }
 
