@@ -33,3 +33,14 @@ pub fn invalid_expire(cmd: &str) -> String {
 pub fn arity(fullname: &str) -> String {
     format!("ERR wrong number of arguments for '{}' command", fullname)
 }
+
+// Bitmap commands (SETBIT, BITPOS, BITOP, BITFIELD).
+pub const BIT_ARG: &str = "ERR The bit argument must be 1 or 0.";
+pub const BITOP_NOT: &str = "ERR BITOP NOT must be called with a single source key.";
+pub const BITFIELD_TYPE: &str =
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+pub const BITFIELD_OVERFLOW: &str = "ERR Invalid OVERFLOW type specified";
+pub const BITFIELD_RO: &str = "ERR BITFIELD_RO only supports the GET subcommand";
+/// Growing a string failed because memory could not be allocated (Redis
+/// would abort; we refuse the one command instead).
+pub const STRING_ALLOC: &str = "ERR out of memory growing the string";
