@@ -11,13 +11,13 @@ const G: &str = "connection";
 const CONN: u32 = LOADING | STALE;
 
 pub static COMMANDS: &[Command] = &[
-    cmd("ping", -1, FAST | CONN, NO_KEYS, C, G, "Returns the server's liveliness response.", "1.0.0", ping),
+    cmd("ping", -1, FAST, NO_KEYS, C, G, "Returns the server's liveliness response.", "1.0.0", ping),
     cmd("echo", 2, FAST | CONN, NO_KEYS, C, G, "Returns the given string.", "1.0.0", echo),
-    cmd("quit", -1, FAST | NO_AUTH | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Closes the connection.", "1.0.0", quit),
+    cmd("quit", -1, FAST | NO_AUTH | NOSCRIPT | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Closes the connection.", "1.0.0", quit),
     cmd("select", 2, FAST | CONN, NO_KEYS, C, G, "Changes the selected database.", "1.0.0", select),
-    cmd("auth", -2, FAST | NO_AUTH | NOSCRIPT | CONN, NO_KEYS, C, G, "Authenticates the connection.", "1.0.0", auth),
-    cmd("hello", -1, FAST | NO_AUTH | NOSCRIPT | CONN, NO_KEYS, C, G, "Handshakes with the Redis server.", "6.0.0", hello),
-    cmd("reset", 1, FAST | NO_AUTH | NOSCRIPT | CONN, NO_KEYS, C, G, "Resets the connection.", "6.2.0", reset),
+    cmd("auth", -2, FAST | NO_AUTH | NOSCRIPT | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Authenticates the connection.", "1.0.0", auth),
+    cmd("hello", -1, FAST | NO_AUTH | NOSCRIPT | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Handshakes with the Redis server.", "6.0.0", hello),
+    cmd("reset", 1, FAST | NO_AUTH | NOSCRIPT | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Resets the connection.", "6.2.0", reset),
     container("client", G, "A container for client connection commands.", "2.4.0", CLIENT_SUBCOMMANDS),
 ];
 
@@ -125,7 +125,7 @@ fn hello(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client.authenticated = true;
     }
     if !ctx.client.authenticated {
-        return ctx.reply().error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        return ctx.reply().error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
     }
     if let Some(n) = name {
         if let Err(e) = validate_name(n) {
@@ -265,9 +265,11 @@ fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) {
         } else if is(argv[i], "id") && i + 1 < argv.len() {
             let mut v = Vec::new();
             for a in &argv[i + 1..] {
+                // Any integer is accepted; ids below 1 simply match no client.
                 match args::int(a) {
                     Ok(n) if n > 0 => v.push(n as u64),
-                    _ => return ctx.reply().error("ERR Invalid client ID"),
+                    Ok(_) => {}
+                    Err(_) => return ctx.reply().error("ERR Invalid client ID"),
                 }
             }
             ids = Some(v);
@@ -423,6 +425,14 @@ fn client_no_touch(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn client_pause(ctx: &mut Ctx, argv: &[&[u8]]) {
+    // Redis matches `CLIENT PAUSE` only with 3 or 4 arguments; more fall through
+    // to its generic unknown-subcommand reply.
+    if argv.len() > 4 {
+        return ctx.reply().error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{:.128}'. Try CLIENT HELP.",
+            args::lossy(argv[1])
+        ));
+    }
     let ms = match args::int(argv[2]) {
         Ok(n) if n >= 0 => n,
         Ok(_) => return ctx.reply().error(errors::TIMEOUT_NEG),
@@ -432,11 +442,8 @@ fn client_pause(ctx: &mut Ctx, argv: &[&[u8]]) {
         None => PauseMode::All,
         Some(m) if is(m, "all") => PauseMode::All,
         Some(m) if is(m, "write") => PauseMode::Write,
-        Some(_) => return ctx.reply().error(errors::SYNTAX),
+        Some(_) => return ctx.reply().error("ERR CLIENT PAUSE mode must be WRITE or ALL"),
     };
-    if argv.len() > 4 {
-        return ctx.reply().error(errors::SYNTAX);
-    }
     let until = ctx.srv.ks.now_ms + ms;
     // A stricter or longer pause wins over the current one, as in Redis.
     let new = match ctx.srv.pause {
