@@ -147,14 +147,15 @@ pub fn fmt_human_double(d: f64) -> String {
 /// Redis's glob matching (`stringmatchlen`): `*`, `?`, `[abc]`, `[^a-z]`,
 /// backslash escapes. `nocase` folds ASCII case.
 pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
-    glob_inner(pattern, s, nocase, 0)
+    let mut give_up = false;
+    glob_inner(pattern, s, nocase, &mut give_up)
 }
 
-fn glob_inner(mut p: &[u8], mut s: &[u8], nocase: bool, depth: u32) -> bool {
-    // Bound recursion on pathological patterns (Redis does the same since 7.0).
-    if depth > 1000 {
-        return false;
-    }
+/// One matching attempt. `give_up` implements an important pruning: when the
+/// rest of a pattern after a `*` matches nowhere in the remaining string, no
+/// earlier `*` can help by swallowing more characters, so every pending
+/// attempt stops. Without it `a*a*a*a*...b` takes exponential time.
+fn glob_inner(mut p: &[u8], mut s: &[u8], nocase: bool, give_up: &mut bool) -> bool {
     let eq = |a: u8, b: u8| if nocase { a.eq_ignore_ascii_case(&b) } else { a == b };
     while !p.is_empty() && !s.is_empty() {
         match p[0] {
@@ -166,10 +167,14 @@ fn glob_inner(mut p: &[u8], mut s: &[u8], nocase: bool, depth: u32) -> bool {
                     return true;
                 }
                 for i in 0..s.len() {
-                    if glob_inner(&p[1..], &s[i..], nocase, depth + 1) {
+                    if glob_inner(&p[1..], &s[i..], nocase, give_up) {
                         return true;
                     }
+                    if *give_up {
+                        return false;
+                    }
                 }
+                *give_up = true;
                 return false;
             }
             b'?' => {
@@ -370,5 +375,8 @@ mod tests {
         assert!(glob_match(b"FOO", b"foo", true));
         assert!(!glob_match(b"a", b"", false));
         assert!(glob_match(b"a*", b"a", false));
+        // Pathological nesting must not take exponential time.
+        let pat = b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b";
+        assert!(!glob_match(pat, &[b'a'; 60], false));
     }
 }

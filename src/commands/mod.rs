@@ -11,6 +11,7 @@ pub mod bitmap;
 pub mod connection;
 pub mod introspection;
 pub mod keys;
+pub mod scripting;
 pub mod server;
 pub mod string;
 
@@ -192,7 +193,7 @@ pub struct CommandTable {
 }
 
 /// Every family's declarations.
-fn families() -> [&'static [Command]; 6] {
+fn families() -> [&'static [Command]; 7] {
     [
         string::COMMANDS,
         bitmap::COMMANDS,
@@ -200,6 +201,7 @@ fn families() -> [&'static [Command]; 6] {
         connection::COMMANDS,
         server::COMMANDS,
         introspection::COMMANDS,
+        scripting::COMMANDS,
     ]
 }
 
