@@ -399,7 +399,10 @@ fn dispatch_enforces_declared_arity() {
 
 /// Arity, flags and key positions as Redis 7.0.15 reports them in
 /// `COMMAND INFO` (observed facts), for the commands oxidis implements.
-const REDIS_7_0: &[(&str, i64, &[&str], i64, i64, i64)] = &[
+/// (name, arity, flags, first key, last key, key step)
+type CommandFacts = (&'static str, i64, &'static [&'static str], i64, i64, i64);
+
+const REDIS_7_0: &[CommandFacts] = &[
     ("append", 3, &["write", "denyoom", "fast"], 1, 1, 1),
     (
         "auth",
