@@ -892,3 +892,72 @@ fn expire_is_per_database_and_survives_swapdb() {
         "key in swapped db never expired"
     );
 }
+
+/// Every command sees a logically expired key (still stored, active expiry off)
+/// as missing.
+#[test]
+fn every_command_treats_an_expired_key_as_missing() {
+    let srv = common::Server::start_with(&["--enable-debug-command", "yes"]);
+    let mut c = srv.conn();
+    let _: () = q(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    // The RENAME error is checked separately below.
+    let cases: &[(&[&str], Value)] = &[
+        (&["COPY", "e", "x"], Value::Int(0)),
+        (&["MOVE", "e", "1"], Value::Int(0)),
+        (&["EXPIRE", "e", "100"], Value::Int(0)),
+        (&["PERSIST", "e"], Value::Int(0)),
+        (&["TOUCH", "e", "e2"], Value::Int(0)),
+        (&["EXISTS", "e", "e2"], Value::Int(0)),
+        (&["TYPE", "e"], Value::SimpleString("none".into())),
+        (&["OBJECT", "ENCODING", "e"], Value::Nil),
+        (&["TTL", "e"], Value::Int(-2)),
+        (&["PEXPIRETIME", "e"], Value::Int(-2)),
+        (&["GET", "e"], Value::Nil),
+        (&["STRLEN", "e"], Value::Int(0)),
+        (&["GETRANGE", "e", "0", "-1"], Value::BulkString(vec![])),
+        (
+            &["MGET", "e", "e2"],
+            Value::Array(vec![Value::Nil, Value::Nil]),
+        ),
+        (&["GETEX", "e", "EX", "10"], Value::Nil),
+        (&["GETDEL", "e"], Value::Nil),
+        (&["GETSET", "e", "new"], Value::Nil),
+        (&["SET", "e", "new", "XX"], Value::Nil),
+        (&["SET", "e", "new", "NX", "GET"], Value::Nil),
+        (&["SETNX", "e", "1"], Value::Int(1)),
+        (&["MSETNX", "e", "1", "e2", "2"], Value::Int(1)),
+        (&["APPEND", "e", "x"], Value::Int(1)),
+        (&["SETRANGE", "e", "2", "x"], Value::Int(3)),
+        (&["INCR", "e"], Value::Int(1)),
+        (
+            &["INCRBYFLOAT", "e", "1.5"],
+            Value::BulkString(b"1.5".to_vec()),
+        ),
+        (&["LCS", "e", "e2"], Value::BulkString(vec![])),
+        (&["RANDOMKEY"], Value::Nil),
+        (&["KEYS", "*"], Value::Array(vec![])),
+    ];
+    let expired_pair = |c: &mut Connection| {
+        let _: () = q(c, &["FLUSHALL"]);
+        let _: () = q(c, &["SET", "e", "old", "PX", "1"]);
+        let _: () = q(c, &["SET", "e2", "old", "PX", "1"]);
+        // Both deadlines pass; nothing deletes the keys until they are accessed.
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(dbsize(c), 2);
+    };
+    for (args, want) in cases {
+        expired_pair(&mut c);
+        assert_eq!(&r(&mut c, args).unwrap(), want, "{args:?}");
+    }
+    for args in [["RENAME", "e", "x"], ["RENAMENX", "e", "x"]] {
+        expired_pair(&mut c);
+        assert_err(r(&mut c, &args), "ERR no such key");
+    }
+    // A SCAN over only expired keys returns nothing.
+    let _: () = q(&mut c, &["FLUSHALL"]);
+    for i in 0..20 {
+        let _: () = q(&mut c, &["SET", &format!("x{i}"), "v", "PX", "1"]);
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(scan_all(&mut c, &[]).is_empty());
+}

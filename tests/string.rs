@@ -740,6 +740,36 @@ fn object_encoding_of_strings() {
     assert_eq!(encoding(&mut c, "r45"), "raw");
     let _: i64 = q(&mut c, &["APPEND", "int", "6"]);
     assert_eq!(encoding(&mut c, "int"), "raw");
+    // APPEND to a missing key stores the value with the compact encoding.
+    let _: i64 = q(&mut c, &["APPEND", "new-int", "123"]);
+    assert_eq!(encoding(&mut c, "new-int"), "int");
+    let _: i64 = q(&mut c, &["APPEND", "new-emb", "abc"]);
+    assert_eq!(encoding(&mut c, "new-emb"), "embstr");
+    let _: i64 = q(&mut c, &["APPEND", "new-raw", &"y".repeat(50)]);
+    assert_eq!(encoding(&mut c, "new-raw"), "raw");
+    // SETRANGE builds a raw string; INCR an int; RENAME and COPY keep the encoding.
+    let _: i64 = q(&mut c, &["SETRANGE", "sr", "0", "12"]);
+    assert_eq!(encoding(&mut c, "sr"), "raw");
+    let _: i64 = q(&mut c, &["INCRBY", "counter", "20000"]);
+    assert_eq!(encoding(&mut c, "counter"), "int");
+    let _: () = q(&mut c, &["RENAME", "new-emb", "renamed"]);
+    assert_eq!(encoding(&mut c, "renamed"), "embstr");
+    let _: i64 = q(&mut c, &["COPY", "new-int", "copied"]);
+    assert_eq!(encoding(&mut c, "copied"), "int");
+    // Small integers are shared objects in Redis (refcount INT_MAX), larger ones not.
+    let _: () = q(
+        &mut c,
+        &[
+            "MSET", "n0", "0", "n9999", "9999", "n10000", "10000", "neg", "-1",
+        ],
+    );
+    assert_eq!(q::<i64>(&mut c, &["OBJECT", "REFCOUNT", "n0"]), 2147483647);
+    assert_eq!(
+        q::<i64>(&mut c, &["OBJECT", "REFCOUNT", "n9999"]),
+        2147483647
+    );
+    assert_eq!(q::<i64>(&mut c, &["OBJECT", "REFCOUNT", "n10000"]), 1);
+    assert_eq!(q::<i64>(&mut c, &["OBJECT", "REFCOUNT", "neg"]), 1);
 }
 
 #[test]

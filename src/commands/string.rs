@@ -326,7 +326,8 @@ fn append(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     let new_len = match cur_len {
         None => {
-            ctx.srv.ks.set(db, key, Value::Str(Str::Raw(argv[2].to_vec())), false);
+            // A new key gets the compact encoding, as Redis's tryObjectEncoding does.
+            ctx.srv.ks.set(db, key, Value::str(argv[2]), false);
             argv[2].len()
         }
         Some(len) => {
