@@ -145,8 +145,8 @@ directives! {
     SlowlogLogSlowerThan: "slowlog-log-slower-than" => Int { min: -1, max: I64MAX }, "10000", 0;
     SlowlogMaxLen: "slowlog-max-len" => Int { min: 0, max: I64MAX }, "128", 0;
     LatencyMonitorThreshold: "latency-monitor-threshold" => Int { min: 0, max: I64MAX }, "0", STORED_ONLY;
-    LatencyTracking: "latency-tracking" => Bool, "yes", STORED_ONLY;
-    LatencyTrackingInfoPercentiles: "latency-tracking-info-percentiles" => List, "50 99 99.9", STORED_ONLY;
+    LatencyTracking: "latency-tracking" => Bool, "yes", 0;
+    LatencyTrackingInfoPercentiles: "latency-tracking-info-percentiles" => List, "50 99 99.9", 0;
     NotifyKeyspaceEvents: "notify-keyspace-events" => Str, "", STORED_ONLY;
     TrackingTableMaxKeys: "tracking-table-max-keys" => Int { min: 0, max: I64MAX }, "1000000", STORED_ONLY;
     // --- memory (the eviction engine arrives with the memory work)
@@ -490,9 +490,23 @@ impl Config {
                 v = Val::Str(merge_obuf_limits(self.str(D::ClientOutputBufferLimit), &s)?);
             }
             Some(D::Bind) => {
-                if words.is_empty() || words.iter().all(|w| w.is_empty()) {
-                    return err("wrong number of arguments");
+                if words.len() > 16 {
+                    return err("Too many bind addresses specified.");
                 }
+            }
+            Some(D::LatencyTrackingInfoPercentiles) => {
+                let s = match &v {
+                    Val::Str(s) => s.clone(),
+                    _ => String::new(),
+                };
+                let mut out = Vec::new();
+                for w in s.split_whitespace() {
+                    match w.parse::<f64>() {
+                        Ok(f) if (0.0..=100.0).contains(&f) => out.push(crate::util::fmt_human_double(f)),
+                        _ => return err("latency-tracking-info-percentiles must be between 0.0 and 100.0"),
+                    }
+                }
+                v = Val::Str(out.join(" "));
             }
             Some(D::NotifyKeyspaceEvents) => {
                 let s = match &v {
@@ -657,6 +671,7 @@ impl Config {
                     .collect()
             }
             _ => match d.kind {
+                List if v.is_empty() => format!("{} \"\"\n", d.name),
                 List => format!("{} {}\n", d.name, v),
                 _ => format!("{} {}\n", d.name, quote_if_needed(&v)),
             },

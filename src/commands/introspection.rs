@@ -376,13 +376,29 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
             return ctx.reply().error(&format!("ERR CONFIG SET failed (possibly related to argument '{}') - {}", name, e));
         }
     }
-    apply_config_change(ctx, staged);
+    if let Err(e) = apply_config_change(ctx, staged) {
+        return ctx.reply().error(&e);
+    }
     ctx.reply().ok();
 }
 
-/// Applies side effects of a configuration change (log level, dir...).
-fn apply_config_change(ctx: &mut Ctx, new: Config) {
+/// Applies side effects of a configuration change (listeners, log level,
+/// dir...). If the listeners cannot be re-bound, the old configuration stays.
+fn apply_config_change(ctx: &mut Ctx, new: Config) -> Result<(), String> {
     let old = std::mem::replace(&mut ctx.srv.config, new);
+    let port_changed = old.int(D::Port) != ctx.srv.config.int(D::Port);
+    let bind_changed = old.str(D::Bind) != ctx.srv.config.str(D::Bind);
+    if port_changed || bind_changed {
+        if ctx.srv.rebind().is_err() {
+            ctx.srv.config = old;
+            let _ = ctx.srv.rebind();
+            return Err(if port_changed {
+                "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port".into()
+            } else {
+                "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.".into()
+            });
+        }
+    }
     let cfg = &ctx.srv.config;
     if old.str(D::Loglevel) != cfg.str(D::Loglevel) {
         crate::server::log::set_level(cfg.str(D::Loglevel));
@@ -396,6 +412,7 @@ fn apply_config_change(ctx: &mut Ctx, new: Config) {
             }
         }
     }
+    Ok(())
 }
 
 fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) {
@@ -410,6 +427,7 @@ pub fn reset_stats(ctx: &mut Ctx) {
     srv.ks.stats = Default::default();
     for e in srv.commands.entries.iter_mut() {
         e.stats = Default::default();
+        e.latency = Default::default();
     }
     srv.slowlog.clear();
 }
@@ -712,7 +730,31 @@ pub fn info_text(ctx: &Ctx, wanted: &[&str]) -> String {
                     }
                 }
             }
-            "latencystats" => s.push_str("# Latencystats\r\n"),
+            "latencystats" => {
+                s.push_str("# Latencystats\r\n");
+                let pcts: Vec<f64> = srv
+                    .config
+                    .str(D::LatencyTrackingInfoPercentiles)
+                    .split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect();
+                for e in srv.commands.entries.iter() {
+                    if e.latency.total() == 0 {
+                        continue;
+                    }
+                    let parts: Vec<String> = pcts
+                        .iter()
+                        .map(|p| {
+                            format!(
+                                "p{}={:.3}",
+                                crate::util::fmt_human_double(*p),
+                                e.latency.percentile(*p) as f64 / 1000.0
+                            )
+                        })
+                        .collect();
+                    let _ = write!(s, "latency_percentiles_usec_{}:{}\r\n", e.fullname, parts.join(","));
+                }
+            }
             _ => {}
         }
         out.push_str(&s);

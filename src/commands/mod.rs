@@ -183,6 +183,8 @@ pub struct Entry {
     pub parent: Option<CmdId>,
     pub subs: HashMap<&'static [u8], CmdId>,
     pub stats: CmdStats,
+    /// Latency distribution (INFO latencystats), in nanoseconds.
+    pub latency: crate::server::histogram::Histogram,
 }
 
 /// The runtime command table: every command and subcommand, looked up by
@@ -217,6 +219,7 @@ impl CommandTable {
                     parent: None,
                     subs: HashMap::new(),
                     stats: CmdStats::default(),
+                    latency: Default::default(),
                 });
                 assert!(t.by_name.insert(c.name.as_bytes(), id).is_none(), "duplicate command {}", c.name);
                 for s in c.subcommands {
@@ -227,6 +230,7 @@ impl CommandTable {
                         parent: Some(id),
                         subs: HashMap::new(),
                         stats: CmdStats::default(),
+                        latency: Default::default(),
                     });
                     t.entries[id].subs.insert(s.name.as_bytes(), sid);
                 }

@@ -7,6 +7,7 @@
 //! the ones whose socket could not take it all.
 
 pub mod client;
+pub mod histogram;
 pub mod log;
 
 use std::collections::{HashMap, VecDeque};
@@ -105,7 +106,7 @@ pub struct ShutdownRequest {
 
 /// A listening socket.
 enum Listener {
-    Tcp(TcpListener, String),
+    Tcp(TcpListener),
     Unix(UnixListener, String),
 }
 
@@ -253,42 +254,49 @@ impl Server {
         }
     }
 
-    /// Binds the listeners. Errors are Redis's start-up messages.
-    pub fn listen(&mut self) -> Result<(), String> {
+    /// Binds the TCP listeners `port` and `bind` ask for.
+    fn bind_tcp_listeners(&mut self) -> Result<Vec<Listener>, String> {
         let port = self.config.int(D::Port) as u16;
         let backlog = self.config.int(D::TcpBacklog) as i32;
-        if port != 0 {
-            let binds: Vec<String> = self.config.str(D::Bind).split_whitespace().map(String::from).collect();
-            for b in binds {
-                let (optional, addr) = match b.strip_prefix('-') {
-                    Some(a) => (true, a.to_string()),
-                    None => (false, b.clone()),
-                };
-                let ip = match addr.as_str() {
-                    "*" => "0.0.0.0".to_string(),
-                    "::*" => "::".to_string(),
-                    a => a.to_string(),
-                };
-                match bind_tcp(&ip, port, backlog) {
-                    Ok(l) => {
-                        let real = l.local_addr().map(|a| a.port()).unwrap_or(port);
-                        self.tcp_port = real;
-                        self.listeners.push(Listener::Tcp(l, addr.clone()));
+        let mut out = Vec::new();
+        if port == 0 {
+            return Ok(out);
+        }
+        let binds: Vec<String> = self.config.str(D::Bind).split_whitespace().map(String::from).collect();
+        for b in binds {
+            let (optional, addr) = match b.strip_prefix('-') {
+                Some(a) => (true, a.to_string()),
+                None => (false, b.clone()),
+            };
+            let ip = match addr.as_str() {
+                "*" => "0.0.0.0".to_string(),
+                "::*" => "::".to_string(),
+                a => a.to_string(),
+            };
+            match bind_tcp(&ip, port, backlog) {
+                Ok(l) => {
+                    self.tcp_port = l.local_addr().map(|a| a.port()).unwrap_or(port);
+                    out.push(Listener::Tcp(l));
+                }
+                Err(e) => {
+                    let unsupported = matches!(
+                        e.raw_os_error(),
+                        Some(libc::EAFNOSUPPORT) | Some(libc::EADDRNOTAVAIL) | Some(libc::EPROTONOSUPPORT)
+                    );
+                    if optional && unsupported {
+                        continue;
                     }
-                    Err(e) => {
-                        let unsupported = matches!(
-                            e.raw_os_error(),
-                            Some(libc::EAFNOSUPPORT) | Some(libc::EADDRNOTAVAIL) | Some(libc::EPROTONOSUPPORT)
-                        );
-                        if optional && unsupported {
-                            continue;
-                        }
-                        warn!("Warning: Could not create server TCP listening socket {}:{}: bind: {}", addr, port, e);
-                        return Err(format!("Failed listening on port {} (TCP), aborting.", port));
-                    }
+                    warn!("Warning: Could not create server TCP listening socket {}:{}: bind: {}", addr, port, e);
+                    return Err(format!("Failed listening on port {} (TCP), aborting.", port));
                 }
             }
         }
+        Ok(out)
+    }
+
+    /// Binds the listeners. Errors are Redis's start-up messages.
+    pub fn listen(&mut self) -> Result<(), String> {
+        self.listeners = self.bind_tcp_listeners()?;
         let unixsocket = self.config.str(D::Unixsocket).to_string();
         if !unixsocket.is_empty() {
             let _ = std::fs::remove_file(&unixsocket);
@@ -310,6 +318,51 @@ impl Server {
         Ok(())
     }
 
+    /// Re-binds the TCP listeners after CONFIG SET port/bind. The old sockets
+    /// are closed first (the new set may reuse their address); on failure the
+    /// caller restores the old configuration and calls this again.
+    pub fn rebind(&mut self) -> Result<(), String> {
+        let old = std::mem::take(&mut self.listeners);
+        let mut keep = Vec::new();
+        for mut l in old {
+            match &mut l {
+                Listener::Tcp(t) => {
+                    if let Some(reg) = self.registry.as_ref() {
+                        let _ = reg.deregister(t);
+                    }
+                }
+                Listener::Unix(u, _) => {
+                    if let Some(reg) = self.registry.as_ref() {
+                        let _ = reg.deregister(u);
+                    }
+                    keep.push(l);
+                }
+            }
+        }
+        let result = self.bind_tcp_listeners();
+        let mut listeners = result.as_ref().map(|_| Vec::new()).unwrap_or_default();
+        let ok = result.is_ok();
+        if let Ok(v) = result {
+            listeners = v;
+        }
+        listeners.extend(keep);
+        self.listeners = listeners;
+        if let Some(reg) = self.registry.as_ref() {
+            for (i, l) in self.listeners.iter_mut().enumerate() {
+                let t = Token(LISTENER_BASE + i);
+                let _ = match l {
+                    Listener::Tcp(l) => reg.register(l, t, Interest::READABLE),
+                    Listener::Unix(l, _) => reg.register(l, t, Interest::READABLE),
+                };
+            }
+        }
+        if ok {
+            Ok(())
+        } else {
+            Err("bind failed".into())
+        }
+    }
+
     /// Runs the event loop until shutdown.
     pub fn run(&mut self) -> io::Result<()> {
         let mut poll = Poll::new()?;
@@ -317,7 +370,7 @@ impl Server {
         for (i, l) in self.listeners.iter_mut().enumerate() {
             let t = Token(LISTENER_BASE + i);
             match l {
-                Listener::Tcp(l, _) => registry.register(l, t, Interest::READABLE)?,
+                Listener::Tcp(l) => registry.register(l, t, Interest::READABLE)?,
                 Listener::Unix(l, _) => registry.register(l, t, Interest::READABLE)?,
             }
         }
@@ -412,7 +465,7 @@ impl Server {
         loop {
             let Some(listener) = self.listeners.get(li) else { return };
             let accepted = match listener {
-                Listener::Tcp(l, _) => l.accept().map(|(s, peer)| {
+                Listener::Tcp(l) => l.accept().map(|(s, peer)| {
                     let laddr = s.local_addr().map(fmt_addr).unwrap_or_default();
                     let _ = s.set_nodelay(true);
                     let ka = self.config.int(D::TcpKeepalive);
@@ -691,7 +744,8 @@ impl Server {
         self.ks.touch = !c.no_touch;
         let start = Instant::now();
         (spec.handler)(&mut Ctx { srv: self, client: c }, argv);
-        let dur = start.elapsed().as_micros() as u64;
+        let dur_ns = start.elapsed().as_nanos() as u64;
+        let dur = dur_ns / 1000;
         self.ks.touch = true;
         if skipping && c.reply_mode != ReplyMode::On && c.reply.buf.len() >= mark && !c.close_after_reply {
             c.reply.buf.truncate(mark);
@@ -704,6 +758,9 @@ impl Server {
         let e = &mut self.commands.entries[id];
         e.stats.calls += 1;
         e.stats.usec += dur;
+        if self.config.bool(D::LatencyTracking) {
+            e.latency.record(dur_ns);
+        }
         if failed {
             e.stats.failed_calls += 1;
         }
