@@ -912,7 +912,6 @@ fn info_sections_and_fields() {
 }
 
 #[test]
-#[ignore = "server bug: INFO latencystats lists no latency_percentiles_usec_<cmd> lines (Redis 7.0 does)"]
 fn info_latencystats() {
     let srv = common::Server::start();
     let mut c = srv.conn();
