@@ -590,7 +590,15 @@ impl Config {
         let mut seen = std::collections::HashSet::new();
         for (i, d) in TABLE.iter().enumerate() {
             for name in std::iter::once(&d.name).chain(d.aliases.iter()) {
-                if patterns.iter().any(|p| glob_match(&p.to_ascii_lowercase(), name.as_bytes(), true))
+                // An exact name (no glob characters) is echoed as the client wrote it.
+                let exact = patterns.iter().find(|p| {
+                    !p.iter().any(|b| matches!(b, b'*' | b'?' | b'[' | b'\\')) && p.eq_ignore_ascii_case(name.as_bytes())
+                });
+                if let Some(p) = exact {
+                    if seen.insert(*name) {
+                        out.push((String::from_utf8_lossy(p).into_owned(), self.get_formatted(i)));
+                    }
+                } else if patterns.iter().any(|p| glob_match(&p.to_ascii_lowercase(), name.as_bytes(), true))
                     && seen.insert(*name)
                 {
                     out.push((name.to_string(), self.get_formatted(i)));

@@ -740,7 +740,6 @@ fn arity_flags_and_keys_match_redis() {
 }
 
 #[test]
-#[ignore = "server bug: COMMAND GETKEYS/GETKEYSANDFLAGS arity -3 (Redis -4); FUNCTION FLUSH has may_replicate (Redis: write, noscript)"]
 fn known_differences_from_redis() {
     let diffs = compare_with_redis(KNOWN_DIFFERENCES);
     assert!(

@@ -449,7 +449,6 @@ fn object_help() {
 }
 
 #[test]
-#[ignore = "server bug: help replies end with 'Print this help.'; Redis 7.0 sends 'Prints this help.' (introspection::help_reply)"]
 fn object_help_last_line() {
     let srv = common::Server::start();
     let mut c = srv.conn();

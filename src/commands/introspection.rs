@@ -31,8 +31,8 @@ static COMMAND_SUBCOMMANDS: &[Command] = &[
     cmd("info", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns information about one, multiple or all commands.", "2.8.13", command_info),
     cmd("list", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns a list of command names.", "7.0.0", command_list),
     cmd("docs", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns documentary information about one, multiple or all commands.", "7.0.0", command_docs),
-    cmd("getkeys", -3, LOADING | STALE, NO_KEYS, CN, G, "Extracts the key names from an arbitrary command.", "2.8.13", command_getkeys),
-    cmd("getkeysandflags", -3, LOADING | STALE, NO_KEYS, CN, G, "Extracts the key names and access flags for an arbitrary command.", "7.0.0", command_getkeysandflags),
+    cmd("getkeys", -4, LOADING | STALE, NO_KEYS, CN, G, "Extracts the key names from an arbitrary command.", "2.8.13", command_getkeys),
+    cmd("getkeysandflags", -4, LOADING | STALE, NO_KEYS, CN, G, "Extracts the key names and access flags for an arbitrary command.", "7.0.0", command_getkeysandflags),
     cmd("help", 2, LOADING | STALE, NO_KEYS, CN, G, "Returns helpful text about the different subcommands.", "5.0.0", command_help),
 ];
 
@@ -61,7 +61,7 @@ pub fn help_reply(ctx: &mut Ctx, name: &str, lines: &[&str]) {
         r.simple(l);
     }
     r.simple("HELP");
-    r.simple("    Print this help.");
+    r.simple("    Prints this help.");
 }
 
 // ---------------------------------------------------------------- COMMAND
@@ -95,7 +95,7 @@ fn write_command_info(ctx: &mut Ctx, id: usize) {
         r.array_len(1);
         r.map_len(3);
         r.bulk(b"flags");
-        let kf: &[&str] = if c.flags & super::WRITE != 0 { &["RW", "UPDATE"] } else { &["RO", "ACCESS"] };
+        let kf: &[&str] = if c.flags & super::WRITE != 0 { &["RW", "update"] } else { &["RO", "access"] };
         r.set_len(kf.len());
         for f in kf {
             r.simple(f);
@@ -167,7 +167,7 @@ fn command_info(ctx: &mut Ctx, argv: &[&[u8]]) {
     for name in &argv[2..] {
         match find_command(ctx, name) {
             Some(id) => write_command_info(ctx, id),
-            None => ctx.reply().null_array(),
+            None => ctx.reply().null(),
         }
     }
 }
@@ -195,7 +195,7 @@ fn command_list(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
             Some(_) => false,
         };
-        if keep && (filter.is_some() || e.parent.is_none()) {
+        if keep {
             names.push(e.fullname.clone());
         }
     }
@@ -278,7 +278,7 @@ fn getkeys_common(ctx: &mut Ctx, argv: &[&[u8]], with_flags: bool) {
         if with_flags {
             r.array_len(2);
             r.bulk(target[p]);
-            let f: &[&str] = if write { &["RW", "UPDATE"] } else { &["RO", "ACCESS"] };
+            let f: &[&str] = if write { &["RW", "update"] } else { &["RO", "access"] };
             r.set_len(f.len());
             for x in f {
                 r.simple(x);
@@ -338,7 +338,7 @@ fn config_get(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
     if argv.len() % 2 != 0 {
-        return ctx.reply().error(&errors::arity("config|set"));
+        return ctx.reply().error(errors::SYNTAX);
     }
     // Validate everything first: CONFIG SET of several pairs is all or nothing.
     let mut staged = ctx.srv.config.clone();
@@ -350,7 +350,10 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
             return ctx.reply().error(&format!("ERR Unknown option or number of arguments for CONFIG SET - '{}'", name));
         };
         if seen.contains(&idx) {
-            return ctx.reply().error(&format!("ERR Duplicate parameter - {}", name));
+            return ctx.reply().error(&format!(
+                "ERR CONFIG SET failed (possibly related to argument '{}') - duplicate parameter",
+                name
+            ));
         }
         seen.push(idx);
         let d = &TABLE[idx];

@@ -12,7 +12,7 @@ const G: &str = "scripting";
 pub static COMMANDS: &[Command] = &[container("function", G, "A container for function commands.", "7.0.0", FUNCTION_SUBCOMMANDS)];
 
 static FUNCTION_SUBCOMMANDS: &[Command] = &[
-    cmd("flush", -2, WRITE | NOSCRIPT | super::MAY_REPLICATE, NO_KEYS, S, G, "Deletes all libraries and functions.", "7.0.0", function_flush),
+    cmd("flush", -2, WRITE | NOSCRIPT, NO_KEYS, S, G, "Deletes all libraries and functions.", "7.0.0", function_flush),
     cmd("list", -2, NOSCRIPT, NO_KEYS, S, G, "Returns information about all libraries.", "7.0.0", function_list),
     cmd("help", 2, super::LOADING | super::STALE, NO_KEYS, S, G, "Returns helpful text about the different subcommands.", "7.0.0", function_help),
 ];

@@ -185,6 +185,7 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 /// DEBUG PROTOCOL <type>: a sample value of each RESP type.
+#[allow(clippy::approx_constant)] // 3.141 is the value Redis sends, not an approximation of pi
 fn debug_protocol(ctx: &mut Ctx, kind: &[u8]) {
     let k = String::from_utf8_lossy(kind).to_lowercase();
     let r = ctx.reply();

@@ -217,7 +217,11 @@ impl Parser {
             line_end -= 1;
         }
         self.args.clear();
-        let line = &buf[..line_end];
+        let mut line = &buf[..line_end];
+        // Redis splits the line as a C string: a NUL ends it.
+        if let Some(nul) = memchr(0, line) {
+            line = &line[..nul];
+        }
         if line.iter().any(|&b| b == b'"' || b == b'\'') {
             match split_args(line) {
                 Some(words) => self.owned = Some(words),
@@ -268,14 +272,14 @@ fn parse_i64(s: &[u8]) -> Option<i64> {
 fn split_plain(line: &[u8], out: &mut Vec<Range<usize>>) {
     let mut i = 0;
     while i < line.len() {
-        while i < line.len() && line[i].is_ascii_whitespace() {
+        while i < line.len() && is_space(line[i]) {
             i += 1;
         }
         if i >= line.len() {
             break;
         }
         let start = i;
-        while i < line.len() && !line[i].is_ascii_whitespace() {
+        while i < line.len() && !matches!(line[i], b' ' | b'\n' | b'\r' | b'\t') {
             i += 1;
         }
         out.push(start..i);
@@ -286,11 +290,16 @@ fn split_plain(line: &[u8], out: &mut Vec<Range<usize>>) {
 /// Returns `None` on unbalanced quotes. Used for inline requests with quotes and
 /// for config files.
 pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    // A NUL ends the line, as in C.
+    let line = match memchr(0, line) {
+        Some(n) => &line[..n],
+        None => line,
+    };
     let mut out = Vec::new();
     let mut i = 0;
     let n = line.len();
     loop {
-        while i < n && line[i].is_ascii_whitespace() {
+        while i < n && is_space(line[i]) {
             i += 1;
         }
         if i >= n {
@@ -325,7 +334,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                         other => other,
                     });
                 } else if c == b'"' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                    if i + 1 < n && !is_space(line[i + 1]) {
                         return None;
                     }
                     i += 1;
@@ -344,7 +353,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                     i += 2;
                     continue;
                 } else if c == b'\'' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                    if i + 1 < n && !is_space(line[i + 1]) {
                         return None;
                     }
                     i += 1;
@@ -369,6 +378,12 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
         }
         out.push(cur);
     }
+}
+
+/// C's `isspace`.
+#[inline]
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
 fn hex(c: u8) -> u8 {
@@ -466,5 +481,7 @@ mod tests {
         );
         assert!(split_args(b"\"abc").is_none());
         assert!(split_args(b"\"abc\"def").is_none());
+        assert_eq!(split_args(b"\0'").unwrap(), Vec::<Vec<u8>>::new());
+        assert_eq!(split_args(b"a \0'b").unwrap(), vec![b"a".to_vec()]);
     }
 }

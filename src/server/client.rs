@@ -86,6 +86,8 @@ pub struct Client {
     pub qpos: usize,
     /// Unconsumed query bytes (including the running command) while a command runs.
     pub running_qbuf: usize,
+    /// Bytes the parser said a pending big bulk still needs.
+    pub reserve_hint: usize,
     pub parser: Parser,
     pub authenticated: bool,
     pub user: String,
@@ -130,6 +132,7 @@ impl Client {
             qbuf: Vec::new(),
             qpos: 0,
             running_qbuf: 0,
+            reserve_hint: 0,
             parser: Parser::new(),
             authenticated: false,
             user: "default".into(),
@@ -162,30 +165,37 @@ impl Client {
         self.qbuf.len() - self.qpos
     }
 
-    /// Reads what the socket has, up to `max` bytes. Returns `Ok(0)` at EOF and
-    /// `Err(WouldBlock)` when nothing is left to read.
-    pub fn read_some(&mut self, reserve: usize) -> io::Result<usize> {
+    /// Reads once from the socket into the query buffer (at least 16 KB of
+    /// room, more if a big bulk is pending). Returns the bytes read and whether
+    /// the read filled all the room offered (if not, the socket is drained).
+    /// `Ok((0, _))` is EOF; `Err(WouldBlock)` means nothing was there.
+    pub fn read_some(&mut self) -> io::Result<(usize, bool)> {
         // Drop the consumed prefix before growing the buffer.
         if self.qpos > 0 && (self.qpos == self.qbuf.len() || self.qpos > 64 * 1024) {
             self.qbuf.drain(..self.qpos);
             self.qpos = 0;
         }
-        let want = reserve.max(16 * 1024);
-        let len = self.qbuf.len();
-        // The spare room is zero-filled once and reused; only growth costs a memset.
-        self.qbuf.resize(len + want, 0);
-        let r = self.conn.read(&mut self.qbuf[len..]);
-        match r {
-            Ok(n) => {
-                self.qbuf.truncate(len + n);
-                self.net_in += n as u64;
-                Ok(n)
-            }
-            Err(e) => {
-                self.qbuf.truncate(len);
-                Err(e)
-            }
+        // Like Redis: 16 KB at a time, or the rest of a pending big bulk in
+        // one go. Reading in bounded steps lets the query buffer limit apply
+        // to what is pending, not to a long pipeline.
+        let want = if self.reserve_hint > 0 { self.reserve_hint } else { 16 * 1024 };
+        self.qbuf.reserve(want);
+        let fd = self.conn.fd();
+        if fd < 0 {
+            return Ok((0, false));
         }
+        let spare = self.qbuf.spare_capacity_mut();
+        let room = spare.len().min(want);
+        // SAFETY: `read` writes at most `room` bytes into the spare capacity we
+        // own, and we extend the length by exactly the number it wrote.
+        let n = unsafe { libc::read(fd, spare.as_mut_ptr() as *mut libc::c_void, room) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let n = n as usize;
+        unsafe { self.qbuf.set_len(self.qbuf.len() + n) };
+        self.net_in += n as u64;
+        Ok((n, n == room))
     }
 
     /// Writes pending output. Returns true when everything was written.

@@ -408,7 +408,7 @@ impl Server {
                     t if t.0 < CLIENT_BASE => self.accept(t.0 - LISTENER_BASE),
                     t => {
                         if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                            self.on_readable(t);
+                            self.on_readable(t, ev.is_read_closed() || ev.is_error());
                         }
                         if ev.is_writable() {
                             self.on_writable(t);
@@ -418,7 +418,7 @@ impl Server {
             }
             let again = std::mem::take(&mut self.pending_reads);
             for t in again {
-                self.on_readable(t);
+                self.on_readable(t, false);
             }
             if Instant::now() >= next_cron {
                 self.cron();
@@ -530,7 +530,9 @@ impl Server {
         }
     }
 
-    fn on_readable(&mut self, token: Token) {
+    /// Reads and runs what a client sent. `hup` says the peer already closed
+    /// its side: then we read until EOF, since no further event will come.
+    fn on_readable(&mut self, token: Token, hup: bool) {
         let Some(mut c) = self.clients.take(token) else { return };
         if c.close_asap || c.close_after_reply {
             self.clients.put_back(c);
@@ -538,39 +540,42 @@ impl Server {
         }
         let mut total = 0;
         let mut closed = false;
+        let limit = self.config.int(D::ClientQueryBufferLimit) as usize;
         loop {
-            match c.read_some(0) {
-                Ok(0) => {
+            let (n, filled) = match c.read_some() {
+                Ok((0, _)) => {
                     closed = true;
                     break;
                 }
-                Ok(n) => {
-                    total += n;
-                    self.stats.net_input_bytes += n as u64;
-                    if total >= MAX_READ_PER_EVENT {
-                        self.pending_reads.push(token);
-                        break;
-                    }
-                }
+                Ok(r) => r,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => {
                     closed = true;
                     break;
                 }
-            }
-        }
-        if total > 0 {
+            };
+            total += n;
+            self.stats.net_input_bytes += n as u64;
             self.stats.total_reads_processed += 1;
             c.last_interaction_ms = self.ks.now_ms;
             c.qbuf_peak = c.qbuf_peak.max(c.query_len());
-            let limit = self.config.int(D::ClientQueryBufferLimit) as usize;
             if c.query_len() > limit {
                 warn!("Closing client that reached max query buffer length: addr={} qbuf={}", c.addr, c.query_len());
                 self.stats.client_qbuf_limit_disconnections += 1;
                 c.close_asap = true;
-            } else {
-                self.process_input(&mut c);
+                break;
+            }
+            // Run what arrived before reading more.
+            self.process_input(&mut c);
+            // A short read drained the socket: with edge-triggered readiness,
+            // new data will raise a new event.
+            if (!filled && !hup) || c.close_asap || c.close_after_reply {
+                break;
+            }
+            if total >= MAX_READ_PER_EVENT {
+                self.pending_reads.push(token);
+                break;
             }
         }
         if closed {
@@ -607,6 +612,7 @@ impl Server {
     pub fn process_input(&mut self, c: &mut Client) {
         let qbuf = std::mem::take(&mut c.qbuf);
         let mut pos = c.qpos;
+        c.reserve_hint = 0;
         let mut argv: Vec<&[u8]> = Vec::with_capacity(16);
         let max_bulk = self.config.int(D::ProtoMaxBulkLen);
         while pos < qbuf.len() && !c.close_after_reply && !c.close_asap {
@@ -644,10 +650,8 @@ impl Server {
                     self.call(c, &argv);
                 }
                 Parsed::Incomplete { reserve } => {
-                    if reserve > 0 {
-                        // Make room for a big bulk in one step.
-                        c.qbuf_peak = c.qbuf_peak.max(reserve);
-                    }
+                    // Make room for a big bulk in one step on the next read.
+                    c.reserve_hint = reserve;
                     break;
                 }
                 Parsed::Error(msg) => {
@@ -742,6 +746,11 @@ impl Server {
             ReplyMode::Skip => true,
         };
         self.ks.touch = !c.no_touch;
+        let fullname = &self.commands.entries[id].fullname;
+        if c.last_cmd != *fullname {
+            c.last_cmd.clear();
+            c.last_cmd.push_str(fullname);
+        }
         let start = Instant::now();
         (spec.handler)(&mut Ctx { srv: self, client: c }, argv);
         let dur_ns = start.elapsed().as_nanos() as u64;
@@ -763,10 +772,6 @@ impl Server {
         }
         if failed {
             e.stats.failed_calls += 1;
-        }
-        if c.last_cmd != e.fullname {
-            c.last_cmd.clear();
-            c.last_cmd.push_str(&e.fullname);
         }
         self.stats.total_commands_processed += 1;
         if spec.flags & commands::SKIP_SLOWLOG == 0 {
@@ -820,9 +825,21 @@ impl Server {
     fn feed_monitors(&mut self, c: &Client, argv: &[&[u8]]) {
         let us = unix_us();
         let mut line = format!("+{}.{:06} [{} {}]", us / 1_000_000, us % 1_000_000, c.db, if c.unix { format!("unix:{}", c.laddr) } else { c.addr.clone() });
-        for a in argv {
+        // Credentials never reach MONITOR output (AUTH, HELLO ... AUTH user pass).
+        let is_auth = argv[0].eq_ignore_ascii_case(b"auth");
+        let is_hello = argv[0].eq_ignore_ascii_case(b"hello");
+        let mut redact_from = usize::MAX;
+        for (i, a) in argv.iter().enumerate() {
+            if is_hello && a.eq_ignore_ascii_case(b"auth") {
+                redact_from = i + 1;
+            }
             line.push(' ');
-            line.push_str(&crate::config::repr_bytes(a));
+            let secret = (is_auth && i >= 1) || (i >= redact_from && i < redact_from + 2);
+            if secret {
+                line.push_str("\"(redacted)\"");
+            } else {
+                line.push_str(&crate::config::repr_bytes(a));
+            }
         }
         line.push_str("\r\n");
         let monitors = self.monitors.clone();
