@@ -24,9 +24,15 @@ pub const REDIS_VERSION: &str = "7.0.15";
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     Bool,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// Bytes, with k/kb/m/mb/g/gb units accepted on input.
-    Mem { min: i64, max: i64 },
+    Mem {
+        min: i64,
+        max: i64,
+    },
     /// Octal integer (unixsocketperm).
     Octal,
     Enum(&'static [&'static str]),
@@ -84,6 +90,7 @@ macro_rules! directives {
 
 use Kind::*;
 
+#[rustfmt::skip]
 directives! {
     // --- network and clients
     Port: "port" => Int { min: 0, max: 65535 }, "6379", 0;
@@ -471,7 +478,7 @@ impl Config {
                     _ => String::new(),
                 };
                 let parts: Vec<&str> = s.split_whitespace().collect();
-                if parts.len() % 2 != 0 || parts.iter().any(|p| p.parse::<u64>().is_err()) {
+                if !parts.len().is_multiple_of(2) || parts.iter().any(|p| p.parse::<u64>().is_err()) {
                     return err("Invalid save parameters");
                 }
                 if !parts.is_empty() {
@@ -489,10 +496,8 @@ impl Config {
                 };
                 v = Val::Str(merge_obuf_limits(self.str(D::ClientOutputBufferLimit), &s)?);
             }
-            Some(D::Bind) => {
-                if words.len() > 16 {
-                    return err("Too many bind addresses specified.");
-                }
+            Some(D::Bind) if words.len() > 16 => {
+                return err("Too many bind addresses specified.");
             }
             Some(D::LatencyTrackingInfoPercentiles) => {
                 let s = match &v {
@@ -513,7 +518,10 @@ impl Config {
                     Val::Str(s) => s.clone(),
                     _ => String::new(),
                 };
-                v = Val::Str(normalize_notify_flags(&s).ok_or_else(|| ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()))?);
+                v = Val::Str(
+                    normalize_notify_flags(&s)
+                        .ok_or_else(|| ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()))?,
+                );
             }
             _ => {}
         }
@@ -592,7 +600,8 @@ impl Config {
             for name in std::iter::once(&d.name).chain(d.aliases.iter()) {
                 // An exact name (no glob characters) is echoed as the client wrote it.
                 let exact = patterns.iter().find(|p| {
-                    !p.iter().any(|b| matches!(b, b'*' | b'?' | b'[' | b'\\')) && p.eq_ignore_ascii_case(name.as_bytes())
+                    !p.iter().any(|b| matches!(b, b'*' | b'?' | b'[' | b'\\'))
+                        && p.eq_ignore_ascii_case(name.as_bytes())
                 });
                 if let Some(p) = exact {
                     if seen.insert(*name) {
@@ -673,10 +682,7 @@ impl Config {
             }
             Some(D::ClientOutputBufferLimit) => {
                 let parts: Vec<&str> = v.split_whitespace().collect();
-                parts
-                    .chunks(4)
-                    .map(|c| format!("client-output-buffer-limit {}\n", c.join(" ")))
-                    .collect()
+                parts.chunks(4).map(|c| format!("client-output-buffer-limit {}\n", c.join(" "))).collect()
             }
             _ => match d.kind {
                 List if v.is_empty() => format!("{} \"\"\n", d.name),
@@ -722,7 +728,7 @@ fn merge_obuf_limits(current: &str, new: &str) -> Result<String, ConfigError> {
     let mut classes: Vec<(String, [i64; 3])> = Vec::new();
     let parse_all = |s: &str, classes: &mut Vec<(String, [i64; 3])>| -> Result<(), ConfigError> {
         let w: Vec<&str> = s.split_whitespace().collect();
-        if w.len() % 4 != 0 {
+        if !w.len().is_multiple_of(4) {
             return err("Wrong number of arguments in buffer limit configuration.");
         }
         for c in w.chunks(4) {
@@ -961,8 +967,7 @@ mod tests {
     fn obuf_limits_merge() {
         let mut c = Config::default();
         let mut r = LoadReport::default();
-        c.load_text("client-output-buffer-limit pubsub 1mb 512kb 10\n", &mut r, std::path::Path::new("."))
-            .unwrap();
+        c.load_text("client-output-buffer-limit pubsub 1mb 512kb 10\n", &mut r, std::path::Path::new(".")).unwrap();
         assert_eq!(obuf_limits(&c, "pubsub"), (1 << 20, 512 << 10, 10));
         assert_eq!(obuf_limits(&c, "normal"), (0, 0, 0));
     }

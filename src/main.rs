@@ -116,10 +116,7 @@ fn main() -> ExitCode {
         warn!("{}", e);
         return ExitCode::FAILURE;
     }
-    info!(
-        "Server initialized: standalone mode, port={}, PID: {}",
-        server.tcp_port, pid
-    );
+    info!("Server initialized: standalone mode, port={}, PID: {}", server.tcp_port, pid);
     let pidfile = server.config.str(D::Pidfile).to_string();
     if !pidfile.is_empty() {
         if let Err(e) = std::fs::write(&pidfile, format!("{pid}\n")) {

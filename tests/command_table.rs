@@ -19,11 +19,7 @@ fn all(t: &CommandTable) -> impl Iterator<Item = (usize, &Entry)> {
 }
 
 fn flag_names(flags: u32) -> Vec<&'static str> {
-    FLAG_NAMES
-        .iter()
-        .filter(|(f, _)| flags & f != 0)
-        .map(|(_, n)| *n)
-        .collect()
+    FLAG_NAMES.iter().filter(|(f, _)| flags & f != 0).map(|(_, n)| *n).collect()
 }
 
 #[test]
@@ -43,22 +39,13 @@ fn every_command_is_declared_completely() {
         );
         assert!(!c.group.is_empty(), "{name}: no group");
         assert_eq!(c.name, c.name.to_lowercase(), "{name}: name not lower-case");
-        assert!(
-            !c.name.contains(' ') && !c.name.contains('|'),
-            "{name}: bad characters"
-        );
-        assert!(
-            c.flags & WRITE == 0 || c.flags & READONLY == 0,
-            "{name}: both write and readonly"
-        );
+        assert!(!c.name.contains(' ') && !c.name.contains('|'), "{name}: bad characters");
+        assert!(c.flags & WRITE == 0 || c.flags & READONLY == 0, "{name}: both write and readonly");
         assert!(!acl_categories(c).is_empty(), "{name}: no ACL categories");
         // Every flag bit has a name COMMAND INFO can show (bits without one would vanish).
         let known: u32 = FLAG_NAMES.iter().fold(0, |acc, (f, _)| acc | f);
         let unknown = c.flags & !known;
-        assert!(
-            unknown == 0 || unknown == oxidis::commands::SENTINEL,
-            "{name}: flag bits {unknown:#x} have no name"
-        );
+        assert!(unknown == 0 || unknown == oxidis::commands::SENTINEL, "{name}: flag bits {unknown:#x} have no name");
     }
 }
 
@@ -75,22 +62,11 @@ fn names_are_unique_and_looked_up_case_insensitively() {
                 assert_eq!(t.lookup(e.spec.name.to_uppercase().as_bytes()), Some(id));
             }
             Some(p) => {
-                assert!(
-                    t.entries[p].parent.is_none(),
-                    "{}: nested subcommand",
-                    e.fullname
-                );
-                assert_eq!(
-                    e.fullname,
-                    format!("{}|{}", t.entries[p].spec.name, e.spec.name)
-                );
+                assert!(t.entries[p].parent.is_none(), "{}: nested subcommand", e.fullname);
+                assert_eq!(e.fullname, format!("{}|{}", t.entries[p].spec.name, e.spec.name));
                 assert_eq!(t.lookup_sub(p, e.spec.name.as_bytes()), Some(id));
-                assert_eq!(
-                    t.lookup_sub(p, e.spec.name.to_uppercase().as_bytes()),
-                    Some(id)
-                );
-                let argv: Vec<&[u8]> =
-                    vec![t.entries[p].spec.name.as_bytes(), e.spec.name.as_bytes()];
+                assert_eq!(t.lookup_sub(p, e.spec.name.to_uppercase().as_bytes()), Some(id));
+                let argv: Vec<&[u8]> = vec![t.entries[p].spec.name.as_bytes(), e.spec.name.as_bytes()];
                 assert_eq!(t.resolve(&argv), Ok(id), "{}", e.fullname);
             }
         }
@@ -105,34 +81,17 @@ fn containers_and_subcommands() {
         if e.subs.is_empty() {
             continue;
         }
-        assert!(
-            e.spec.arity < 0,
-            "{}: a container needs a variable arity",
-            e.fullname
-        );
-        assert!(
-            e.spec.keys.first == 0,
-            "{}: a container declares keys",
-            e.fullname
-        );
+        assert!(e.spec.arity < 0, "{}: a container needs a variable arity", e.fullname);
+        assert!(e.spec.keys.first == 0, "{}: a container declares keys", e.fullname);
         for &sid in e.subs.values() {
             let s = &t.entries[sid];
             assert_eq!(s.parent, Some(id));
             // A subcommand is at least "parent sub".
-            assert!(
-                s.spec.arity.abs() >= 2,
-                "{}: arity {}",
-                s.fullname,
-                s.spec.arity
-            );
+            assert!(s.spec.arity.abs() >= 2, "{}: arity {}", s.fullname, s.spec.arity);
             assert!(s.subs.is_empty(), "{}: nested subcommands", s.fullname);
         }
         // Every container has HELP, as in Redis.
-        assert!(
-            e.subs.contains_key(&b"help"[..]),
-            "{}: no HELP subcommand",
-            e.fullname
-        );
+        assert!(e.subs.contains_key(&b"help"[..]), "{}: no HELP subcommand", e.fullname);
     }
 }
 
@@ -144,47 +103,20 @@ fn key_positions_are_consistent_with_arity() {
         let name = &e.fullname;
         let min_argc = e.spec.arity.unsigned_abs() as i32;
         if k.first == 0 {
-            assert!(
-                k.last == 0 && k.step == 0,
-                "{name}: keys {k:?} without a first key"
-            );
+            assert!(k.last == 0 && k.step == 0, "{name}: keys {k:?} without a first key");
             continue;
         }
         assert!(k.first > 0, "{name}: first {}", k.first);
         assert!(k.step >= 1, "{name}: step {}", k.step);
         // The first key must be present in the shortest valid call.
-        assert!(
-            k.first < min_argc,
-            "{name}: first key {} but arity {}",
-            k.first,
-            e.spec.arity
-        );
+        assert!(k.first < min_argc, "{name}: first key {} but arity {}", k.first, e.spec.arity);
         if k.last > 0 {
-            assert!(
-                k.last >= k.first,
-                "{name}: last {} < first {}",
-                k.last,
-                k.first
-            );
-            assert!(
-                k.last < min_argc,
-                "{name}: last key {} but arity {}",
-                k.last,
-                e.spec.arity
-            );
-            assert_eq!(
-                (k.last - k.first) % k.step,
-                0,
-                "{name}: keys {k:?} not on the step"
-            );
+            assert!(k.last >= k.first, "{name}: last {} < first {}", k.last, k.first);
+            assert!(k.last < min_argc, "{name}: last key {} but arity {}", k.last, e.spec.arity);
+            assert_eq!((k.last - k.first) % k.step, 0, "{name}: keys {k:?} not on the step");
         } else {
             // Counted from the end: only meaningful for a variable arity.
-            assert!(
-                e.spec.arity < 0,
-                "{name}: last {} with fixed arity {}",
-                k.last,
-                e.spec.arity
-            );
+            assert!(e.spec.arity < 0, "{name}: last {} with fixed arity {}", k.last, e.spec.arity);
         }
         // The positions computed for calls of several lengths are real key slots.
         for extra in 0..6 {
@@ -192,14 +124,8 @@ fn key_positions_are_consistent_with_arity() {
             let pos = t.key_positions(id, argc);
             assert!(!pos.is_empty(), "{name}: no keys for argc {argc}");
             assert_eq!(pos[0], k.first as usize);
-            assert!(
-                pos.iter().all(|&p| p >= 1 && p < argc),
-                "{name}: positions {pos:?} for argc {argc}"
-            );
-            assert!(
-                pos.windows(2).all(|w| w[1] - w[0] == k.step as usize),
-                "{name}: positions {pos:?}"
-            );
+            assert!(pos.iter().all(|&p| p >= 1 && p < argc), "{name}: positions {pos:?} for argc {argc}");
+            assert!(pos.windows(2).all(|w| w[1] - w[0] == k.step as usize), "{name}: positions {pos:?}");
         }
     }
 }
@@ -219,20 +145,13 @@ fn command_reply_matches_the_table() {
     assert_eq!(reply.len(), top.len());
     let mut by_name: HashMap<String, Vec<Value>> = HashMap::new();
     for v in reply {
-        let Value::Array(info) = v else {
-            panic!("COMMAND entry {v:?}")
-        };
+        let Value::Array(info) = v else { panic!("COMMAND entry {v:?}") };
         assert_eq!(info.len(), 10, "COMMAND entry {info:?}");
         let name = String::from_redis_value(&info[0]).unwrap();
-        assert!(
-            by_name.insert(name.clone(), info).is_none(),
-            "{name} listed twice"
-        );
+        assert!(by_name.insert(name.clone(), info).is_none(), "{name} listed twice");
     }
     for e in &top {
-        let info = by_name
-            .get(&e.fullname)
-            .unwrap_or_else(|| panic!("{} missing from COMMAND", e.fullname));
+        let info = by_name.get(&e.fullname).unwrap_or_else(|| panic!("{} missing from COMMAND", e.fullname));
         check_info(e, info, &t);
     }
 }
@@ -244,42 +163,24 @@ fn check_info(e: &Entry, info: &[Value], t: &CommandTable) {
     let flags: HashSet<String> = FromRedisValue::from_redis_value(&info[2]).unwrap();
     let want: HashSet<String> = flag_names(c.flags).into_iter().map(String::from).collect();
     assert_eq!(flags, want, "{name}: flags");
-    assert_eq!(
-        info[3],
-        Value::Int(c.keys.first as i64),
-        "{name}: first key"
-    );
+    assert_eq!(info[3], Value::Int(c.keys.first as i64), "{name}: first key");
     assert_eq!(info[4], Value::Int(c.keys.last as i64), "{name}: last key");
     assert_eq!(info[5], Value::Int(c.keys.step as i64), "{name}: key step");
     let cats: HashSet<String> = FromRedisValue::from_redis_value(&info[6]).unwrap();
-    let want: HashSet<String> = acl_categories(c)
-        .into_iter()
-        .map(|c| format!("@{c}"))
-        .collect();
+    let want: HashSet<String> = acl_categories(c).into_iter().map(|c| format!("@{c}")).collect();
     assert_eq!(cats, want, "{name}: ACL categories");
     // Key specs exist exactly for commands with keys.
     let specs: Vec<Value> = FromRedisValue::from_redis_value(&info[8]).unwrap();
-    assert_eq!(
-        specs.is_empty(),
-        c.keys.first == 0,
-        "{name}: key specs {specs:?}"
-    );
+    assert_eq!(specs.is_empty(), c.keys.first == 0, "{name}: key specs {specs:?}");
     // Subcommands are nested with their own full entries.
     let subs: Vec<Value> = FromRedisValue::from_redis_value(&info[9]).unwrap();
     assert_eq!(subs.len(), e.subs.len(), "{name}: subcommand count");
     for s in subs {
-        let Value::Array(sinfo) = s else {
-            panic!("{name}: subcommand entry {s:?}")
-        };
+        let Value::Array(sinfo) = s else { panic!("{name}: subcommand entry {s:?}") };
         let sname = String::from_redis_value(&sinfo[0]).unwrap();
-        let (_, sub) = t
-            .entries
-            .iter()
-            .enumerate()
-            .find(|(_, x)| x.fullname == sname)
-            .unwrap_or_else(|| {
-                panic!("{name}: COMMAND lists unknown subcommand {sname}");
-            });
+        let (_, sub) = t.entries.iter().enumerate().find(|(_, x)| x.fullname == sname).unwrap_or_else(|| {
+            panic!("{name}: COMMAND lists unknown subcommand {sname}");
+        });
         assert_eq!(sub.parent.map(|p| &t.entries[p].fullname), Some(name));
         check_info(sub, &sinfo, t);
     }
@@ -292,57 +193,23 @@ fn command_info_and_docs_for_every_entry() {
     let srv = common::Server::start();
     let mut c = srv.conn();
     let names: Vec<&str> = t.entries.iter().map(|e| e.fullname.as_str()).collect();
-    let infos: Vec<Value> = redis::cmd("COMMAND")
-        .arg("INFO")
-        .arg(&names)
-        .query(&mut c)
-        .unwrap();
+    let infos: Vec<Value> = redis::cmd("COMMAND").arg("INFO").arg(&names).query(&mut c).unwrap();
     assert_eq!(infos.len(), names.len());
     for (e, v) in t.entries.iter().zip(&infos) {
-        let Value::Array(info) = v else {
-            panic!("COMMAND INFO {}: {v:?}", e.fullname)
-        };
+        let Value::Array(info) = v else { panic!("COMMAND INFO {}: {v:?}", e.fullname) };
         assert_eq!(String::from_redis_value(&info[0]).unwrap(), e.fullname);
         check_info(e, info, &t);
     }
-    let top: Vec<&str> = t
-        .entries
-        .iter()
-        .filter(|e| e.parent.is_none())
-        .map(|e| e.fullname.as_str())
-        .collect();
-    let docs: HashMap<String, HashMap<String, Value>> = redis::cmd("COMMAND")
-        .arg("DOCS")
-        .arg(&top)
-        .query(&mut c)
-        .unwrap();
+    let top: Vec<&str> = t.entries.iter().filter(|e| e.parent.is_none()).map(|e| e.fullname.as_str()).collect();
+    let docs: HashMap<String, HashMap<String, Value>> =
+        redis::cmd("COMMAND").arg("DOCS").arg(&top).query(&mut c).unwrap();
     assert_eq!(docs.len(), top.len());
     for e in t.entries.iter().filter(|e| e.parent.is_none()) {
         let d = &docs[&e.fullname];
-        assert_eq!(
-            String::from_redis_value(&d["summary"]).unwrap(),
-            e.spec.summary,
-            "{}",
-            e.fullname
-        );
-        assert_eq!(
-            String::from_redis_value(&d["since"]).unwrap(),
-            e.spec.since,
-            "{}",
-            e.fullname
-        );
-        assert_eq!(
-            String::from_redis_value(&d["group"]).unwrap(),
-            e.spec.group,
-            "{}",
-            e.fullname
-        );
-        assert_eq!(
-            d.contains_key("subcommands"),
-            !e.subs.is_empty(),
-            "{}",
-            e.fullname
-        );
+        assert_eq!(String::from_redis_value(&d["summary"]).unwrap(), e.spec.summary, "{}", e.fullname);
+        assert_eq!(String::from_redis_value(&d["since"]).unwrap(), e.spec.since, "{}", e.fullname);
+        assert_eq!(String::from_redis_value(&d["group"]).unwrap(), e.spec.group, "{}", e.fullname);
+        assert_eq!(d.contains_key("subcommands"), !e.subs.is_empty(), "{}", e.fullname);
     }
     let list: Vec<String> = redis::cmd("COMMAND").arg("LIST").query(&mut c).unwrap();
     let list: HashSet<String> = list.into_iter().collect();
@@ -366,9 +233,7 @@ fn dispatch_enforces_declared_arity() {
             None => vec![e.spec.name.to_string()],
             Some(p) => vec![t.entries[p].spec.name.to_string(), e.spec.name.to_string()],
         };
-        let too_few = (arity.unsigned_abs() as usize)
-            .checked_sub(1)
-            .filter(|&n| n >= base.len());
+        let too_few = (arity.unsigned_abs() as usize).checked_sub(1).filter(|&n| n >= base.len());
         let mut bad_calls = Vec::new();
         if let Some(n) = too_few {
             let mut argv = base.clone();
@@ -381,17 +246,11 @@ fn dispatch_enforces_declared_arity() {
         }
         for argv in bad_calls {
             let r: redis::RedisResult<Value> = redis::cmd(&argv[0]).arg(&argv[1..]).query(&mut c);
-            common::assert_err(
-                r,
-                &format!("ERR wrong number of arguments for '{}' command", e.fullname),
-            );
+            common::assert_err(r, &format!("ERR wrong number of arguments for '{}' command", e.fullname));
             checked += 1;
         }
     }
-    assert!(
-        checked > t.entries.len() / 2,
-        "only {checked} arity checks ran"
-    );
+    assert!(checked > t.entries.len() / 2, "only {checked} arity checks ran");
     // The connection survived all of it.
     let pong: String = redis::cmd("PING").query(&mut c).unwrap();
     assert_eq!(pong, "PONG");
@@ -404,153 +263,41 @@ type CommandFacts = (&'static str, i64, &'static [&'static str], i64, i64, i64);
 
 const REDIS_7_0: &[CommandFacts] = &[
     ("append", 3, &["write", "denyoom", "fast"], 1, 1, 1),
-    (
-        "auth",
-        -2,
-        &[
-            "noscript",
-            "loading",
-            "stale",
-            "fast",
-            "no_auth",
-            "allow_busy",
-        ],
-        0,
-        0,
-        0,
-    ),
+    ("auth", -2, &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], 0, 0, 0),
     ("bitcount", -2, &["readonly"], 1, 1, 1),
     ("bitfield", -2, &["write", "denyoom"], 1, 1, 1),
     ("bitfield_ro", -2, &["readonly", "fast"], 1, 1, 1),
     ("bitop", -4, &["write", "denyoom"], 2, -1, 1),
     ("bitpos", -3, &["readonly"], 1, 1, 1),
     ("client", -2, &[], 0, 0, 0),
-    (
-        "client|getname",
-        2,
-        &["noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
+    ("client|getname", 2, &["noscript", "loading", "stale"], 0, 0, 0),
     ("client|help", 2, &["loading", "stale"], 0, 0, 0),
     ("client|id", 2, &["noscript", "loading", "stale"], 0, 0, 0),
     ("client|info", 2, &["noscript", "loading", "stale"], 0, 0, 0),
-    (
-        "client|kill",
-        -3,
-        &["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
-    (
-        "client|list",
-        -2,
-        &["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
-    (
-        "client|no-evict",
-        3,
-        &["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
-    (
-        "client|pause",
-        -3,
-        &["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
-    (
-        "client|reply",
-        3,
-        &["noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
-    (
-        "client|setname",
-        3,
-        &["noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
-    (
-        "client|unpause",
-        2,
-        &["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
+    ("client|kill", -3, &["admin", "noscript", "loading", "stale"], 0, 0, 0),
+    ("client|list", -2, &["admin", "noscript", "loading", "stale"], 0, 0, 0),
+    ("client|no-evict", 3, &["admin", "noscript", "loading", "stale"], 0, 0, 0),
+    ("client|pause", -3, &["admin", "noscript", "loading", "stale"], 0, 0, 0),
+    ("client|reply", 3, &["noscript", "loading", "stale"], 0, 0, 0),
+    ("client|setname", 3, &["noscript", "loading", "stale"], 0, 0, 0),
+    ("client|unpause", 2, &["admin", "noscript", "loading", "stale"], 0, 0, 0),
     ("command", -1, &["loading", "stale"], 0, 0, 0),
     ("command|count", 2, &["loading", "stale"], 0, 0, 0),
     ("command|docs", -2, &["loading", "stale"], 0, 0, 0),
     ("command|getkeys", -4, &["loading", "stale"], 0, 0, 0),
-    (
-        "command|getkeysandflags",
-        -4,
-        &["loading", "stale"],
-        0,
-        0,
-        0,
-    ),
+    ("command|getkeysandflags", -4, &["loading", "stale"], 0, 0, 0),
     ("command|help", 2, &["loading", "stale"], 0, 0, 0),
     ("command|info", -2, &["loading", "stale"], 0, 0, 0),
     ("command|list", -2, &["loading", "stale"], 0, 0, 0),
     ("config", -2, &[], 0, 0, 0),
-    (
-        "config|get",
-        -3,
-        &["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
+    ("config|get", -3, &["admin", "noscript", "loading", "stale"], 0, 0, 0),
     ("config|help", 2, &["loading", "stale"], 0, 0, 0),
-    (
-        "config|resetstat",
-        2,
-        &["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
-    (
-        "config|rewrite",
-        2,
-        &["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
-    (
-        "config|set",
-        -4,
-        &["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
+    ("config|resetstat", 2, &["admin", "noscript", "loading", "stale"], 0, 0, 0),
+    ("config|rewrite", 2, &["admin", "noscript", "loading", "stale"], 0, 0, 0),
+    ("config|set", -4, &["admin", "noscript", "loading", "stale"], 0, 0, 0),
     ("copy", -3, &["write", "denyoom"], 1, 2, 1),
     ("dbsize", 1, &["readonly", "fast"], 0, 0, 0),
-    (
-        "debug",
-        -2,
-        &["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
+    ("debug", -2, &["admin", "noscript", "loading", "stale"], 0, 0, 0),
     ("decr", 2, &["write", "denyoom", "fast"], 1, 1, 1),
     ("decrby", 3, &["write", "denyoom", "fast"], 1, 1, 1),
     ("del", -2, &["write"], 1, -1, 1),
@@ -571,21 +318,7 @@ const REDIS_7_0: &[CommandFacts] = &[
     ("getex", -2, &["write", "fast"], 1, 1, 1),
     ("getrange", 4, &["readonly"], 1, 1, 1),
     ("getset", 3, &["write", "denyoom", "fast"], 1, 1, 1),
-    (
-        "hello",
-        -1,
-        &[
-            "noscript",
-            "loading",
-            "stale",
-            "fast",
-            "no_auth",
-            "allow_busy",
-        ],
-        0,
-        0,
-        0,
-    ),
+    ("hello", -1, &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], 0, 0, 0),
     ("incr", 2, &["write", "denyoom", "fast"], 1, 1, 1),
     ("incrby", 3, &["write", "denyoom", "fast"], 1, 1, 1),
     ("incrbyfloat", 3, &["write", "denyoom", "fast"], 1, 1, 1),
@@ -594,14 +327,7 @@ const REDIS_7_0: &[CommandFacts] = &[
     ("lastsave", 1, &["loading", "stale", "fast"], 0, 0, 0),
     ("lcs", -3, &["readonly"], 1, 2, 1),
     ("mget", -2, &["readonly", "fast"], 1, -1, 1),
-    (
-        "monitor",
-        1,
-        &["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-    ),
+    ("monitor", 1, &["admin", "noscript", "loading", "stale"], 0, 0, 0),
     ("move", 3, &["write", "fast"], 1, 1, 1),
     ("mset", -3, &["write", "denyoom"], 1, -1, 2),
     ("msetnx", -3, &["write", "denyoom"], 1, -1, 2),
@@ -618,39 +344,11 @@ const REDIS_7_0: &[CommandFacts] = &[
     ("ping", -1, &["fast"], 0, 0, 0),
     ("psetex", 4, &["write", "denyoom"], 1, 1, 1),
     ("pttl", 2, &["readonly", "fast"], 1, 1, 1),
-    (
-        "quit",
-        -1,
-        &[
-            "noscript",
-            "loading",
-            "stale",
-            "fast",
-            "no_auth",
-            "allow_busy",
-        ],
-        0,
-        0,
-        0,
-    ),
+    ("quit", -1, &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], 0, 0, 0),
     ("randomkey", 1, &["readonly"], 0, 0, 0),
     ("rename", 3, &["write"], 1, 2, 1),
     ("renamenx", 3, &["write", "fast"], 1, 2, 1),
-    (
-        "reset",
-        1,
-        &[
-            "noscript",
-            "loading",
-            "stale",
-            "fast",
-            "no_auth",
-            "allow_busy",
-        ],
-        0,
-        0,
-        0,
-    ),
+    ("reset", 1, &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], 0, 0, 0),
     ("scan", -2, &["readonly"], 0, 0, 0),
     ("select", 2, &["loading", "stale", "fast"], 0, 0, 0),
     ("set", -3, &["write", "denyoom"], 1, 1, 1),
@@ -658,21 +356,7 @@ const REDIS_7_0: &[CommandFacts] = &[
     ("setex", 4, &["write", "denyoom"], 1, 1, 1),
     ("setnx", 3, &["write", "denyoom", "fast"], 1, 1, 1),
     ("setrange", 4, &["write", "denyoom"], 1, 1, 1),
-    (
-        "shutdown",
-        -1,
-        &[
-            "admin",
-            "noscript",
-            "loading",
-            "stale",
-            "no_multi",
-            "allow_busy",
-        ],
-        0,
-        0,
-        0,
-    ),
+    ("shutdown", -1, &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"], 0, 0, 0),
     ("slowlog", -2, &[], 0, 0, 0),
     ("slowlog|get", -2, &["admin", "loading", "stale"], 0, 0, 0),
     ("slowlog|help", 2, &["loading", "stale"], 0, 0, 0),
@@ -689,31 +373,18 @@ const REDIS_7_0: &[CommandFacts] = &[
 ];
 
 /// Entries where oxidis is known to differ; each has its own ignored test.
-const KNOWN_DIFFERENCES: &[&str] = &[
-    "command|getkeys",
-    "command|getkeysandflags",
-    "function|flush",
-];
+const KNOWN_DIFFERENCES: &[&str] = &["command|getkeys", "command|getkeysandflags", "function|flush"];
 
 fn compare_with_redis(names: &[&str]) -> Vec<String> {
     let t = table();
     let mut diffs = Vec::new();
-    for &(name, arity, flags, first, last, step) in
-        REDIS_7_0.iter().filter(|r| names.contains(&r.0))
-    {
+    for &(name, arity, flags, first, last, step) in REDIS_7_0.iter().filter(|r| names.contains(&r.0)) {
         let Some(e) = t.entries.iter().find(|e| e.fullname == name) else {
             continue;
         };
-        let ours = (
-            e.spec.arity as i64,
-            e.spec.keys.first as i64,
-            e.spec.keys.last as i64,
-            e.spec.keys.step as i64,
-        );
+        let ours = (e.spec.arity as i64, e.spec.keys.first as i64, e.spec.keys.last as i64, e.spec.keys.step as i64);
         if ours != (arity, first, last, step) {
-            diffs.push(format!(
-                "{name}: arity/keys {ours:?}, Redis ({arity}, {first}, {last}, {step})"
-            ));
+            diffs.push(format!("{name}: arity/keys {ours:?}, Redis ({arity}, {first}, {last}, {step})"));
         }
         let our_flags: HashSet<&str> = flag_names(e.spec.flags).into_iter().collect();
         let want: HashSet<&str> = flags.iter().copied().collect();
@@ -726,25 +397,13 @@ fn compare_with_redis(names: &[&str]) -> Vec<String> {
 
 #[test]
 fn arity_flags_and_keys_match_redis() {
-    let names: Vec<&str> = REDIS_7_0
-        .iter()
-        .map(|r| r.0)
-        .filter(|n| !KNOWN_DIFFERENCES.contains(n))
-        .collect();
+    let names: Vec<&str> = REDIS_7_0.iter().map(|r| r.0).filter(|n| !KNOWN_DIFFERENCES.contains(n)).collect();
     let diffs = compare_with_redis(&names);
-    assert!(
-        diffs.is_empty(),
-        "differences from Redis 7.0:\n{}",
-        diffs.join("\n")
-    );
+    assert!(diffs.is_empty(), "differences from Redis 7.0:\n{}", diffs.join("\n"));
 }
 
 #[test]
 fn known_differences_from_redis() {
     let diffs = compare_with_redis(KNOWN_DIFFERENCES);
-    assert!(
-        diffs.is_empty(),
-        "differences from Redis 7.0:\n{}",
-        diffs.join("\n")
-    );
+    assert!(diffs.is_empty(), "differences from Redis 7.0:\n{}", diffs.join("\n"));
 }

@@ -46,10 +46,7 @@ fn sorted_keys(c: &mut Connection, pattern: &str) -> Vec<String> {
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
 /// Polls `cond` every 20 ms until it holds or `secs` pass; returns whether it held.
@@ -95,18 +92,9 @@ fn del_unlink_exists() {
     assert_eq!(q::<i64>(&mut c, &["UNLINK", "c", "d", "nokey"]), 2);
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "a", "b", "c", "d"]), 0);
     assert_eq!(dbsize(&mut c), 0);
-    assert_err(
-        r(&mut c, &["DEL"]),
-        "ERR wrong number of arguments for 'del' command",
-    );
-    assert_err(
-        r(&mut c, &["UNLINK"]),
-        "ERR wrong number of arguments for 'unlink' command",
-    );
-    assert_err(
-        r(&mut c, &["EXISTS"]),
-        "ERR wrong number of arguments for 'exists' command",
-    );
+    assert_err(r(&mut c, &["DEL"]), "ERR wrong number of arguments for 'del' command");
+    assert_err(r(&mut c, &["UNLINK"]), "ERR wrong number of arguments for 'unlink' command");
+    assert_err(r(&mut c, &["EXISTS"]), "ERR wrong number of arguments for 'exists' command");
 }
 
 #[test]
@@ -118,46 +106,28 @@ fn type_command() {
     let t = r(&mut c, &["TYPE", "s"]).unwrap();
     assert_eq!(t, Value::SimpleString("string".into()));
     assert_eq!(q::<String>(&mut c, &["TYPE", "n"]), "string");
-    assert_eq!(
-        r(&mut c, &["TYPE", "nokey"]).unwrap(),
-        Value::SimpleString("none".into())
-    );
-    assert_err(
-        r(&mut c, &["TYPE"]),
-        "ERR wrong number of arguments for 'type' command",
-    );
+    assert_eq!(r(&mut c, &["TYPE", "nokey"]).unwrap(), Value::SimpleString("none".into()));
+    assert_err(r(&mut c, &["TYPE"]), "ERR wrong number of arguments for 'type' command");
 }
 
 #[test]
 fn keys_glob_patterns() {
     let srv = common::Server::start();
     let mut c = srv.conn();
-    for k in [
-        "hello", "hallo", "hxllo", "hllo", "heeeello", "h[a]llo", "h*llo", "h?llo", "h\\llo",
-        "foo", "Hello",
-    ] {
+    for k in ["hello", "hallo", "hxllo", "hllo", "heeeello", "h[a]llo", "h*llo", "h?llo", "h\\llo", "foo", "Hello"] {
         set(&mut c, k, "1");
     }
     let all = sorted_keys(&mut c, "*");
     assert_eq!(all.len(), 11);
-    assert_eq!(
-        sorted_keys(&mut c, "h?llo"),
-        ["h*llo", "h?llo", "h\\llo", "hallo", "hello", "hxllo"]
-    );
+    assert_eq!(sorted_keys(&mut c, "h?llo"), ["h*llo", "h?llo", "h\\llo", "hallo", "hello", "hxllo"]);
     assert_eq!(
         sorted_keys(&mut c, "h*llo"),
         ["h*llo", "h?llo", "h[a]llo", "h\\llo", "hallo", "heeeello", "hello", "hllo", "hxllo"]
     );
     assert_eq!(sorted_keys(&mut c, "h[ae]llo"), ["hallo", "hello"]);
-    assert_eq!(
-        sorted_keys(&mut c, "h[^e]llo"),
-        ["h*llo", "h?llo", "h\\llo", "hallo", "hxllo"]
-    );
+    assert_eq!(sorted_keys(&mut c, "h[^e]llo"), ["h*llo", "h?llo", "h\\llo", "hallo", "hxllo"]);
     assert_eq!(sorted_keys(&mut c, "h[a-b]llo"), ["hallo"]);
-    assert_eq!(
-        sorted_keys(&mut c, "h[a-z]llo"),
-        ["hallo", "hello", "hxllo"]
-    );
+    assert_eq!(sorted_keys(&mut c, "h[a-z]llo"), ["hallo", "hello", "hxllo"]);
     // Reversed ranges match too.
     assert_eq!(sorted_keys(&mut c, "[z-a]oo"), ["foo"]);
     // Escapes make the special characters literal.
@@ -174,10 +144,7 @@ fn keys_glob_patterns() {
     // Unterminated brackets are handled without error.
     assert!(sorted_keys(&mut c, "h[a-").is_empty());
     assert!(sorted_keys(&mut c, "f[^").is_empty());
-    assert_err(
-        r(&mut c, &["KEYS"]),
-        "ERR wrong number of arguments for 'keys' command",
-    );
+    assert_err(r(&mut c, &["KEYS"]), "ERR wrong number of arguments for 'keys' command");
 }
 
 #[test]
@@ -186,11 +153,7 @@ fn keys_binary_and_empty_db() {
     let mut c = srv.conn();
     assert!(sorted_keys(&mut c, "*").is_empty());
     let _: () = redis::cmd("SET").arg(b"a\0b").arg(1).query(&mut c).unwrap();
-    let _: () = redis::cmd("SET")
-        .arg(b"a\r\nb")
-        .arg(1)
-        .query(&mut c)
-        .unwrap();
+    let _: () = redis::cmd("SET").arg(b"a\r\nb").arg(1).query(&mut c).unwrap();
     let mut v: Vec<Vec<u8>> = redis::cmd("KEYS").arg("a?b").query(&mut c).unwrap();
     v.sort();
     assert_eq!(v, vec![b"a\0b".to_vec()]);
@@ -214,17 +177,11 @@ fn scan_basics() {
     }
     let all: HashSet<String> = scan_all(&mut c, &[]).into_iter().collect();
     assert_eq!(all.len(), 1100);
-    let matched: HashSet<String> = scan_all(&mut c, &["MATCH", "other:*"])
-        .into_iter()
-        .collect();
+    let matched: HashSet<String> = scan_all(&mut c, &["MATCH", "other:*"]).into_iter().collect();
     assert_eq!(matched, (0..100).map(|i| format!("other:{i}")).collect());
-    let matched: HashSet<String> = scan_all(&mut c, &["MATCH", "key:1?", "COUNT", "1000"])
-        .into_iter()
-        .collect();
+    let matched: HashSet<String> = scan_all(&mut c, &["MATCH", "key:1?", "COUNT", "1000"]).into_iter().collect();
     assert_eq!(matched, (10..20).map(|i| format!("key:{i}")).collect());
-    let typed: HashSet<String> = scan_all(&mut c, &["TYPE", "string", "COUNT", "7"])
-        .into_iter()
-        .collect();
+    let typed: HashSet<String> = scan_all(&mut c, &["TYPE", "string", "COUNT", "7"]).into_iter().collect();
     assert_eq!(typed.len(), 1100);
     assert!(scan_all(&mut c, &["TYPE", "list"]).is_empty());
     assert!(scan_all(&mut c, &["TYPE", "nosuchtype"]).is_empty());
@@ -242,22 +199,13 @@ fn scan_errors_and_cursor_syntax() {
     assert_err(r(&mut c, &["SCAN", "abc"]), "ERR invalid cursor");
     assert_err(r(&mut c, &["SCAN", " 0"]), "ERR invalid cursor");
     assert_err(r(&mut c, &["SCAN", "0x"]), "ERR invalid cursor");
-    assert_err(
-        r(&mut c, &["SCAN", "18446744073709551616"]),
-        "ERR invalid cursor",
-    );
+    assert_err(r(&mut c, &["SCAN", "18446744073709551616"]), "ERR invalid cursor");
     assert_err(r(&mut c, &["SCAN", "0", "COUNT", "0"]), "ERR syntax error");
     assert_err(r(&mut c, &["SCAN", "0", "COUNT", "-1"]), "ERR syntax error");
-    assert_err(
-        r(&mut c, &["SCAN", "0", "COUNT", "x"]),
-        "ERR value is not an integer or out of range",
-    );
+    assert_err(r(&mut c, &["SCAN", "0", "COUNT", "x"]), "ERR value is not an integer or out of range");
     assert_err(r(&mut c, &["SCAN", "0", "MATCH"]), "ERR syntax error");
     assert_err(r(&mut c, &["SCAN", "0", "FOO", "bar"]), "ERR syntax error");
-    assert_err(
-        r(&mut c, &["SCAN"]),
-        "ERR wrong number of arguments for 'scan' command",
-    );
+    assert_err(r(&mut c, &["SCAN"]), "ERR wrong number of arguments for 'scan' command");
     // Cursors are read like strtoul does: a sign is accepted, -1 is the largest cursor.
     let (cur, _): (String, Vec<String>) = q(&mut c, &["SCAN", "+0"]);
     assert_eq!(cur, "0");
@@ -333,10 +281,7 @@ fn randomkey() {
     }
     // 500 draws from 50 keys: more than one distinct key, for any sane sampling.
     assert!(seen.len() > 10, "only {} distinct keys", seen.len());
-    assert_err(
-        r(&mut c, &["RANDOMKEY", "x"]),
-        "ERR wrong number of arguments for 'randomkey' command",
-    );
+    assert_err(r(&mut c, &["RANDOMKEY", "x"]), "ERR wrong number of arguments for 'randomkey' command");
 }
 
 #[test]
@@ -369,17 +314,10 @@ fn rename_and_renamenx() {
     assert_eq!(get(&mut c, "e").as_deref(), Some("3"));
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "c"]), 0);
     // Binary names.
-    let _: () = redis::cmd("RENAME")
-        .arg("e")
-        .arg(b"e\0\r\n")
-        .query(&mut c)
-        .unwrap();
+    let _: () = redis::cmd("RENAME").arg("e").arg(b"e\0\r\n").query(&mut c).unwrap();
     let v: String = redis::cmd("GET").arg(b"e\0\r\n").query(&mut c).unwrap();
     assert_eq!(v, "3");
-    assert_err(
-        r(&mut c, &["RENAME", "a"]),
-        "ERR wrong number of arguments for 'rename' command",
-    );
+    assert_err(r(&mut c, &["RENAME", "a"]), "ERR wrong number of arguments for 'rename' command");
 }
 
 #[test]
@@ -392,43 +330,19 @@ fn touch_and_object() {
     assert_eq!(q::<i64>(&mut c, &["TOUCH", "a", "a"]), 2);
     assert_eq!(q::<String>(&mut c, &["OBJECT", "ENCODING", "a"]), "embstr");
     assert_eq!(q::<String>(&mut c, &["object", "encoding", "n"]), "int");
-    assert_eq!(
-        r(&mut c, &["OBJECT", "ENCODING", "nokey"]).unwrap(),
-        Value::Nil
-    );
+    assert_eq!(r(&mut c, &["OBJECT", "ENCODING", "nokey"]).unwrap(), Value::Nil);
     assert_eq!(q::<i64>(&mut c, &["OBJECT", "REFCOUNT", "a"]), 1);
     // Small integers are shared objects in Redis.
     assert_eq!(q::<i64>(&mut c, &["OBJECT", "REFCOUNT", "n"]), 2147483647);
-    assert_eq!(
-        r(&mut c, &["OBJECT", "REFCOUNT", "nokey"]).unwrap(),
-        Value::Nil
-    );
+    assert_eq!(r(&mut c, &["OBJECT", "REFCOUNT", "nokey"]).unwrap(), Value::Nil);
     let idle: i64 = q(&mut c, &["OBJECT", "IDLETIME", "a"]);
     assert!((0..=1).contains(&idle), "idle {idle}");
-    assert_eq!(
-        r(&mut c, &["OBJECT", "IDLETIME", "nokey"]).unwrap(),
-        Value::Nil
-    );
-    assert_err(
-        r(&mut c, &["OBJECT", "FREQ", "a"]),
-        "ERR An LFU maxmemory policy is not selected",
-    );
-    assert_err(
-        r(&mut c, &["OBJECT", "FOO", "a"]),
-        "ERR unknown subcommand 'FOO'. Try OBJECT HELP.",
-    );
-    assert_err(
-        r(&mut c, &["OBJECT"]),
-        "ERR wrong number of arguments for 'object' command",
-    );
-    assert_err(
-        r(&mut c, &["OBJECT", "ENCODING"]),
-        "ERR wrong number of arguments for 'object|encoding' command",
-    );
-    assert_err(
-        r(&mut c, &["TOUCH"]),
-        "ERR wrong number of arguments for 'touch' command",
-    );
+    assert_eq!(r(&mut c, &["OBJECT", "IDLETIME", "nokey"]).unwrap(), Value::Nil);
+    assert_err(r(&mut c, &["OBJECT", "FREQ", "a"]), "ERR An LFU maxmemory policy is not selected");
+    assert_err(r(&mut c, &["OBJECT", "FOO", "a"]), "ERR unknown subcommand 'FOO'. Try OBJECT HELP.");
+    assert_err(r(&mut c, &["OBJECT"]), "ERR wrong number of arguments for 'object' command");
+    assert_err(r(&mut c, &["OBJECT", "ENCODING"]), "ERR wrong number of arguments for 'object|encoding' command");
+    assert_err(r(&mut c, &["TOUCH"]), "ERR wrong number of arguments for 'touch' command");
 }
 
 #[test]
@@ -437,13 +351,7 @@ fn object_help() {
     let mut c = srv.conn();
     let lines: Vec<String> = q(&mut c, &["OBJECT", "HELP"]);
     assert!(lines[0].starts_with("OBJECT <subcommand>"), "{lines:?}");
-    for sub in [
-        "ENCODING <key>",
-        "FREQ <key>",
-        "IDLETIME <key>",
-        "REFCOUNT <key>",
-        "HELP",
-    ] {
+    for sub in ["ENCODING <key>", "FREQ <key>", "IDLETIME <key>", "REFCOUNT <key>", "HELP"] {
         assert!(lines.iter().any(|l| l == sub), "missing {sub} in {lines:?}");
     }
 }
@@ -453,10 +361,7 @@ fn object_help_last_line() {
     let srv = common::Server::start();
     let mut c = srv.conn();
     let lines: Vec<String> = q(&mut c, &["OBJECT", "HELP"]);
-    assert_eq!(
-        lines.last().map(String::as_str),
-        Some("    Prints this help.")
-    );
+    assert_eq!(lines.last().map(String::as_str), Some("    Prints this help."));
 }
 
 #[test]
@@ -495,14 +400,8 @@ fn select_and_dbsize() {
     assert_eq!(dbsize(&mut c), 1);
     assert_err(r(&mut c, &["SELECT", "16"]), "ERR DB index is out of range");
     assert_err(r(&mut c, &["SELECT", "-1"]), "ERR DB index is out of range");
-    assert_err(
-        r(&mut c, &["SELECT", "x"]),
-        "ERR value is not an integer or out of range",
-    );
-    assert_err(
-        r(&mut c, &["DBSIZE", "x"]),
-        "ERR wrong number of arguments for 'dbsize' command",
-    );
+    assert_err(r(&mut c, &["SELECT", "x"]), "ERR value is not an integer or out of range");
+    assert_err(r(&mut c, &["DBSIZE", "x"]), "ERR wrong number of arguments for 'dbsize' command");
 }
 
 #[test]
@@ -520,26 +419,11 @@ fn swapdb() {
     assert_eq!(get(&mut other, "a").as_deref(), Some("from0"));
     assert_eq!(r(&mut c, &["SWAPDB", "0", "0"]).unwrap(), Value::Okay);
     assert_eq!(get(&mut c, "b").as_deref(), Some("from1"));
-    assert_err(
-        r(&mut c, &["SWAPDB", "0", "16"]),
-        "ERR DB index is out of range",
-    );
-    assert_err(
-        r(&mut c, &["SWAPDB", "-1", "0"]),
-        "ERR DB index is out of range",
-    );
-    assert_err(
-        r(&mut c, &["SWAPDB", "a", "0"]),
-        "ERR invalid first DB index",
-    );
-    assert_err(
-        r(&mut c, &["SWAPDB", "0", "b"]),
-        "ERR invalid second DB index",
-    );
-    assert_err(
-        r(&mut c, &["SWAPDB", "0"]),
-        "ERR wrong number of arguments for 'swapdb' command",
-    );
+    assert_err(r(&mut c, &["SWAPDB", "0", "16"]), "ERR DB index is out of range");
+    assert_err(r(&mut c, &["SWAPDB", "-1", "0"]), "ERR DB index is out of range");
+    assert_err(r(&mut c, &["SWAPDB", "a", "0"]), "ERR invalid first DB index");
+    assert_err(r(&mut c, &["SWAPDB", "0", "b"]), "ERR invalid second DB index");
+    assert_err(r(&mut c, &["SWAPDB", "0"]), "ERR wrong number of arguments for 'swapdb' command");
 }
 
 #[test]
@@ -559,18 +443,9 @@ fn move_between_databases() {
     set(&mut c, "k", "other");
     assert_eq!(q::<i64>(&mut c, &["MOVE", "k", "1"]), 0);
     assert_eq!(get(&mut c, "k").as_deref(), Some("other"));
-    assert_err(
-        r(&mut c, &["MOVE", "k", "0"]),
-        "ERR source and destination objects are the same",
-    );
-    assert_err(
-        r(&mut c, &["MOVE", "k", "16"]),
-        "ERR DB index is out of range",
-    );
-    assert_err(
-        r(&mut c, &["MOVE", "k", "x"]),
-        "ERR value is not an integer or out of range",
-    );
+    assert_err(r(&mut c, &["MOVE", "k", "0"]), "ERR source and destination objects are the same");
+    assert_err(r(&mut c, &["MOVE", "k", "16"]), "ERR DB index is out of range");
+    assert_err(r(&mut c, &["MOVE", "k", "x"]), "ERR value is not an integer or out of range");
 }
 
 #[test]
@@ -594,23 +469,11 @@ fn copy_command() {
     let _: () = q(&mut c, &["SELECT", "2"]);
     assert_eq!(get(&mut c, "src").as_deref(), Some("v"));
     let _: () = q(&mut c, &["SELECT", "0"]);
-    assert_err(
-        r(&mut c, &["COPY", "src", "src"]),
-        "ERR source and destination objects are the same",
-    );
-    assert_err(
-        r(&mut c, &["COPY", "src", "x", "DB", "16"]),
-        "ERR DB index is out of range",
-    );
-    assert_err(
-        r(&mut c, &["COPY", "src", "x", "DB", "abc"]),
-        "ERR value is not an integer or out of range",
-    );
+    assert_err(r(&mut c, &["COPY", "src", "src"]), "ERR source and destination objects are the same");
+    assert_err(r(&mut c, &["COPY", "src", "x", "DB", "16"]), "ERR DB index is out of range");
+    assert_err(r(&mut c, &["COPY", "src", "x", "DB", "abc"]), "ERR value is not an integer or out of range");
     assert_err(r(&mut c, &["COPY", "src", "x", "FOO"]), "ERR syntax error");
-    assert_err(
-        r(&mut c, &["COPY", "src"]),
-        "ERR wrong number of arguments for 'copy' command",
-    );
+    assert_err(r(&mut c, &["COPY", "src"]), "ERR wrong number of arguments for 'copy' command");
 }
 
 #[test]
@@ -651,10 +514,7 @@ fn flushdb_and_flushall() {
         }
     }
     assert_err(r(&mut c, &["FLUSHDB", "FOO"]), "ERR syntax error");
-    assert_err(
-        r(&mut c, &["FLUSHALL", "ASYNC", "SYNC"]),
-        "ERR syntax error",
-    );
+    assert_err(r(&mut c, &["FLUSHALL", "ASYNC", "SYNC"]), "ERR syntax error");
 }
 
 #[test]
@@ -744,10 +604,7 @@ fn expire_nx_xx_gt_lt() {
         r(&mut c, &["EXPIRE", "k", "10", "GT", "LT"]),
         "ERR GT and LT options at the same time are not compatible",
     );
-    assert_err(
-        r(&mut c, &["EXPIRE", "k", "10", "FOO"]),
-        "ERR Unsupported option FOO",
-    );
+    assert_err(r(&mut c, &["EXPIRE", "k", "10", "FOO"]), "ERR Unsupported option FOO");
     assert!((499..=500).contains(&ttl(&mut c, "k")));
 }
 
@@ -756,44 +613,17 @@ fn expire_errors() {
     let srv = common::Server::start();
     let mut c = srv.conn();
     set(&mut c, "k", "v");
-    assert_err(
-        r(&mut c, &["EXPIRE", "k", "abc"]),
-        "ERR value is not an integer or out of range",
-    );
-    assert_err(
-        r(&mut c, &["EXPIRE", "k", "1.5"]),
-        "ERR value is not an integer or out of range",
-    );
-    assert_err(
-        r(&mut c, &["EXPIRE", "k", "9223372036854775807"]),
-        "ERR invalid expire time in 'expire' command",
-    );
-    assert_err(
-        r(&mut c, &["EXPIRE", "k", "-9223372036854775808"]),
-        "ERR invalid expire time in 'expire' command",
-    );
-    assert_err(
-        r(&mut c, &["PEXPIRE", "k", "9223372036854775807"]),
-        "ERR invalid expire time in 'pexpire' command",
-    );
-    assert_err(
-        r(&mut c, &["EXPIREAT", "k", "9223372036854775807"]),
-        "ERR invalid expire time in 'expireat' command",
-    );
-    assert_err(
-        r(&mut c, &["EXPIRE", "k"]),
-        "ERR wrong number of arguments for 'expire' command",
-    );
-    assert_err(
-        r(&mut c, &["TTL"]),
-        "ERR wrong number of arguments for 'ttl' command",
-    );
+    assert_err(r(&mut c, &["EXPIRE", "k", "abc"]), "ERR value is not an integer or out of range");
+    assert_err(r(&mut c, &["EXPIRE", "k", "1.5"]), "ERR value is not an integer or out of range");
+    assert_err(r(&mut c, &["EXPIRE", "k", "9223372036854775807"]), "ERR invalid expire time in 'expire' command");
+    assert_err(r(&mut c, &["EXPIRE", "k", "-9223372036854775808"]), "ERR invalid expire time in 'expire' command");
+    assert_err(r(&mut c, &["PEXPIRE", "k", "9223372036854775807"]), "ERR invalid expire time in 'pexpire' command");
+    assert_err(r(&mut c, &["EXPIREAT", "k", "9223372036854775807"]), "ERR invalid expire time in 'expireat' command");
+    assert_err(r(&mut c, &["EXPIRE", "k"]), "ERR wrong number of arguments for 'expire' command");
+    assert_err(r(&mut c, &["TTL"]), "ERR wrong number of arguments for 'ttl' command");
     assert_eq!(ttl(&mut c, "k"), -1);
     // The largest PEXPIREAT is accepted.
-    assert_eq!(
-        q::<i64>(&mut c, &["PEXPIREAT", "k", "9223372036854775807"]),
-        1
-    );
+    assert_eq!(q::<i64>(&mut c, &["PEXPIREAT", "k", "9223372036854775807"]), 1);
     assert_eq!(q::<i64>(&mut c, &["PEXPIRETIME", "k"]), i64::MAX);
 }
 
@@ -838,22 +668,13 @@ fn lazy_expiry_on_access() {
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "exists"]), 0);
     assert_eq!(ttl(&mut c, "ttl"), -2);
     assert_eq!(q::<String>(&mut c, &["TYPE", "type"]), "none");
-    assert_eq!(
-        r(&mut c, &["SET", "set-xx", "2", "XX"]).unwrap(),
-        Value::Nil
-    );
+    assert_eq!(r(&mut c, &["SET", "set-xx", "2", "XX"]).unwrap(), Value::Nil);
     assert_eq!(q::<i64>(&mut c, &["INCR", "incr"]), 1);
     let keys = sorted_keys(&mut c, "*");
     assert_eq!(keys, ["incr", "keep"]);
     let scanned: HashSet<String> = scan_all(&mut c, &[]).into_iter().collect();
-    assert_eq!(
-        scanned,
-        ["incr", "keep"].iter().map(|s| s.to_string()).collect()
-    );
-    assert!(
-        wait_until(5, || dbsize(&mut c) == 2),
-        "expired keys still counted after access"
-    );
+    assert_eq!(scanned, ["incr", "keep"].iter().map(|s| s.to_string()).collect());
+    assert!(wait_until(5, || dbsize(&mut c) == 2), "expired keys still counted after access");
     // Turning active expiry back on works.
     let _: () = q(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
 }
@@ -886,10 +707,7 @@ fn expire_is_per_database_and_survives_swapdb() {
     let _: () = q(&mut c, &["SWAPDB", "3", "4"]);
     let _: () = q(&mut c, &["SELECT", "4"]);
     assert_eq!(dbsize(&mut c), 1);
-    assert!(
-        wait_until(5, || dbsize(&mut c) == 0),
-        "key in swapped db never expired"
-    );
+    assert!(wait_until(5, || dbsize(&mut c) == 0), "key in swapped db never expired");
 }
 
 /// Every command sees a logically expired key (still stored, active expiry off)
@@ -914,10 +732,7 @@ fn every_command_treats_an_expired_key_as_missing() {
         (&["GET", "e"], Value::Nil),
         (&["STRLEN", "e"], Value::Int(0)),
         (&["GETRANGE", "e", "0", "-1"], Value::BulkString(vec![])),
-        (
-            &["MGET", "e", "e2"],
-            Value::Array(vec![Value::Nil, Value::Nil]),
-        ),
+        (&["MGET", "e", "e2"], Value::Array(vec![Value::Nil, Value::Nil])),
         (&["GETEX", "e", "EX", "10"], Value::Nil),
         (&["GETDEL", "e"], Value::Nil),
         (&["GETSET", "e", "new"], Value::Nil),
@@ -928,10 +743,7 @@ fn every_command_treats_an_expired_key_as_missing() {
         (&["APPEND", "e", "x"], Value::Int(1)),
         (&["SETRANGE", "e", "2", "x"], Value::Int(3)),
         (&["INCR", "e"], Value::Int(1)),
-        (
-            &["INCRBYFLOAT", "e", "1.5"],
-            Value::BulkString(b"1.5".to_vec()),
-        ),
+        (&["INCRBYFLOAT", "e", "1.5"], Value::BulkString(b"1.5".to_vec())),
         (&["LCS", "e", "e2"], Value::BulkString(vec![])),
         (&["RANDOMKEY"], Value::Nil),
         (&["KEYS", "*"], Value::Array(vec![])),

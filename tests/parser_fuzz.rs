@@ -36,17 +36,10 @@ struct Run {
 /// Checks the invariants of one `Complete` and extracts the request's arguments.
 fn take_command(p: &mut Parser, req: &[u8], consumed: usize) -> Vec<Vec<u8>> {
     assert!(consumed >= 1, "Complete with consumed 0 would loop forever");
-    assert!(
-        consumed <= req.len(),
-        "consumed {consumed} > buffer {}",
-        req.len()
-    );
+    assert!(consumed <= req.len(), "consumed {consumed} > buffer {}", req.len());
     let ranges = p.args().to_vec();
     for r in &ranges {
-        assert!(
-            r.start <= r.end && r.end <= consumed,
-            "arg range {r:?} outside consumed prefix {consumed}"
-        );
+        assert!(r.start <= r.end && r.end <= consumed, "arg range {r:?} outside consumed prefix {consumed}");
     }
     match p.take_owned() {
         Some(owned) => {
@@ -80,18 +73,12 @@ fn feed(buf: &[u8], cuts: &[usize], limits: Limits) -> Run {
                 Parsed::Error(e) => {
                     assert!(e.starts_with("Protocol error: "), "error text {e:?}");
                     outcomes.push(Outcome::Error(e));
-                    return Run {
-                        outcomes,
-                        consumed: pos,
-                    };
+                    return Run { outcomes, consumed: pos };
                 }
             }
         }
     }
-    Run {
-        outcomes,
-        consumed: pos,
-    }
+    Run { outcomes, consumed: pos }
 }
 
 /// Redis's multibulk encoding of one request.
@@ -107,15 +94,8 @@ fn encode(args: &[Vec<u8>]) -> Vec<u8> {
 
 /// An inline line with every argument double-quoted and every byte `\xHH`-escaped.
 fn encode_quoted_inline(args: &[Vec<u8>]) -> Vec<u8> {
-    let words: Vec<String> = args
-        .iter()
-        .map(|a| {
-            format!(
-                "\"{}\"",
-                a.iter().map(|b| format!("\\x{b:02x}")).collect::<String>()
-            )
-        })
-        .collect();
+    let words: Vec<String> =
+        args.iter().map(|a| format!("\"{}\"", a.iter().map(|b| format!("\\x{b:02x}")).collect::<String>())).collect();
     format!("{}\r\n", words.join(" ")).into_bytes()
 }
 
@@ -193,8 +173,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ];
     prop_oneof![
         (any::<Index>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
-        (any::<Index>(), prop::collection::vec(any::<u8>(), 1..8))
-            .prop_map(|(i, v)| Mutation::Insert(i, v)),
+        (any::<Index>(), prop::collection::vec(any::<u8>(), 1..8)).prop_map(|(i, v)| Mutation::Insert(i, v)),
         (any::<Index>(), 1usize..16).prop_map(|(i, n)| Mutation::Delete(i, n)),
         any::<Index>().prop_map(Mutation::Truncate),
         (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Mutation::Duplicate(a, b)),
@@ -394,26 +373,15 @@ proptest! {
 #[test]
 fn fixed_cases() {
     let run = feed(b"*abc\r\n", &[], Limits::default());
-    assert_eq!(
-        run.outcomes,
-        vec![Outcome::Error("Protocol error: invalid multibulk length")]
-    );
+    assert_eq!(run.outcomes, vec![Outcome::Error("Protocol error: invalid multibulk length")]);
     let run = feed(b"*1\r\n$2147483648\r\n", &[], Limits::default());
-    assert_eq!(
-        run.outcomes,
-        vec![Outcome::Error("Protocol error: invalid bulk length")]
-    );
+    assert_eq!(run.outcomes, vec![Outcome::Error("Protocol error: invalid bulk length")]);
     // Empty requests are complete with no arguments.
     let run = feed(b"*0\r\n*-1\r\n\r\n\n", &[], Limits::default());
     assert_eq!(run.outcomes, vec![Outcome::Command(vec![]); 4]);
     assert_eq!(run.consumed, 12);
     let run = feed(b"set \"a b\r\n", &[], Limits::default());
-    assert_eq!(
-        run.outcomes,
-        vec![Outcome::Error(
-            "Protocol error: unbalanced quotes in request"
-        )]
-    );
+    assert_eq!(run.outcomes, vec![Outcome::Error("Protocol error: unbalanced quotes in request")]);
     // Byte-at-a-time feeding of a pipeline.
     let buf = b"*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nPING\r\n*1\r\n$4\r\nPING\r\n";
     let cuts: Vec<usize> = (0..buf.len()).collect();

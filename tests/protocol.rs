@@ -20,11 +20,7 @@ fn raw(srv: &common::Server) -> Raw {
 fn assert_alive(srv: &mut common::Server) {
     assert!(srv.alive(), "server process exited");
     let mut c = raw(srv);
-    assert_eq!(
-        c.cmd(&["PING"]),
-        Frame::Simple("PONG".into()),
-        "second client not served"
-    );
+    assert_eq!(c.cmd(&["PING"]), Frame::Simple("PONG".into()), "second client not served");
 }
 
 /// Sends `bytes`, expects exactly the error `msg`, then the connection closing
@@ -36,16 +32,8 @@ fn expect_protocol_error(srv: &mut common::Server, bytes: &[u8], msg: &str) {
         Ok(f) => f.assert_error(msg),
         Err(e) => panic!("no reply to {:?}: {e:?}", String::from_utf8_lossy(bytes)),
     }
-    assert_eq!(
-        c.wait_closed(Duration::from_secs(5)),
-        End::Closed,
-        "connection left open after {msg}"
-    );
-    assert!(
-        c.buffered().is_empty(),
-        "extra bytes after the error: {:?}",
-        String::from_utf8_lossy(c.buffered())
-    );
+    assert_eq!(c.wait_closed(Duration::from_secs(5)), End::Closed, "connection left open after {msg}");
+    assert!(c.buffered().is_empty(), "extra bytes after the error: {:?}", String::from_utf8_lossy(c.buffered()));
     assert_alive(srv);
 }
 
@@ -57,19 +45,9 @@ fn exists(srv: &common::Server, key: &str) -> bool {
 /// Caps the server's address space, so a runaway allocation makes the server
 /// abort (failing the test) instead of exhausting the machine's memory.
 fn cap_memory(srv: &common::Server, bytes: u64) {
-    let lim = libc::rlimit {
-        rlim_cur: bytes,
-        rlim_max: bytes,
-    };
+    let lim = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
     // SAFETY: prlimit only reads `lim`; the old-limit pointer is null.
-    let rc = unsafe {
-        libc::prlimit(
-            srv.child.id() as libc::pid_t,
-            libc::RLIMIT_AS,
-            &lim,
-            std::ptr::null_mut(),
-        )
-    };
+    let rc = unsafe { libc::prlimit(srv.child.id() as libc::pid_t, libc::RLIMIT_AS, &lim, std::ptr::null_mut()) };
     assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
 }
 
@@ -124,10 +102,7 @@ fn invalid_bulk_length() {
     }
     // The limit follows proto-max-bulk-len.
     let mut c = raw(&srv);
-    assert_eq!(
-        c.cmd(&["CONFIG", "SET", "proto-max-bulk-len", "1mb"]),
-        Frame::Simple("OK".into())
-    );
+    assert_eq!(c.cmd(&["CONFIG", "SET", "proto-max-bulk-len", "1mb"]), Frame::Simple("OK".into()));
     expect_protocol_error(&mut srv, b"*2\r\n$4\r\nECHO\r\n$1048577\r\n", msg);
     let mut c = raw(&srv);
     let exact = "x".repeat(1024 * 1024);
@@ -148,32 +123,16 @@ fn negative_and_zero_multibulk_lengths_are_empty_requests() {
 #[test]
 fn expected_dollar_errors() {
     let mut srv = common::Server::start();
-    expect_protocol_error(
-        &mut srv,
-        b"*1\r\nfoo\r\n",
-        "ERR Protocol error: expected '$', got 'f'",
-    );
-    expect_protocol_error(
-        &mut srv,
-        b"*2\r\n$4\r\nECHO\r\n:5\r\n",
-        "ERR Protocol error: expected '$', got ':'",
-    );
-    expect_protocol_error(
-        &mut srv,
-        b"*2\r\n$4\r\nECHO\r\n*1\r\n",
-        "ERR Protocol error: expected '$', got '*'",
-    );
+    expect_protocol_error(&mut srv, b"*1\r\nfoo\r\n", "ERR Protocol error: expected '$', got 'f'");
+    expect_protocol_error(&mut srv, b"*2\r\n$4\r\nECHO\r\n:5\r\n", "ERR Protocol error: expected '$', got ':'");
+    expect_protocol_error(&mut srv, b"*2\r\n$4\r\nECHO\r\n*1\r\n", "ERR Protocol error: expected '$', got '*'");
 }
 
 #[test]
 #[ignore = "server bug: 'expected $' errors print a space for non-printable bytes; Redis copies the byte (%c)"]
 fn expected_dollar_error_copies_the_byte() {
     let mut srv = common::Server::start();
-    expect_protocol_error(
-        &mut srv,
-        b"*1\r\n\x01oo\r\n",
-        "ERR Protocol error: expected '$', got '\x01'",
-    );
+    expect_protocol_error(&mut srv, b"*1\r\n\x01oo\r\n", "ERR Protocol error: expected '$', got '\x01'");
 }
 
 #[test]
@@ -228,18 +187,10 @@ fn too_long_lines() {
     // Multibulk count and bulk length lines past 64 KB.
     let mut count = b"*".to_vec();
     count.extend(std::iter::repeat_n(b'1', 70_000));
-    expect_protocol_error(
-        &mut srv,
-        &count,
-        "ERR Protocol error: too big mbulk count string",
-    );
+    expect_protocol_error(&mut srv, &count, "ERR Protocol error: too big mbulk count string");
     let mut bulk = b"*1\r\n$".to_vec();
     bulk.extend(std::iter::repeat_n(b'1', 70_000));
-    expect_protocol_error(
-        &mut srv,
-        &bulk,
-        "ERR Protocol error: too big bulk count string",
-    );
+    expect_protocol_error(&mut srv, &bulk, "ERR Protocol error: too big bulk count string");
 }
 
 #[test]
@@ -310,10 +261,7 @@ fn unterminated_frame_then_close() {
     ] {
         let mut c = raw(&srv);
         c.send(partial);
-        assert!(
-            c.silent_for(Duration::from_millis(100)),
-            "reply to partial {partial:?}"
-        );
+        assert!(c.silent_for(Duration::from_millis(100)), "reply to partial {partial:?}");
         drop(c);
         assert_alive(&mut srv);
         assert!(!exists(&srv, "k"), "partial {partial:?} was executed");
@@ -330,11 +278,7 @@ fn unterminated_frame_then_close() {
 #[test]
 fn client_closing_mid_bulk() {
     let mut srv = common::Server::start();
-    for (declared, sent) in [
-        (100_000usize, 50_000usize),
-        (10 * 1024 * 1024, 3 * 1024 * 1024),
-        (20, 19),
-    ] {
+    for (declared, sent) in [(100_000usize, 50_000usize), (10 * 1024 * 1024, 3 * 1024 * 1024), (20, 19)] {
         let mut c = raw(&srv);
         let mut req = format!("*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n${declared}\r\n").into_bytes();
         req.extend(std::iter::repeat_n(b'v', sent));
@@ -351,8 +295,7 @@ fn commands_after_a_protocol_error_are_not_run() {
     let mut c = raw(&srv);
     c.send(b"SET a 1\r\n*abc\r\nSET b 2\r\n");
     assert_eq!(c.read(), Frame::Simple("OK".into()));
-    c.read()
-        .assert_error("ERR Protocol error: invalid multibulk length");
+    c.read().assert_error("ERR Protocol error: invalid multibulk length");
     assert_eq!(c.wait_closed(Duration::from_secs(5)), End::Closed);
     assert!(exists(&srv, "a"));
     assert!(!exists(&srv, "b"));
@@ -374,12 +317,7 @@ fn ten_thousand_pipelined_pings_in_one_write() {
     let mut srv = common::Server::start();
     let mut c = raw(&srv);
     let one = encode_str(&["PING"]);
-    let all: Vec<u8> = one
-        .iter()
-        .copied()
-        .cycle()
-        .take(one.len() * 10_000)
-        .collect();
+    let all: Vec<u8> = one.iter().copied().cycle().take(one.len() * 10_000).collect();
     c.send(&all);
     let want = b"+PONG\r\n".repeat(10_000);
     let got = common::read_at_least(&mut c.s, want.len());
@@ -398,11 +336,7 @@ fn ten_thousand_pipelined_sets_reply_in_order() {
     let mut c = raw(&srv);
     let mut req = Vec::new();
     for i in 0..10_000 {
-        req.extend(encode_str(&[
-            "SET",
-            &format!("key:{i}"),
-            &format!("value:{i}"),
-        ]));
+        req.extend(encode_str(&["SET", &format!("key:{i}"), &format!("value:{i}")]));
     }
     c.send(&req);
     for i in 0..10_000 {
@@ -417,10 +351,7 @@ fn ten_thousand_pipelined_sets_reply_in_order() {
     c.send(&req);
     for i in 0..10_000 {
         assert_eq!(c.read(), Frame::Int(i + 1));
-        assert_eq!(
-            c.read(),
-            Frame::Bulk(Some(format!("value:{}", 9_999 - i).into_bytes()))
-        );
+        assert_eq!(c.read(), Frame::Bulk(Some(format!("value:{}", 9_999 - i).into_bytes())));
     }
     assert_eq!(c.cmd(&["DBSIZE"]), Frame::Int(10_001));
     assert_alive(&mut srv);
@@ -470,10 +401,7 @@ fn big_value_round_trip() {
     let header = format!("${}\r\n", value.len());
     assert!(got.starts_with(header.as_bytes()));
     assert_eq!(got.len(), header.len() + value.len() + 2);
-    assert!(
-        got[header.len()..header.len() + value.len()] == value[..],
-        "value differs"
-    );
+    assert!(got[header.len()..header.len() + value.len()] == value[..], "value differs");
     assert!(got.ends_with(b"\r\n"));
     assert_eq!(c.cmd(&["STRLEN", "big"]), Frame::Int(value.len() as i64));
     // Written in many small pieces.
@@ -522,10 +450,7 @@ fn one_byte_at_a_time() {
 fn query_buffer_limit_does_not_cut_pipelines() {
     let mut srv = common::Server::start();
     let mut c = raw(&srv);
-    assert_eq!(
-        c.cmd(&["CONFIG", "SET", "client-query-buffer-limit", "1mb"]),
-        Frame::Simple("OK".into())
-    );
+    assert_eq!(c.cmd(&["CONFIG", "SET", "client-query-buffer-limit", "1mb"]), Frame::Simple("OK".into()));
     let n = 300_000;
     let req = encode_str(&["PING"]).repeat(n);
     let writer = {
@@ -543,20 +468,13 @@ fn query_buffer_limit_does_not_cut_pipelines() {
 fn query_buffer_limit_closes_a_huge_unfinished_argument() {
     let mut srv = common::Server::start();
     let mut c = raw(&srv);
-    assert_eq!(
-        c.cmd(&["CONFIG", "SET", "client-query-buffer-limit", "1mb"]),
-        Frame::Simple("OK".into())
-    );
+    assert_eq!(c.cmd(&["CONFIG", "SET", "client-query-buffer-limit", "1mb"]), Frame::Simple("OK".into()));
     let mut req = b"*2\r\n$4\r\nECHO\r\n$2000000\r\n".to_vec();
     req.extend(std::iter::repeat_n(b'x', 2_000_000));
     req.extend(b"\r\n");
     let mut d = raw(&srv);
     let _ = d.s.write_all(&req);
     assert_eq!(d.wait_closed(Duration::from_secs(5)), End::Closed);
-    assert!(
-        d.buffered().is_empty(),
-        "{:?}",
-        String::from_utf8_lossy(&d.buffered()[..d.buffered().len().min(100)])
-    );
+    assert!(d.buffered().is_empty(), "{:?}", String::from_utf8_lossy(&d.buffered()[..d.buffered().len().min(100)]));
     assert_alive(&mut srv);
 }

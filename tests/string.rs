@@ -33,10 +33,7 @@ fn pttl(c: &mut Connection, key: &str) -> i64 {
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
 fn encoding(c: &mut Connection, key: &str) -> String {
@@ -57,18 +54,9 @@ fn get_and_set_basics() {
     assert_eq!(get(&mut c, "empty").as_deref(), Some(""));
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "empty"]), 1);
     assert_eq!(q::<String>(&mut c, &["TYPE", "k"]), "string");
-    assert_err(
-        r(&mut c, &["GET"]),
-        "ERR wrong number of arguments for 'get' command",
-    );
-    assert_err(
-        r(&mut c, &["GET", "a", "b"]),
-        "ERR wrong number of arguments for 'get' command",
-    );
-    assert_err(
-        r(&mut c, &["SET", "k"]),
-        "ERR wrong number of arguments for 'set' command",
-    );
+    assert_err(r(&mut c, &["GET"]), "ERR wrong number of arguments for 'get' command");
+    assert_err(r(&mut c, &["GET", "a", "b"]), "ERR wrong number of arguments for 'get' command");
+    assert_err(r(&mut c, &["SET", "k"]), "ERR wrong number of arguments for 'set' command");
 }
 
 #[test]
@@ -82,19 +70,10 @@ fn set_nx_xx() {
     assert_eq!(get(&mut c, "k").as_deref(), Some("1"));
     assert_eq!(r(&mut c, &["SET", "k", "3", "xx"]).unwrap(), Value::Okay);
     assert_eq!(get(&mut c, "k").as_deref(), Some("3"));
-    assert_err(
-        r(&mut c, &["SET", "k", "4", "NX", "XX"]),
-        "ERR syntax error",
-    );
-    assert_err(
-        r(&mut c, &["SET", "k", "4", "XX", "NX"]),
-        "ERR syntax error",
-    );
+    assert_err(r(&mut c, &["SET", "k", "4", "NX", "XX"]), "ERR syntax error");
+    assert_err(r(&mut c, &["SET", "k", "4", "XX", "NX"]), "ERR syntax error");
     // Repeating the same flag is accepted.
-    assert_eq!(
-        r(&mut c, &["SET", "k", "5", "XX", "XX"]).unwrap(),
-        Value::Okay
-    );
+    assert_eq!(r(&mut c, &["SET", "k", "5", "XX", "XX"]).unwrap(), Value::Okay);
     assert_eq!(get(&mut c, "k").as_deref(), Some("5"));
 }
 
@@ -110,16 +89,10 @@ fn set_get_option() {
     assert_eq!(q::<String>(&mut c, &["SET", "k", "v3", "NX", "GET"]), "v2");
     assert_eq!(get(&mut c, "k").as_deref(), Some("v2"));
     // XX + GET on a missing key: nil, nothing set.
-    assert_eq!(
-        r(&mut c, &["SET", "m", "v", "XX", "GET"]).unwrap(),
-        Value::Nil
-    );
+    assert_eq!(r(&mut c, &["SET", "m", "v", "XX", "GET"]).unwrap(), Value::Nil);
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "m"]), 0);
     // GET with an expire.
-    assert_eq!(
-        q::<String>(&mut c, &["SET", "k", "v4", "EX", "100", "GET"]),
-        "v2"
-    );
+    assert_eq!(q::<String>(&mut c, &["SET", "k", "v4", "EX", "100", "GET"]), "v2");
     let t = ttl(&mut c, "k");
     assert!((99..=100).contains(&t), "ttl {t}");
 }
@@ -163,35 +136,14 @@ fn set_expire_errors() {
     assert_err(r(&mut c, &["SET", "k", "v", "PX", "0"]), bad);
     assert_err(r(&mut c, &["SET", "k", "v", "EXAT", "0"]), bad);
     assert_err(r(&mut c, &["SET", "k", "v", "PXAT", "-5"]), bad);
-    assert_err(
-        r(&mut c, &["SET", "k", "v", "EX", "9223372036854775807"]),
-        bad,
-    );
-    assert_err(
-        r(&mut c, &["SET", "k", "v", "PX", "9223372036854775807"]),
-        bad,
-    );
-    assert_err(
-        r(&mut c, &["SET", "k", "v", "EX", "abc"]),
-        "ERR value is not an integer or out of range",
-    );
-    assert_err(
-        r(&mut c, &["SET", "k", "v", "EX", "1.5"]),
-        "ERR value is not an integer or out of range",
-    );
+    assert_err(r(&mut c, &["SET", "k", "v", "EX", "9223372036854775807"]), bad);
+    assert_err(r(&mut c, &["SET", "k", "v", "PX", "9223372036854775807"]), bad);
+    assert_err(r(&mut c, &["SET", "k", "v", "EX", "abc"]), "ERR value is not an integer or out of range");
+    assert_err(r(&mut c, &["SET", "k", "v", "EX", "1.5"]), "ERR value is not an integer or out of range");
     assert_err(r(&mut c, &["SET", "k", "v", "EX"]), "ERR syntax error");
-    assert_err(
-        r(&mut c, &["SET", "k", "v", "EX", "10", "PX", "10"]),
-        "ERR syntax error",
-    );
-    assert_err(
-        r(&mut c, &["SET", "k", "v", "EX", "10", "KEEPTTL"]),
-        "ERR syntax error",
-    );
-    assert_err(
-        r(&mut c, &["SET", "k", "v", "KEEPTTL", "EX", "10"]),
-        "ERR syntax error",
-    );
+    assert_err(r(&mut c, &["SET", "k", "v", "EX", "10", "PX", "10"]), "ERR syntax error");
+    assert_err(r(&mut c, &["SET", "k", "v", "EX", "10", "KEEPTTL"]), "ERR syntax error");
+    assert_err(r(&mut c, &["SET", "k", "v", "KEEPTTL", "EX", "10"]), "ERR syntax error");
     assert_err(r(&mut c, &["SET", "k", "v", "FOO"]), "ERR syntax error");
     // None of the failed commands created the key.
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "k"]), 0);
@@ -208,36 +160,15 @@ fn setnx_setex_psetex() {
     assert_eq!(r(&mut c, &["SETEX", "k", "100", "b"]).unwrap(), Value::Okay);
     assert_eq!(get(&mut c, "k").as_deref(), Some("b"));
     assert!((99..=100).contains(&ttl(&mut c, "k")));
-    assert_eq!(
-        r(&mut c, &["PSETEX", "p", "100000", "c"]).unwrap(),
-        Value::Okay
-    );
+    assert_eq!(r(&mut c, &["PSETEX", "p", "100000", "c"]).unwrap(), Value::Okay);
     assert!((90_000..=100_000).contains(&pttl(&mut c, "p")));
 
-    assert_err(
-        r(&mut c, &["SETEX", "k", "0", "v"]),
-        "ERR invalid expire time in 'setex' command",
-    );
-    assert_err(
-        r(&mut c, &["SETEX", "k", "-10", "v"]),
-        "ERR invalid expire time in 'setex' command",
-    );
-    assert_err(
-        r(&mut c, &["PSETEX", "k", "0", "v"]),
-        "ERR invalid expire time in 'psetex' command",
-    );
-    assert_err(
-        r(&mut c, &["SETEX", "k", "ten", "v"]),
-        "ERR value is not an integer or out of range",
-    );
-    assert_err(
-        r(&mut c, &["SETEX", "k", "10"]),
-        "ERR wrong number of arguments for 'setex' command",
-    );
-    assert_err(
-        r(&mut c, &["SETNX", "k"]),
-        "ERR wrong number of arguments for 'setnx' command",
-    );
+    assert_err(r(&mut c, &["SETEX", "k", "0", "v"]), "ERR invalid expire time in 'setex' command");
+    assert_err(r(&mut c, &["SETEX", "k", "-10", "v"]), "ERR invalid expire time in 'setex' command");
+    assert_err(r(&mut c, &["PSETEX", "k", "0", "v"]), "ERR invalid expire time in 'psetex' command");
+    assert_err(r(&mut c, &["SETEX", "k", "ten", "v"]), "ERR value is not an integer or out of range");
+    assert_err(r(&mut c, &["SETEX", "k", "10"]), "ERR wrong number of arguments for 'setex' command");
+    assert_err(r(&mut c, &["SETNX", "k"]), "ERR wrong number of arguments for 'setnx' command");
     assert_eq!(get(&mut c, "k").as_deref(), Some("b"));
 }
 
@@ -256,20 +187,14 @@ fn getset_getdel() {
     assert_eq!(q::<String>(&mut c, &["GETDEL", "k"]), "v3");
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "k"]), 0);
     assert_eq!(r(&mut c, &["GETDEL", "k"]).unwrap(), Value::Nil);
-    assert_err(
-        r(&mut c, &["GETDEL", "a", "b"]),
-        "ERR wrong number of arguments for 'getdel' command",
-    );
+    assert_err(r(&mut c, &["GETDEL", "a", "b"]), "ERR wrong number of arguments for 'getdel' command");
 }
 
 #[test]
 fn getex_options() {
     let srv = common::Server::start();
     let mut c = srv.conn();
-    assert_eq!(
-        r(&mut c, &["GETEX", "missing", "EX", "10"]).unwrap(),
-        Value::Nil
-    );
+    assert_eq!(r(&mut c, &["GETEX", "missing", "EX", "10"]).unwrap(), Value::Nil);
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "missing"]), 0);
 
     let _: () = q(&mut c, &["SET", "k", "v"]);
@@ -280,16 +205,10 @@ fn getex_options() {
     assert_eq!(q::<String>(&mut c, &["GETEX", "k", "PX", "200000"]), "v");
     assert!((190_000..=200_000).contains(&pttl(&mut c, "k")));
     let at = now_ms() / 1000 + 500;
-    assert_eq!(
-        q::<String>(&mut c, &["GETEX", "k", "EXAT", &at.to_string()]),
-        "v"
-    );
+    assert_eq!(q::<String>(&mut c, &["GETEX", "k", "EXAT", &at.to_string()]), "v");
     assert_eq!(q::<i64>(&mut c, &["EXPIRETIME", "k"]), at);
     let pat = now_ms() + 600_000;
-    assert_eq!(
-        q::<String>(&mut c, &["getex", "k", "pxat", &pat.to_string()]),
-        "v"
-    );
+    assert_eq!(q::<String>(&mut c, &["getex", "k", "pxat", &pat.to_string()]), "v");
     assert_eq!(q::<i64>(&mut c, &["PEXPIRETIME", "k"]), pat);
     assert_eq!(q::<String>(&mut c, &["GETEX", "k", "PERSIST"]), "v");
     assert_eq!(ttl(&mut c, "k"), -1);
@@ -301,24 +220,12 @@ fn getex_options() {
     let bad = "ERR invalid expire time in 'getex' command";
     assert_err(r(&mut c, &["GETEX", "k", "EX", "0"]), bad);
     assert_err(r(&mut c, &["GETEX", "k", "EX", "-1"]), bad);
-    assert_err(
-        r(&mut c, &["GETEX", "k", "EXAT", "9223372036854775807"]),
-        bad,
-    );
+    assert_err(r(&mut c, &["GETEX", "k", "EXAT", "9223372036854775807"]), bad);
     assert_err(r(&mut c, &["GETEX", "k", "PX", "9223372036854775807"]), bad);
-    assert_err(
-        r(&mut c, &["GETEX", "k", "EX", "x"]),
-        "ERR value is not an integer or out of range",
-    );
+    assert_err(r(&mut c, &["GETEX", "k", "EX", "x"]), "ERR value is not an integer or out of range");
     assert_err(r(&mut c, &["GETEX", "k", "EX"]), "ERR syntax error");
-    assert_err(
-        r(&mut c, &["GETEX", "k", "PERSIST", "EX", "10"]),
-        "ERR syntax error",
-    );
-    assert_err(
-        r(&mut c, &["GETEX", "k", "EX", "10", "PX", "10"]),
-        "ERR syntax error",
-    );
+    assert_err(r(&mut c, &["GETEX", "k", "PERSIST", "EX", "10"]), "ERR syntax error");
+    assert_err(r(&mut c, &["GETEX", "k", "EX", "10", "PX", "10"]), "ERR syntax error");
     assert_err(r(&mut c, &["GETEX", "k", "FOO"]), "ERR syntax error");
     assert_eq!(ttl(&mut c, "k"), -1);
 }
@@ -327,15 +234,9 @@ fn getex_options() {
 fn mget_mset_msetnx() {
     let srv = common::Server::start();
     let mut c = srv.conn();
-    assert_eq!(
-        r(&mut c, &["MSET", "a", "1", "b", "2", "c", "3"]).unwrap(),
-        Value::Okay
-    );
+    assert_eq!(r(&mut c, &["MSET", "a", "1", "b", "2", "c", "3"]).unwrap(), Value::Okay);
     let v: Vec<Option<String>> = q(&mut c, &["MGET", "a", "nokey", "b", "c"]);
-    assert_eq!(
-        v,
-        vec![Some("1".into()), None, Some("2".into()), Some("3".into())]
-    );
+    assert_eq!(v, vec![Some("1".into()), None, Some("2".into()), Some("3".into())]);
     // The last value for a repeated key wins.
     let _: () = q(&mut c, &["MSET", "d", "x", "d", "y"]);
     assert_eq!(get(&mut c, "d").as_deref(), Some("y"));
@@ -343,28 +244,16 @@ fn mget_mset_msetnx() {
     let _: () = q(&mut c, &["EXPIRE", "a", "100"]);
     let _: () = q(&mut c, &["MSET", "a", "9"]);
     assert_eq!(ttl(&mut c, "a"), -1);
-    assert_err(
-        r(&mut c, &["MSET", "a"]),
-        "ERR wrong number of arguments for 'mset' command",
-    );
-    assert_err(
-        r(&mut c, &["MSET", "a", "1", "b"]),
-        "ERR wrong number of arguments for 'mset' command",
-    );
-    assert_err(
-        r(&mut c, &["MGET"]),
-        "ERR wrong number of arguments for 'mget' command",
-    );
+    assert_err(r(&mut c, &["MSET", "a"]), "ERR wrong number of arguments for 'mset' command");
+    assert_err(r(&mut c, &["MSET", "a", "1", "b"]), "ERR wrong number of arguments for 'mset' command");
+    assert_err(r(&mut c, &["MGET"]), "ERR wrong number of arguments for 'mget' command");
 
     assert_eq!(q::<i64>(&mut c, &["MSETNX", "x1", "a", "x2", "b"]), 1);
     // All or nothing: x2 exists, so x3 is not set.
     assert_eq!(q::<i64>(&mut c, &["MSETNX", "x2", "c", "x3", "d"]), 0);
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "x3"]), 0);
     assert_eq!(get(&mut c, "x2").as_deref(), Some("b"));
-    assert_err(
-        r(&mut c, &["MSETNX", "a", "1", "b"]),
-        "ERR wrong number of arguments for 'msetnx' command",
-    );
+    assert_err(r(&mut c, &["MSETNX", "a", "1", "b"]), "ERR wrong number of arguments for 'msetnx' command");
 }
 
 #[test]
@@ -387,14 +276,8 @@ fn append_strlen() {
     let _: () = q(&mut c, &["EXPIRE", "n", "100"]);
     let _: i64 = q(&mut c, &["APPEND", "n", "7"]);
     assert!((99..=100).contains(&ttl(&mut c, "n")));
-    assert_err(
-        r(&mut c, &["APPEND", "k"]),
-        "ERR wrong number of arguments for 'append' command",
-    );
-    assert_err(
-        r(&mut c, &["STRLEN"]),
-        "ERR wrong number of arguments for 'strlen' command",
-    );
+    assert_err(r(&mut c, &["APPEND", "k"]), "ERR wrong number of arguments for 'append' command");
+    assert_err(r(&mut c, &["STRLEN"]), "ERR wrong number of arguments for 'strlen' command");
 }
 
 #[test]
@@ -419,18 +302,9 @@ fn getrange_substr() {
     // Integer-encoded values.
     let _: () = q(&mut c, &["SET", "n", "1234567"]);
     assert_eq!(q::<String>(&mut c, &["GETRANGE", "n", "2", "4"]), "345");
-    assert_err(
-        r(&mut c, &["GETRANGE", "s", "a", "1"]),
-        "ERR value is not an integer or out of range",
-    );
-    assert_err(
-        r(&mut c, &["GETRANGE", "s", "0", "1.5"]),
-        "ERR value is not an integer or out of range",
-    );
-    assert_err(
-        r(&mut c, &["GETRANGE", "s", "0"]),
-        "ERR wrong number of arguments for 'getrange' command",
-    );
+    assert_err(r(&mut c, &["GETRANGE", "s", "a", "1"]), "ERR value is not an integer or out of range");
+    assert_err(r(&mut c, &["GETRANGE", "s", "0", "1.5"]), "ERR value is not an integer or out of range");
+    assert_err(r(&mut c, &["GETRANGE", "s", "0"]), "ERR wrong number of arguments for 'getrange' command");
 }
 
 #[test]
@@ -460,18 +334,9 @@ fn setrange() {
     let _: i64 = q(&mut c, &["SETRANGE", "n", "1", "x"]);
     assert!((99..=100).contains(&ttl(&mut c, "n")));
 
-    assert_err(
-        r(&mut c, &["SETRANGE", "k", "-1", "x"]),
-        "ERR offset is out of range",
-    );
-    assert_err(
-        r(&mut c, &["SETRANGE", "k", "abc", "x"]),
-        "ERR value is not an integer or out of range",
-    );
-    assert_err(
-        r(&mut c, &["SETRANGE", "k", "0"]),
-        "ERR wrong number of arguments for 'setrange' command",
-    );
+    assert_err(r(&mut c, &["SETRANGE", "k", "-1", "x"]), "ERR offset is out of range");
+    assert_err(r(&mut c, &["SETRANGE", "k", "abc", "x"]), "ERR value is not an integer or out of range");
+    assert_err(r(&mut c, &["SETRANGE", "k", "0"]), "ERR wrong number of arguments for 'setrange' command");
 }
 
 #[test]
@@ -480,18 +345,12 @@ fn setrange_512mb_limit() {
     let mut c = srv.conn();
     let too_long = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
     // offset + len > 512 MB on a missing key and on an existing one.
-    assert_err(
-        r(&mut c, &["SETRANGE", "missing", "536870912", "x"]),
-        too_long,
-    );
+    assert_err(r(&mut c, &["SETRANGE", "missing", "536870912", "x"]), too_long);
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "missing"]), 0);
     let _: () = q(&mut c, &["SET", "k", "hello"]);
     assert_err(r(&mut c, &["SETRANGE", "k", "536870912", "x"]), too_long);
     assert_err(r(&mut c, &["SETRANGE", "k", "536870911", "xy"]), too_long);
-    assert_err(
-        r(&mut c, &["SETRANGE", "k", "9223372036854775807", "x"]),
-        too_long,
-    );
+    assert_err(r(&mut c, &["SETRANGE", "k", "9223372036854775807", "x"]), too_long);
     assert_eq!(get(&mut c, "k").as_deref(), Some("hello"));
 }
 
@@ -506,15 +365,9 @@ fn size_limit_follows_proto_max_bulk_len() {
     assert_eq!(q::<i64>(&mut c, &["APPEND", "k", "y"]), 1024 * 1024);
     assert_err(r(&mut c, &["APPEND", "k", "z"]), too_long);
     assert_eq!(q::<i64>(&mut c, &["STRLEN", "k"]), 1024 * 1024);
-    assert_eq!(
-        q::<i64>(&mut c, &["SETRANGE", "k", "1048575", "w"]),
-        1024 * 1024
-    );
+    assert_eq!(q::<i64>(&mut c, &["SETRANGE", "k", "1048575", "w"]), 1024 * 1024);
     assert_err(r(&mut c, &["SETRANGE", "k", "1048576", "w"]), too_long);
-    assert_err(
-        r(&mut c, &["SETRANGE", "new", "1048570", "0123456789"]),
-        too_long,
-    );
+    assert_err(r(&mut c, &["SETRANGE", "new", "1048570", "0123456789"]), too_long);
 }
 
 #[test]
@@ -540,35 +393,16 @@ fn incr_decr_family() {
     assert!((99..=100).contains(&ttl(&mut c, "t")));
     // Values that are not integers.
     let not_int = "ERR value is not an integer or out of range";
-    for v in [
-        "abc",
-        " 1",
-        "1 ",
-        "1.5",
-        "",
-        "12345678901234567890",
-        "+1",
-        "0x10",
-    ] {
+    for v in ["abc", " 1", "1 ", "1.5", "", "12345678901234567890", "+1", "0x10"] {
         let _: () = q(&mut c, &["SET", "bad", v]);
         assert_err(r(&mut c, &["INCR", "bad"]), not_int);
-        assert_eq!(
-            get(&mut c, "bad").as_deref(),
-            Some(v),
-            "value {v:?} unchanged"
-        );
+        assert_eq!(get(&mut c, "bad").as_deref(), Some(v), "value {v:?} unchanged");
     }
     assert_err(r(&mut c, &["INCRBY", "n", "abc"]), not_int);
     assert_err(r(&mut c, &["INCRBY", "n", "1.0"]), not_int);
     assert_err(r(&mut c, &["DECRBY", "n", "9223372036854775808"]), not_int);
-    assert_err(
-        r(&mut c, &["INCR"]),
-        "ERR wrong number of arguments for 'incr' command",
-    );
-    assert_err(
-        r(&mut c, &["INCRBY", "n"]),
-        "ERR wrong number of arguments for 'incrby' command",
-    );
+    assert_err(r(&mut c, &["INCR"]), "ERR wrong number of arguments for 'incr' command");
+    assert_err(r(&mut c, &["INCRBY", "n"]), "ERR wrong number of arguments for 'incrby' command");
 }
 
 #[test]
@@ -587,14 +421,8 @@ fn incr_overflow() {
     assert_err(r(&mut c, &["INCRBY", "min", "-1"]), overflow);
     assert_eq!(q::<i64>(&mut c, &["INCR", "min"]), -9223372036854775807);
     // DECRBY of i64::MIN cannot be negated.
-    assert_err(
-        r(&mut c, &["DECRBY", "zero", "-9223372036854775808"]),
-        "ERR decrement would overflow",
-    );
-    assert_eq!(
-        q::<i64>(&mut c, &["INCRBY", "zero", "-9223372036854775808"]),
-        i64::MIN
-    );
+    assert_err(r(&mut c, &["DECRBY", "zero", "-9223372036854775808"]), "ERR decrement would overflow");
+    assert_eq!(q::<i64>(&mut c, &["INCRBY", "zero", "-9223372036854775808"]), i64::MIN);
 }
 
 #[test]
@@ -612,10 +440,7 @@ fn incrbyfloat() {
     assert_eq!(get(&mut c, "i").as_deref(), Some("6.5"));
     assert_eq!(encoding(&mut c, "i"), "embstr");
     // After INCRBYFLOAT the value is no longer an integer for INCR.
-    assert_err(
-        r(&mut c, &["INCR", "i"]),
-        "ERR value is not an integer or out of range",
-    );
+    assert_err(r(&mut c, &["INCR", "i"]), "ERR value is not an integer or out of range");
     assert_eq!(q::<String>(&mut c, &["INCRBYFLOAT", "i", "-0.5"]), "6");
     assert_eq!(q::<i64>(&mut c, &["INCR", "i"]), 7);
     // INCRBYFLOAT keeps the TTL.
@@ -635,10 +460,7 @@ fn incrbyfloat() {
     assert_err(r(&mut c, &["INCRBYFLOAT", "f", "inf"]), nan_inf);
     assert_err(r(&mut c, &["INCRBYFLOAT", "f", "-inf"]), nan_inf);
     assert_eq!(get(&mut c, "f").as_deref(), Some("5.6"));
-    assert_err(
-        r(&mut c, &["INCRBYFLOAT", "f"]),
-        "ERR wrong number of arguments for 'incrbyfloat' command",
-    );
+    assert_err(r(&mut c, &["INCRBYFLOAT", "f"]), "ERR wrong number of arguments for 'incrbyfloat' command");
 }
 
 #[test]
@@ -659,10 +481,7 @@ fn incrbyfloat_long_double_precision() {
     assert_eq!(q::<String>(&mut c, &["INCRBYFLOAT", "g", "0.2"]), "0.3");
     let _: () = q(&mut c, &["SET", "h", "1.1"]);
     assert_eq!(q::<String>(&mut c, &["INCRBYFLOAT", "h", "2.2"]), "3.3");
-    assert_eq!(
-        q::<String>(&mut c, &["INCRBYFLOAT", "x", "1000.1"]),
-        "1000.09999999999999998"
-    );
+    assert_eq!(q::<String>(&mut c, &["INCRBYFLOAT", "x", "1000.1"]), "1000.09999999999999998");
     assert_eq!(q::<String>(&mut c, &["INCRBYFLOAT", "hex", "0x10"]), "16");
 }
 
@@ -691,11 +510,7 @@ fn lcs() {
             int(6),
         ])
     );
-    let idx = r(
-        &mut c,
-        &["LCS", "a", "b", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"],
-    )
-    .unwrap();
+    let idx = r(&mut c, &["LCS", "a", "b", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"]).unwrap();
     assert_eq!(
         idx,
         Value::Array(vec![
@@ -709,19 +524,10 @@ fn lcs() {
         r(&mut c, &["LCS", "a", "b", "IDX", "LEN"]),
         "ERR If you want both the length and indexes, please just use IDX.",
     );
-    assert_err(
-        r(&mut c, &["LCS", "a", "b", "MINMATCHLEN"]),
-        "ERR syntax error",
-    );
-    assert_err(
-        r(&mut c, &["LCS", "a", "b", "MINMATCHLEN", "x"]),
-        "ERR value is not an integer or out of range",
-    );
+    assert_err(r(&mut c, &["LCS", "a", "b", "MINMATCHLEN"]), "ERR syntax error");
+    assert_err(r(&mut c, &["LCS", "a", "b", "MINMATCHLEN", "x"]), "ERR value is not an integer or out of range");
     assert_err(r(&mut c, &["LCS", "a", "b", "FOO"]), "ERR syntax error");
-    assert_err(
-        r(&mut c, &["LCS", "a"]),
-        "ERR wrong number of arguments for 'lcs' command",
-    );
+    assert_err(r(&mut c, &["LCS", "a"]), "ERR wrong number of arguments for 'lcs' command");
 }
 
 #[test]
@@ -757,17 +563,9 @@ fn object_encoding_of_strings() {
     let _: i64 = q(&mut c, &["COPY", "new-int", "copied"]);
     assert_eq!(encoding(&mut c, "copied"), "int");
     // Small integers are shared objects in Redis (refcount INT_MAX), larger ones not.
-    let _: () = q(
-        &mut c,
-        &[
-            "MSET", "n0", "0", "n9999", "9999", "n10000", "10000", "neg", "-1",
-        ],
-    );
+    let _: () = q(&mut c, &["MSET", "n0", "0", "n9999", "9999", "n10000", "10000", "neg", "-1"]);
     assert_eq!(q::<i64>(&mut c, &["OBJECT", "REFCOUNT", "n0"]), 2147483647);
-    assert_eq!(
-        q::<i64>(&mut c, &["OBJECT", "REFCOUNT", "n9999"]),
-        2147483647
-    );
+    assert_eq!(q::<i64>(&mut c, &["OBJECT", "REFCOUNT", "n9999"]), 2147483647);
     assert_eq!(q::<i64>(&mut c, &["OBJECT", "REFCOUNT", "n10000"]), 1);
     assert_eq!(q::<i64>(&mut c, &["OBJECT", "REFCOUNT", "neg"]), 1);
 }
@@ -786,62 +584,25 @@ fn binary_safe_keys_and_values() {
     assert_eq!(none, None);
     let n: i64 = redis::cmd("STRLEN").arg(key).query(&mut c).unwrap();
     assert_eq!(n, 512);
-    let n: i64 = redis::cmd("APPEND")
-        .arg(key)
-        .arg(b"\r\n\0")
-        .query(&mut c)
-        .unwrap();
+    let n: i64 = redis::cmd("APPEND").arg(key).arg(b"\r\n\0").query(&mut c).unwrap();
     assert_eq!(n, 515);
-    let tail: Vec<u8> = redis::cmd("GETRANGE")
-        .arg(key)
-        .arg(-3)
-        .arg(-1)
-        .query(&mut c)
-        .unwrap();
+    let tail: Vec<u8> = redis::cmd("GETRANGE").arg(key).arg(-3).arg(-1).query(&mut c).unwrap();
     assert_eq!(tail, b"\r\n\0");
-    let n: i64 = redis::cmd("SETRANGE")
-        .arg(key)
-        .arg(1)
-        .arg(b"\0\r\n")
-        .query(&mut c)
-        .unwrap();
+    let n: i64 = redis::cmd("SETRANGE").arg(key).arg(1).arg(b"\0\r\n").query(&mut c).unwrap();
     assert_eq!(n, 515);
-    let head: Vec<u8> = redis::cmd("GETRANGE")
-        .arg(key)
-        .arg(0)
-        .arg(4)
-        .query(&mut c)
-        .unwrap();
+    let head: Vec<u8> = redis::cmd("GETRANGE").arg(key).arg(0).arg(4).query(&mut c).unwrap();
     assert_eq!(head, b"\0\0\r\n\x04");
     // MSET/MGET with binary keys and values.
-    let _: () = redis::cmd("MSET")
-        .arg(b"\0")
-        .arg(b"\r\n")
-        .arg(b"\r\n")
-        .arg(b"\0")
-        .query(&mut c)
-        .unwrap();
-    let v: Vec<Vec<u8>> = redis::cmd("MGET")
-        .arg(b"\0")
-        .arg(b"\r\n")
-        .query(&mut c)
-        .unwrap();
+    let _: () = redis::cmd("MSET").arg(b"\0").arg(b"\r\n").arg(b"\r\n").arg(b"\0").query(&mut c).unwrap();
+    let v: Vec<Vec<u8>> = redis::cmd("MGET").arg(b"\0").arg(b"\r\n").query(&mut c).unwrap();
     assert_eq!(v, vec![b"\r\n".to_vec(), b"\0".to_vec()]);
     // GETDEL of a binary key.
     let v: Vec<u8> = redis::cmd("GETDEL").arg(b"\0").query(&mut c).unwrap();
     assert_eq!(v, b"\r\n");
-    let n: i64 = redis::cmd("EXISTS")
-        .arg(b"\0")
-        .arg(key)
-        .query(&mut c)
-        .unwrap();
+    let n: i64 = redis::cmd("EXISTS").arg(b"\0").arg(key).query(&mut c).unwrap();
     assert_eq!(n, 1);
     // An empty key is a valid key.
-    let _: () = redis::cmd("SET")
-        .arg(b"")
-        .arg(b"empty-key")
-        .query(&mut c)
-        .unwrap();
+    let _: () = redis::cmd("SET").arg(b"").arg(b"empty-key").query(&mut c).unwrap();
     let v: String = redis::cmd("GET").arg(b"").query(&mut c).unwrap();
     assert_eq!(v, "empty-key");
 }
@@ -851,20 +612,11 @@ fn large_value_round_trip() {
     let srv = common::Server::start();
     let mut c = srv.conn();
     let big: Vec<u8> = (0..3 * 1024 * 1024).map(|i| (i * 7 % 251) as u8).collect();
-    let _: () = redis::cmd("SET")
-        .arg("big")
-        .arg(&big)
-        .query(&mut c)
-        .unwrap();
+    let _: () = redis::cmd("SET").arg("big").arg(&big).query(&mut c).unwrap();
     let got: Vec<u8> = redis::cmd("GET").arg("big").query(&mut c).unwrap();
     assert_eq!(got.len(), big.len());
     assert!(got == big);
     assert_eq!(q::<i64>(&mut c, &["STRLEN", "big"]), big.len() as i64);
-    let mid: Vec<u8> = redis::cmd("GETRANGE")
-        .arg("big")
-        .arg(1_000_000)
-        .arg(1_000_009)
-        .query(&mut c)
-        .unwrap();
+    let mid: Vec<u8> = redis::cmd("GETRANGE").arg("big").arg(1_000_000).arg(1_000_009).query(&mut c).unwrap();
     assert_eq!(mid, &big[1_000_000..1_000_010]);
 }

@@ -18,6 +18,7 @@ use crate::util::parse_i64_strict;
 const B: &[&str] = &["bitmap"];
 const G: &str = "bitmap";
 
+#[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
     cmd("setbit", 4, WRITE | DENYOOM, ONE_KEY, B, G, "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0", setbit),
     cmd("getbit", 3, READONLY | FAST, ONE_KEY, B, G, "Returns a bit value by offset.", "2.2.0", getbit),
@@ -181,11 +182,7 @@ impl RangeUnit {
             RangeUnit::Byte => len,
             RangeUnit::Bit => len * 8,
         };
-        let start = if start < 0 {
-            (total + start).max(0)
-        } else {
-            start
-        };
+        let start = if start < 0 { (total + start).max(0) } else { start };
         let end = if end < 0 { (total + end).max(0) } else { end };
         let end = end.min(total - 1);
         if start > end {
@@ -312,18 +309,11 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[&[u8]], read_only: bool) {
     };
     let key = argv[1];
     // The last bit any SET or INCRBY touches: the string is grown to it once.
-    let highest_write = fields
-        .iter()
-        .filter(|f| f.op != FieldOp::Get)
-        .map(|f| f.offset + f.bits as u64 - 1)
-        .max();
+    let highest_write = fields.iter().filter(|f| f.op != FieldOp::Get).map(|f| f.offset + f.bits as u64 - 1).max();
     let Some(highest_write) = highest_write else {
         let values = read_string(ctx, key, |s| {
             let b = s.unwrap_or_default();
-            fields
-                .iter()
-                .map(|f| Some(read_field(b, f)))
-                .collect::<Vec<_>>()
+            fields.iter().map(|f| Some(read_field(b, f))).collect::<Vec<_>>()
         });
         return match values {
             Ok(v) => reply_fields(ctx, &v),
@@ -406,13 +396,7 @@ fn parse_fields(ctx: &Ctx, a: &[&[u8]]) -> Result<Vec<Field>, &'static str> {
                 FieldOp::IncrBy(n)
             }
         };
-        fields.push(Field {
-            op,
-            signed,
-            bits,
-            offset,
-            overflow,
-        });
+        fields.push(Field { op, signed, bits, offset, overflow });
         j += if is_get { 3 } else { 4 };
     }
     Ok(fields)
@@ -580,11 +564,7 @@ fn popcount(b: &[u8]) -> u64 {
         w.copy_from_slice(c);
         n += u64::from_ne_bytes(w).count_ones() as u64;
     }
-    n + chunks
-        .remainder()
-        .iter()
-        .map(|x| x.count_ones() as u64)
-        .sum::<u64>()
+    n + chunks.remainder().iter().map(|x| x.count_ones() as u64).sum::<u64>()
 }
 
 /// Position of the first bit equal to `bit` in the inclusive bit range
@@ -643,9 +623,7 @@ fn bit_offset(ctx: &Ctx, arg: &[u8], field_bits: Option<u32>) -> Result<u64, &'s
         (Some(b'#'), Some(bits)) => (&arg[1..], bits as i64),
         _ => (arg, 1),
     };
-    let n = parse_i64_strict(digits)
-        .ok_or(errors::BIT_OFFSET)?
-        .wrapping_mul(scale);
+    let n = parse_i64_strict(digits).ok_or(errors::BIT_OFFSET)?.wrapping_mul(scale);
     let max = ctx.srv.config.int(D::ProtoMaxBulkLen);
     if n < 0 || (n >> 3) >= max {
         return Err(errors::BIT_OFFSET);
@@ -655,11 +633,7 @@ fn bit_offset(ctx: &Ctx, arg: &[u8], field_bits: Option<u32>) -> Result<u64, &'s
 
 /// Runs `f` over the bytes of the string at `key` (`None` when the key is
 /// missing); WRONGTYPE if the key holds another type.
-fn read_string<R>(
-    ctx: &mut Ctx,
-    key: &[u8],
-    f: impl FnOnce(Option<&[u8]>) -> R,
-) -> Result<R, &'static str> {
+fn read_string<R>(ctx: &mut Ctx, key: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -> Result<R, &'static str> {
     let db = ctx.db();
     match ctx.srv.ks.lookup_read(db, key) {
         None => Ok(f(None)),
@@ -672,16 +646,9 @@ fn read_string<R>(
 /// The string at `key` as a `raw` buffer long enough to hold bit `max_bit`,
 /// created (zero-filled) if missing. The flag is true when the key was created
 /// or the string grew. The caller reports the modification.
-fn string_for_bits<'a>(
-    ctx: &'a mut Ctx,
-    key: &[u8],
-    max_bit: u64,
-) -> Result<(&'a mut Vec<u8>, bool), &'static str> {
+fn string_for_bits<'a>(ctx: &'a mut Ctx, key: &[u8], max_bit: u64) -> Result<(&'a mut Vec<u8>, bool), &'static str> {
     let db = ctx.db();
-    let need = usize::try_from(max_bit >> 3)
-        .ok()
-        .and_then(|n| n.checked_add(1))
-        .ok_or(errors::STRING_ALLOC)?;
+    let need = usize::try_from(max_bit >> 3).ok().and_then(|n| n.checked_add(1)).ok_or(errors::STRING_ALLOC)?;
     let ks = &mut ctx.srv.ks;
     let exists = match ks.lookup_write(db, key) {
         None => false,
@@ -698,8 +665,7 @@ fn string_for_bits<'a>(
     let buf = s.make_raw();
     let old_len = buf.len();
     if old_len < need {
-        buf.try_reserve_exact(need - old_len)
-            .map_err(|_| errors::STRING_ALLOC)?;
+        buf.try_reserve_exact(need - old_len).map_err(|_| errors::STRING_ALLOC)?;
         buf.resize(need, 0);
     }
     let grown = !exists || buf.len() != old_len;
@@ -739,11 +705,7 @@ mod tests {
                 assert_eq!(count_ones(&b, lo, hi), ones, "count {lo}..={hi}");
                 for bit in [false, true] {
                     let want = (lo..=hi).find(|&i| bit_at(&b, i) == bit);
-                    assert_eq!(
-                        first_bit(&b, lo, hi, bit),
-                        want,
-                        "first {bit} in {lo}..={hi}"
-                    );
+                    assert_eq!(first_bit(&b, lo, hi, bit), want, "first {bit} in {lo}..={hi}");
                 }
             }
         }
@@ -759,11 +721,7 @@ mod tests {
                 write_bits(&mut b, offset, bits, v);
                 assert_eq!(read_bits(&b, offset, bits), v, "u{bits} at {offset}");
                 let ones = b.iter().map(|x| x.count_ones()).sum::<u32>();
-                assert_eq!(
-                    ones,
-                    v.count_ones(),
-                    "no stray bits for u{bits} at {offset}"
-                );
+                assert_eq!(ones, v.count_ones(), "no stray bits for u{bits} at {offset}");
             }
         }
     }
@@ -773,23 +731,14 @@ mod tests {
         assert_eq!(signed_add(100, 257, 8, Overflow::Wrap), (101, true));
         assert_eq!(signed_add(100, 257, 8, Overflow::Sat), (127, true));
         assert_eq!(signed_add(100, -255, 8, Overflow::Sat), (-128, true));
-        assert_eq!(
-            signed_add(i64::MIN, -1, 64, Overflow::Wrap),
-            (i64::MAX, true)
-        );
-        assert_eq!(
-            signed_add(i64::MIN, -1, 64, Overflow::Sat),
-            (i64::MIN, true)
-        );
+        assert_eq!(signed_add(i64::MIN, -1, 64, Overflow::Wrap), (i64::MAX, true));
+        assert_eq!(signed_add(i64::MIN, -1, 64, Overflow::Sat), (i64::MIN, true));
         assert_eq!(signed_add(-16, -1, 5, Overflow::Wrap), (15, true));
         assert_eq!(signed_add(3, 4, 4, Overflow::Fail), (7, false));
         assert_eq!(unsigned_add(100, 257, 8, Overflow::Wrap), (101, true));
         assert_eq!(unsigned_add(100, -255, 8, Overflow::Sat), (0, true));
         assert_eq!(unsigned_add(u64::MAX, 0, 8, Overflow::Sat), (255, true));
-        assert_eq!(
-            unsigned_add((1 << 63) - 1, 1, 63, Overflow::Wrap),
-            (0, true)
-        );
+        assert_eq!(unsigned_add((1 << 63) - 1, 1, 63, Overflow::Wrap), (0, true));
         assert_eq!(unsigned_add(5, -5, 3, Overflow::Fail), (0, false));
         assert_eq!(sign_extend(0b10000, 5), -16);
         assert_eq!(sign_extend(0b01111, 5), 15);
@@ -800,17 +749,7 @@ mod tests {
         assert_eq!(field_type(b"i64"), Ok((true, 64)));
         assert_eq!(field_type(b"u63"), Ok((false, 63)));
         assert_eq!(field_type(b"u1"), Ok((false, 1)));
-        for bad in [
-            &b"u64"[..],
-            b"i65",
-            b"i0",
-            b"I8",
-            b"u08",
-            b"u+8",
-            b"u",
-            b"",
-            b"x8",
-        ] {
+        for bad in [&b"u64"[..], b"i65", b"i0", b"I8", b"u08", b"u+8", b"u", b"", b"x8"] {
             assert_eq!(field_type(bad), Err(errors::BITFIELD_TYPE));
         }
     }

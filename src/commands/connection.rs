@@ -2,7 +2,7 @@
 
 use super::args::{self, is};
 use super::{cmd, container, Command, Ctx, ADMIN, FAST, LOADING, NOSCRIPT, NO_AUTH, NO_KEYS, STALE};
-use crate::config::{REDIS_VERSION, D};
+use crate::config::{D, REDIS_VERSION};
 use crate::errors;
 use crate::server::{PauseMode, ReplyMode};
 
@@ -10,6 +10,7 @@ const C: &[&str] = &["connection"];
 const G: &str = "connection";
 const CONN: u32 = LOADING | STALE;
 
+#[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
     cmd("ping", -1, FAST, NO_KEYS, C, G, "Returns the server's liveliness response.", "1.0.0", ping),
     cmd("echo", 2, FAST | CONN, NO_KEYS, C, G, "Returns the given string.", "1.0.0", echo),
@@ -23,6 +24,7 @@ pub static COMMANDS: &[Command] = &[
 
 const ALLOW_BUSY_CONN: u32 = super::ALLOW_BUSY;
 
+#[rustfmt::skip]
 static CLIENT_SUBCOMMANDS: &[Command] = &[
     cmd("id", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Returns the unique client ID of the connection.", "5.0.0", client_id),
     cmd("setname", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Sets the connection name.", "2.6.9", client_setname),

@@ -12,6 +12,7 @@ const G: &str = "server";
 const CN: &[&str] = &["connection"];
 const NONE: &[&str] = &[];
 
+#[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
     Command {
         arity: -1,
@@ -26,6 +27,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Listens for all requests received by the server in real-time.", "1.0.0", monitor),
 ];
 
+#[rustfmt::skip]
 static COMMAND_SUBCOMMANDS: &[Command] = &[
     cmd("count", 2, LOADING | STALE, NO_KEYS, CN, G, "Returns a count of commands.", "2.8.13", command_count),
     cmd("info", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns information about one, multiple or all commands.", "2.8.13", command_info),
@@ -36,6 +38,7 @@ static COMMAND_SUBCOMMANDS: &[Command] = &[
     cmd("help", 2, LOADING | STALE, NO_KEYS, CN, G, "Returns helpful text about the different subcommands.", "5.0.0", command_help),
 ];
 
+#[rustfmt::skip]
 static CONFIG_SUBCOMMANDS: &[Command] = &[
     cmd("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Returns the effective values of configuration parameters.", "2.0.0", config_get),
     cmd("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Sets configuration parameters in-flight.", "2.0.0", config_set),
@@ -44,6 +47,7 @@ static CONFIG_SUBCOMMANDS: &[Command] = &[
     cmd("help", 2, LOADING | STALE, NO_KEYS, NONE, G, "Returns helpful text about the different subcommands.", "5.0.0", config_help),
 ];
 
+#[rustfmt::skip]
 static SLOWLOG_SUBCOMMANDS: &[Command] = &[
     cmd("get", -2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Returns the slow log's entries.", "2.2.12", slowlog_get),
     cmd("len", 2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Returns the number of entries in the slow log.", "2.2.12", slowlog_len),
@@ -75,8 +79,7 @@ fn write_command_info(ctx: &mut Ctx, id: usize) {
     r.array_len(10);
     r.bulk(e.fullname.as_bytes());
     r.int(c.arity as i64);
-    let flags: Vec<&str> =
-        super::FLAG_NAMES.iter().filter(|(f, _)| c.flags & f != 0).map(|(_, n)| *n).collect();
+    let flags: Vec<&str> = super::FLAG_NAMES.iter().filter(|(f, _)| c.flags & f != 0).map(|(_, n)| *n).collect();
     r.set_len(flags.len());
     for f in flags {
         r.simple(f);
@@ -90,7 +93,7 @@ fn write_command_info(ctx: &mut Ctx, id: usize) {
         r.simple(&format!("@{}", cat));
     }
     r.set_len(0); // tips
-    // Key specs derived from the first/last/step declaration.
+                  // Key specs derived from the first/last/step declaration.
     if c.keys.first > 0 {
         r.array_len(1);
         r.map_len(3);
@@ -337,7 +340,7 @@ fn config_get(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
-    if argv.len() % 2 != 0 {
+    if !argv.len().is_multiple_of(2) {
         return ctx.reply().error(errors::SYNTAX);
     }
     // Validate everything first: CONFIG SET of several pairs is all or nothing.
@@ -347,7 +350,9 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
     for pair in argv[2..].chunks(2) {
         let name = args::lossy(pair[0]).to_lowercase();
         let Some(idx) = staged.index_of(&name) else {
-            return ctx.reply().error(&format!("ERR Unknown option or number of arguments for CONFIG SET - '{}'", name));
+            return ctx
+                .reply()
+                .error(&format!("ERR Unknown option or number of arguments for CONFIG SET - '{}'", name));
         };
         if seen.contains(&idx) {
             return ctx.reply().error(&format!(
@@ -358,10 +363,16 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
         seen.push(idx);
         let d = &TABLE[idx];
         if d.flags & crate::config::IMMUTABLE != 0 {
-            return ctx.reply().error(&format!("ERR CONFIG SET failed (possibly related to argument '{}') - can't set immutable config", name));
+            return ctx.reply().error(&format!(
+                "ERR CONFIG SET failed (possibly related to argument '{}') - can't set immutable config",
+                name
+            ));
         }
         if d.flags & crate::config::PROTECTED != 0 && staged.str(D::EnableProtectedConfigs) == "no" {
-            return ctx.reply().error(&format!("ERR CONFIG SET failed (possibly related to argument '{}') - can't set protected config", name));
+            return ctx.reply().error(&format!(
+                "ERR CONFIG SET failed (possibly related to argument '{}') - can't set protected config",
+                name
+            ));
         }
         let value = String::from_utf8_lossy(pair[1]).into_owned();
         let words: Vec<String> = match d.kind {
@@ -376,7 +387,9 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
             _ => vec![value],
         };
         if let Err(e) = staged.set_words(idx, &words, &mut report) {
-            return ctx.reply().error(&format!("ERR CONFIG SET failed (possibly related to argument '{}') - {}", name, e));
+            return ctx
+                .reply()
+                .error(&format!("ERR CONFIG SET failed (possibly related to argument '{}') - {}", name, e));
         }
     }
     if let Err(e) = apply_config_change(ctx, staged) {
@@ -391,16 +404,15 @@ fn apply_config_change(ctx: &mut Ctx, new: Config) -> Result<(), String> {
     let old = std::mem::replace(&mut ctx.srv.config, new);
     let port_changed = old.int(D::Port) != ctx.srv.config.int(D::Port);
     let bind_changed = old.str(D::Bind) != ctx.srv.config.str(D::Bind);
-    if port_changed || bind_changed {
-        if ctx.srv.rebind().is_err() {
-            ctx.srv.config = old;
-            let _ = ctx.srv.rebind();
-            return Err(if port_changed {
-                "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port".into()
-            } else {
-                "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.".into()
-            });
-        }
+    if (port_changed || bind_changed) && ctx.srv.rebind().is_err() {
+        ctx.srv.config = old;
+        let _ = ctx.srv.rebind();
+        return Err(if port_changed {
+            "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port".into()
+        } else {
+            "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses."
+                .into()
+        });
     }
     let cfg = &ctx.srv.config;
     if old.str(D::Loglevel) != cfg.str(D::Loglevel) {
@@ -556,11 +568,33 @@ fn cpu_times() -> (f64, f64) {
     (t(ru.ru_stime), t(ru.ru_utime))
 }
 
-const DEFAULT_SECTIONS: &[&str] =
-    &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
 const ALL_SECTIONS: &[&str] = &[
-    "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats",
-    "errorstats", "cluster", "keyspace", "latencystats",
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "commandstats",
+    "errorstats",
+    "cluster",
+    "keyspace",
+    "latencystats",
 ];
 
 fn info(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -728,8 +762,9 @@ pub fn info_text(ctx: &Ctx, wanted: &[&str]) -> String {
             "keyspace" => {
                 s.push_str("# Keyspace\r\n");
                 for (i, d) in srv.ks.dbs.iter().enumerate() {
-                    if d.len() > 0 {
-                        let _ = write!(s, "db{}:keys={},expires={},avg_ttl={}\r\n", i, d.len(), d.expires.len(), d.avg_ttl);
+                    if !d.is_empty() {
+                        let _ =
+                            write!(s, "db{}:keys={},expires={},avg_ttl={}\r\n", i, d.len(), d.expires.len(), d.avg_ttl);
                     }
                 }
             }

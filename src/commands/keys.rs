@@ -11,6 +11,7 @@ const K: &[&str] = &["keyspace"];
 const G: &str = "generic";
 const TWO_KEYS: Keys = Keys { first: 1, last: 2, step: 1 };
 
+#[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
     cmd("del", -2, WRITE, ALL_KEYS, K, G, "Deletes one or more keys.", "1.0.0", del),
     cmd("unlink", -2, WRITE | FAST, ALL_KEYS, K, G, "Asynchronously deletes one or more keys.", "4.0.0", del),
@@ -37,6 +38,7 @@ pub static COMMANDS: &[Command] = &[
     container("object", G, "A container for object introspection commands.", "2.2.3", OBJECT_SUBCOMMANDS),
 ];
 
+#[rustfmt::skip]
 static OBJECT_SUBCOMMANDS: &[Command] = &[
     cmd("encoding", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the internal encoding of a Redis object.", "2.2.3", object_encoding),
     cmd("refcount", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the reference count of a value of a key.", "2.2.3", object_refcount),
@@ -339,7 +341,7 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], unit_ms: i64, absolute: bool) {
     let cur = ctx.srv.ks.expire_at(db, key);
     let ok = match cur {
         None => !(xx || gt),
-        Some(c) => !nx && !(gt && when <= c) && !(lt && when >= c),
+        Some(c) => !(nx || (gt && when <= c) || (lt && when >= c)),
     };
     if !ok {
         return ctx.reply().int(0);

@@ -9,8 +9,10 @@ use crate::errors;
 const S: &[&str] = &["scripting"];
 const G: &str = "scripting";
 
+#[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[container("function", G, "A container for function commands.", "7.0.0", FUNCTION_SUBCOMMANDS)];
 
+#[rustfmt::skip]
 static FUNCTION_SUBCOMMANDS: &[Command] = &[
     cmd("flush", -2, WRITE | NOSCRIPT, NO_KEYS, S, G, "Deletes all libraries and functions.", "7.0.0", function_flush),
     cmd("list", -2, NOSCRIPT, NO_KEYS, S, G, "Returns information about all libraries.", "7.0.0", function_list),

@@ -9,6 +9,7 @@ const G: &str = "server";
 const KD: &[&str] = &["keyspace", "dangerous"];
 const NONE: &[&str] = &[];
 
+#[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
     cmd("flushall", -1, WRITE, NO_KEYS, KD, G, "Removes all keys from all databases.", "1.0.0", flushall),
     cmd("flushdb", -1, WRITE, NO_KEYS, KD, G, "Remove all keys from the current database.", "1.0.0", flushdb),
@@ -117,8 +118,12 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
             tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(argv[2]));
             ctx.reply().ok();
         }
-        ("jmap", _) | ("quicklist-packed-threshold", 3) | ("set-disable-deny-scripts", 3) | ("pause-cron", 3)
-        | ("replybuffer", _) | ("change-repl-id", 2) => ctx.reply().ok(),
+        ("jmap", _)
+        | ("quicklist-packed-threshold", 3)
+        | ("set-disable-deny-scripts", 3)
+        | ("pause-cron", 3)
+        | ("replybuffer", _)
+        | ("change-repl-id", 2) => ctx.reply().ok(),
         ("digest", 2) => ctx.reply().simple(&"0".repeat(40)),
         ("digest-value", _) => {
             let r = ctx.reply();
@@ -175,7 +180,20 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
         ("help", _) => super::introspection::help_reply(
             ctx,
             "DEBUG",
-            &["SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.", "LOG <message>", "    Write <message> to the server log.", "OBJECT <key>", "    Show low level info about the key and associated value.", "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named key:<num>.", "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not accessed.", "PROTOCOL <type>", "    Reply with a test value of the specified type."],
+            &[
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed.",
+                "LOG <message>",
+                "    Write <message> to the server log.",
+                "OBJECT <key>",
+                "    Show low level info about the key and associated value.",
+                "POPULATE <count> [<prefix>] [<size>]",
+                "    Create <count> string keys named key:<num>.",
+                "SET-ACTIVE-EXPIRE <0|1>",
+                "    Setting it to 0 disables expiring keys in background when they are not accessed.",
+                "PROTOCOL <type>",
+                "    Reply with a test value of the specified type.",
+            ],
         ),
         _ => ctx.reply().error(&format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",

@@ -9,6 +9,7 @@ use crate::util::{fmt_human_double, i64_to_bytes};
 const S: &[&str] = &["string"];
 const G: &str = "string";
 
+#[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
     cmd("get", 2, READONLY | FAST, ONE_KEY, S, G, "Returns the string value of a key.", "1.0.0", get),
     cmd("set", -3, WRITE | DENYOOM, ONE_KEY, S, G, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0", set),
@@ -281,7 +282,7 @@ fn mget(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn mset(ctx: &mut Ctx, argv: &[&[u8]]) {
-    if argv.len() % 2 == 0 {
+    if argv.len().is_multiple_of(2) {
         return ctx.reply().error(&errors::arity("mset"));
     }
     let db = ctx.db();
@@ -293,7 +294,7 @@ fn mset(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn msetnx(ctx: &mut Ctx, argv: &[&[u8]]) {
-    if argv.len() % 2 == 0 {
+    if argv.len().is_multiple_of(2) {
         return ctx.reply().error(&errors::arity("msetnx"));
     }
     let db = ctx.db();
@@ -501,11 +502,8 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
     // Redis stores the formatted result as a string object without trying the
     // integer encoding, so `OBJECT ENCODING` reports embstr even for "3".
     let bytes = text.as_bytes();
-    let stored = if bytes.len() <= crate::store::value::EMBSTR_MAX {
-        Str::Emb(bytes.into())
-    } else {
-        Str::Raw(bytes.to_vec())
-    };
+    let stored =
+        if bytes.len() <= crate::store::value::EMBSTR_MAX { Str::Emb(bytes.into()) } else { Str::Raw(bytes.to_vec()) };
     let keep_ttl = true;
     ctx.srv.ks.set(db, key, Value::Str(stored), keep_ttl);
     ctx.srv.ks.dirty += 1;
@@ -538,9 +536,7 @@ fn lcs(ctx: &mut Ctx, argv: &[&[u8]]) {
         i += 1;
     }
     if get_len && get_idx {
-        return ctx.reply().error(
-            "ERR If you want both the length and indexes, please just use IDX.",
-        );
+        return ctx.reply().error("ERR If you want both the length and indexes, please just use IDX.");
     }
     let a = match read_str(ctx, argv[1]) {
         Err(_) => return ctx.reply().error("ERR The specified keys must contain string values"),
@@ -560,11 +556,8 @@ fn lcs(ctx: &mut Ctx, argv: &[&[u8]]) {
     let at = |i: usize, j: usize| i * (bl + 1) + j;
     for i in 1..=al {
         for j in 1..=bl {
-            dp[at(i, j)] = if a[i - 1] == b[j - 1] {
-                dp[at(i - 1, j - 1)] + 1
-            } else {
-                dp[at(i - 1, j)].max(dp[at(i, j - 1)])
-            };
+            dp[at(i, j)] =
+                if a[i - 1] == b[j - 1] { dp[at(i - 1, j - 1)] + 1 } else { dp[at(i - 1, j)].max(dp[at(i, j - 1)]) };
         }
     }
     let total = dp[at(al, bl)] as usize;
@@ -572,9 +565,11 @@ fn lcs(ctx: &mut Ctx, argv: &[&[u8]]) {
     let mut result = vec![0u8; total];
     let mut idx = total;
     let (mut i, mut j) = (al, bl);
-    let mut matches: Vec<((usize, usize), (usize, usize), usize)> = Vec::new();
-    let mut cur: Option<((usize, usize), (usize, usize))> = None;
-    let push_range = |cur: &mut Option<((usize, usize), (usize, usize))>, matches: &mut Vec<_>| {
+    // A match: its range in a, its range in b (inclusive), and its length.
+    type Span = (usize, usize);
+    let mut matches: Vec<(Span, Span, usize)> = Vec::new();
+    let mut cur: Option<(Span, Span)> = None;
+    let push_range = |cur: &mut Option<(Span, Span)>, matches: &mut Vec<_>| {
         if let Some((ra, rb)) = cur.take() {
             let len = ra.1 - ra.0 + 1;
             if len as i64 >= min_match_len {

@@ -46,10 +46,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            proto_max_bulk_len: 512 * 1024 * 1024,
-            authenticated: true,
-        }
+        Limits { proto_max_bulk_len: 512 * 1024 * 1024, authenticated: true }
     }
 }
 
@@ -447,20 +444,14 @@ mod tests {
     #[test]
     fn errors() {
         let mut p = Parser::new();
-        assert_eq!(
-            p.parse(b"*abc\r\n", Limits::default()),
-            Parsed::Error("Protocol error: invalid multibulk length")
-        );
+        assert_eq!(p.parse(b"*abc\r\n", Limits::default()), Parsed::Error("Protocol error: invalid multibulk length"));
         let mut p = Parser::new();
         assert_eq!(
             p.parse(b"*1\r\nfoo\r\n", Limits::default()),
             Parsed::Error("Protocol error: expected '$', got 'f'")
         );
         let mut p = Parser::new();
-        assert_eq!(
-            p.parse(b"*1\r\n$-1\r\n", Limits::default()),
-            Parsed::Error("Protocol error: invalid bulk length")
-        );
+        assert_eq!(p.parse(b"*1\r\n$-1\r\n", Limits::default()), Parsed::Error("Protocol error: invalid bulk length"));
         let mut p = Parser::new();
         assert_eq!(
             p.parse(b"*1\r\n$2000000000\r\n", Limits::default()),

@@ -374,7 +374,8 @@ impl Server {
                 Listener::Unix(l, _) => registry.register(l, t, Interest::READABLE)?,
             }
         }
-        let mut signals = signal_hook_mio::v1_0::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])?;
+        let mut signals =
+            signal_hook_mio::v1_0::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])?;
         registry.register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         self.registry = Some(registry);
         info!("Ready to accept connections");
@@ -824,7 +825,13 @@ impl Server {
 
     fn feed_monitors(&mut self, c: &Client, argv: &[&[u8]]) {
         let us = unix_us();
-        let mut line = format!("+{}.{:06} [{} {}]", us / 1_000_000, us % 1_000_000, c.db, if c.unix { format!("unix:{}", c.laddr) } else { c.addr.clone() });
+        let mut line = format!(
+            "+{}.{:06} [{} {}]",
+            us / 1_000_000,
+            us % 1_000_000,
+            c.db,
+            if c.unix { format!("unix:{}", c.laddr) } else { c.addr.clone() }
+        );
         // Credentials never reach MONITOR output (AUTH, HELLO ... AUTH user pass).
         let is_auth = argv[0].eq_ignore_ascii_case(b"auth");
         let is_hello = argv[0].eq_ignore_ascii_case(b"hello");

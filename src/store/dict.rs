@@ -120,7 +120,7 @@ impl<V> Dict<V> {
     }
 
     fn find(&self, key: &[u8], h: u64) -> Option<&Entry<V>> {
-        if self.len() == 0 {
+        if self.is_empty() {
             return None;
         }
         for t in 0..2 {
@@ -148,7 +148,7 @@ impl<V> Dict<V> {
     }
 
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
-        if self.len() == 0 {
+        if self.is_empty() {
             return None;
         }
         self.rehash_step();
@@ -204,7 +204,7 @@ impl<V> Dict<V> {
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
-        if self.len() == 0 {
+        if self.is_empty() {
             return None;
         }
         self.rehash_step();
@@ -335,7 +335,7 @@ impl<V> Dict<V> {
     /// One SCAN step: calls `f` for every entry of the bucket(s) the cursor
     /// names and returns the next cursor (0 when the iteration is complete).
     pub fn scan(&self, cursor: u64, mut f: impl FnMut(&Entry<V>)) -> u64 {
-        if self.len() == 0 {
+        if self.is_empty() {
             return 0;
         }
         let mut v = cursor;
@@ -377,7 +377,7 @@ impl<V> Dict<V> {
     /// A uniformly chosen bucket's random entry (Redis's `dictGetFairRandomKey`
     /// is not needed for our uses; this is `dictGetRandomKey`).
     pub fn random_entry(&self, rng: &mut Rng) -> Option<&Entry<V>> {
-        if self.len() == 0 {
+        if self.is_empty() {
             return None;
         }
         let chain_head = loop {

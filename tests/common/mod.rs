@@ -17,28 +17,18 @@ pub struct Server {
 
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
 impl Server {
     /// Starts the server with extra `--directive value` arguments.
     pub fn start_with(args: &[&str]) -> Server {
-        let dir = std::env::temp_dir().join(format!(
-            "oxidis-test-{}-{}",
-            std::process::id(),
-            free_port()
-        ));
+        let dir = std::env::temp_dir().join(format!("oxidis-test-{}-{}", std::process::id(), free_port()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         for _ in 0..5 {
             let port = free_port();
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_oxidis-server"));
-            cmd.arg("--port")
-                .arg(port.to_string())
-                .arg("--bind")
-                .arg("127.0.0.1");
+            cmd.arg("--port").arg(port.to_string()).arg("--bind").arg("127.0.0.1");
             cmd.arg("--dir").arg(&dir);
             cmd.args(args);
             cmd.stdout(Stdio::null()).stderr(Stdio::null());
@@ -78,19 +68,15 @@ impl Server {
     /// A new `redis` crate connection.
     pub fn conn(&self) -> redis::Connection {
         let client = redis::Client::open(self.url()).expect("client");
-        let c = client
-            .get_connection_with_timeout(Duration::from_secs(5))
-            .expect("connect");
-        c.set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
+        let c = client.get_connection_with_timeout(Duration::from_secs(5)).expect("connect");
+        c.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
         c
     }
 
     /// A raw TCP socket, for protocol-level tests.
     pub fn raw(&self) -> TcpStream {
         let s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
+        s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
         s
     }
 
@@ -140,10 +126,7 @@ pub fn assert_err<T: std::fmt::Debug>(r: redis::RedisResult<T>, prefix: &str) {
                 (Some(code), None) => code.to_string(),
                 _ => e.to_string(),
             };
-            assert!(
-                full.starts_with(prefix),
-                "expected error starting with '{prefix}', got '{full}'"
-            );
+            assert!(full.starts_with(prefix), "expected error starting with '{prefix}', got '{full}'");
         }
     }
 }

@@ -112,11 +112,7 @@ pub fn parse(b: &[u8]) -> Result<Option<(Frame, usize)>, String> {
     }
     let line = &b[1..nl];
     let text = || String::from_utf8_lossy(line).into_owned();
-    let num = || -> Result<i64, String> {
-        text()
-            .parse::<i64>()
-            .map_err(|e| format!("bad number {:?}: {e}", text()))
-    };
+    let num = || -> Result<i64, String> { text().parse::<i64>().map_err(|e| format!("bad number {:?}: {e}", text())) };
     let after = nl + 2;
     let aggregate = |n: i64, per: usize| -> Result<Option<(Vec<Frame>, usize)>, String> {
         let mut items = Vec::new();
@@ -157,10 +153,7 @@ pub fn parse(b: &[u8]) -> Result<Option<(Frame, usize)>, String> {
         }
         b'=' => blob(num()?).map(|(v, used)| {
             let fmt = String::from_utf8_lossy(&v[..3.min(v.len())]).into_owned();
-            (
-                Frame::Verbatim(fmt, v.get(4..).unwrap_or_default().to_vec()),
-                used,
-            )
+            (Frame::Verbatim(fmt, v.get(4..).unwrap_or_default().to_vec()), used)
         }),
         b'*' => {
             let n = num()?;
@@ -180,13 +173,7 @@ pub fn parse(b: &[u8]) -> Result<Option<(Frame, usize)>, String> {
             }
             (Frame::Map(pairs), used)
         }),
-        other => {
-            return Err(format!(
-                "unexpected type byte {:?} in {:?}",
-                other as char,
-                String::from_utf8_lossy(b)
-            ))
-        }
+        other => return Err(format!("unexpected type byte {:?} in {:?}", other as char, String::from_utf8_lossy(b))),
     })
 }
 
@@ -198,8 +185,7 @@ pub struct Raw {
 
 impl Raw {
     pub fn new(s: TcpStream) -> Raw {
-        s.set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
+        s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
         s.set_nodelay(true).ok();
         Raw { s, buf: Vec::new() }
     }
@@ -224,10 +210,7 @@ impl Raw {
     pub fn read(&mut self) -> Frame {
         match self.try_read(Duration::from_secs(5)) {
             Ok(f) => f,
-            Err(e) => panic!(
-                "no reply ({e:?}); buffered: {:?}",
-                String::from_utf8_lossy(&self.buf)
-            ),
+            Err(e) => panic!("no reply ({e:?}); buffered: {:?}", String::from_utf8_lossy(&self.buf)),
         }
     }
 
@@ -255,10 +238,7 @@ impl Raw {
                 return self.buf.drain(..used).collect();
             }
             if let Err(e) = self.fill(deadline) {
-                panic!(
-                    "no reply ({e:?}); buffered: {:?}",
-                    String::from_utf8_lossy(&self.buf)
-                );
+                panic!("no reply ({e:?}); buffered: {:?}", String::from_utf8_lossy(&self.buf));
             }
         }
     }
@@ -272,10 +252,7 @@ impl Raw {
                 return String::from_utf8_lossy(&line[..nl]).into_owned();
             }
             if let Err(e) = self.fill(deadline) {
-                panic!(
-                    "no line ({e:?}); buffered: {:?}",
-                    String::from_utf8_lossy(&self.buf)
-                );
+                panic!("no line ({e:?}); buffered: {:?}", String::from_utf8_lossy(&self.buf));
             }
         }
     }
@@ -319,9 +296,7 @@ impl Raw {
                 self.buf.extend_from_slice(&tmp[..n]);
                 Ok(())
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                Err(End::Timeout)
-            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Err(End::Timeout),
             Err(e) if e.kind() == ErrorKind::Interrupted => Ok(()),
             Err(_) => Err(End::Closed),
         }
