@@ -409,6 +409,8 @@ pub struct LoadReport {
 
 /// One line of configuration text, split, with its origin for error messages.
 struct Line {
+    /// Where the line came from: a file path, or "the command line".
+    source: String,
     number: usize,
     text: String,
     words: Vec<String>,
@@ -536,15 +538,35 @@ impl Config {
     /// Loads configuration text (file contents, then command-line options) the
     /// way redis-server does. Errors are formatted like Redis's fatal config
     /// error: the line number, the line, and the reason.
+    /// `file` names the config file whose contents are the first `file_lines`
+    /// lines of `text` (the rest are command-line options), for error messages.
     pub fn load_text(&mut self, text: &str, report: &mut LoadReport, base_dir: &std::path::Path) -> Result<(), String> {
+        self.load_text_from(text, report, base_dir, None, 0)
+    }
+
+    /// [`Config::load_text`] with the origin of the lines known.
+    pub fn load_text_from(
+        &mut self,
+        text: &str,
+        report: &mut LoadReport,
+        base_dir: &std::path::Path,
+        file: Option<&str>,
+        file_lines: usize,
+    ) -> Result<(), String> {
         let mut lines = Vec::new();
-        collect_lines(text, base_dir, &mut lines, 0)?;
+        collect_lines(text, base_dir, &mut lines, 0, "")?;
+        for l in lines.iter_mut().filter(|l| l.source.is_empty()) {
+            l.source = match file {
+                Some(f) if l.number <= file_lines => f.to_string(),
+                _ => "the command line".to_string(),
+            };
+        }
         let mut save_seen = false;
         for line in lines {
             let fail = |reason: &str| {
                 format!(
-                    "\n*** FATAL CONFIG FILE ERROR (Redis {REDIS_VERSION}) ***\nReading the configuration file, at line {}\n>>> '{}'\n{}",
-                    line.number, line.text, reason
+                    "\n*** FATAL CONFIG FILE ERROR (Redis {REDIS_VERSION}) ***\nReading the configuration file, at line {} ({})\n>>> '{}'\n{}",
+                    line.number, line.source, line.text, reason
                 )
             };
             let name = line.words[0].to_ascii_lowercase();
@@ -800,7 +822,13 @@ fn normalize_notify_flags(s: &str) -> Option<String> {
 }
 
 /// Splits text into directive lines, following `include`.
-fn collect_lines(text: &str, base: &std::path::Path, out: &mut Vec<Line>, depth: u32) -> Result<(), String> {
+fn collect_lines(
+    text: &str,
+    base: &std::path::Path,
+    out: &mut Vec<Line>,
+    depth: u32,
+    source: &str,
+) -> Result<(), String> {
     if depth > 16 {
         return Err("too many nested includes".into());
     }
@@ -831,10 +859,10 @@ fn collect_lines(text: &str, base: &std::path::Path, out: &mut Vec<Line>, depth:
             let path = base.join(&words[1]);
             let inc = std::fs::read_to_string(&path)
                 .map_err(|e| format!("Fatal error, can't open config file '{}': {}", path.display(), e))?;
-            collect_lines(&inc, base, out, depth + 1)?;
+            collect_lines(&inc, base, out, depth + 1, &path.display().to_string())?;
             continue;
         }
-        out.push(Line { number: i + 1, text: t.to_string(), words });
+        out.push(Line { source: source.to_string(), number: i + 1, text: t.to_string(), words });
     }
     Ok(())
 }

@@ -68,10 +68,10 @@ fn main() -> ExitCode {
         text.push_str(&contents);
         text.push('\n');
     }
+    let file_lines = text.lines().count();
     text.push_str(&config::args_to_config_text(&rest));
-    if let Err(e) = cfg.load_text(&text, &mut report, &base) {
+    if let Err(e) = cfg.load_text_from(&text, &mut report, &base, file.as_deref(), file_lines) {
         eprintln!("{e}");
-        println!("{e}");
         return ExitCode::FAILURE;
     }
 
