@@ -9,11 +9,15 @@
 
 pub mod bitmap;
 pub mod connection;
+pub mod hash;
 pub mod introspection;
 pub mod keys;
+pub mod list;
 pub mod scripting;
 pub mod server;
+pub mod set;
 pub mod string;
+pub mod zset;
 
 use std::collections::HashMap;
 
@@ -195,7 +199,7 @@ pub struct CommandTable {
 }
 
 /// Every family's declarations.
-fn families() -> [&'static [Command]; 7] {
+fn families() -> [&'static [Command]; 11] {
     [
         string::COMMANDS,
         bitmap::COMMANDS,
@@ -204,6 +208,10 @@ fn families() -> [&'static [Command]; 7] {
         server::COMMANDS,
         introspection::COMMANDS,
         scripting::COMMANDS,
+        list::COMMANDS,
+        hash::COMMANDS,
+        set::COMMANDS,
+        zset::COMMANDS,
     ]
 }
 

@@ -141,9 +141,7 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
                     let s = format!(
                         "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
                         o.value.encoding(),
-                        match &o.value {
-                            crate::store::Value::Str(s) => s.len(),
-                        },
+                        o.value.len(),
                         o.lru,
                         crate::store::value::idle_seconds(o.lru, now)
                     );

@@ -6,7 +6,11 @@
 //! replicas) live here and nowhere else.
 
 pub mod dict;
+pub mod hash;
+pub mod list;
+pub mod set;
 pub mod value;
+pub mod zset;
 
 pub use dict::Dict;
 pub use value::{Obj, Str, Value};

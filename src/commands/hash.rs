@@ -1,0 +1,6 @@
+//! Hash commands.
+
+use super::Command;
+
+#[rustfmt::skip]
+pub static COMMANDS: &[Command] = &[];

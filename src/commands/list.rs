@@ -1,0 +1,6 @@
+//! List commands.
+
+use super::Command;
+
+#[rustfmt::skip]
+pub static COMMANDS: &[Command] = &[];

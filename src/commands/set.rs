@@ -1,0 +1,6 @@
+//! Set commands.
+
+use super::Command;
+
+#[rustfmt::skip]
+pub static COMMANDS: &[Command] = &[];

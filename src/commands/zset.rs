@@ -1,0 +1,6 @@
+//! ZSet commands.
+
+use super::Command;
+
+#[rustfmt::skip]
+pub static COMMANDS: &[Command] = &[];
