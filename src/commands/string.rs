@@ -72,6 +72,21 @@ enum Cond {
     Xx,
 }
 
+/// `EX`/`PX`/`EXAT`/`PXAT` as (milliseconds per unit, absolute timestamp?).
+fn expire_option(a: &[u8]) -> Option<(i64, bool)> {
+    if is(a, "ex") {
+        Some((1000, false))
+    } else if is(a, "px") {
+        Some((1, false))
+    } else if is(a, "exat") {
+        Some((1000, true))
+    } else if is(a, "pxat") {
+        Some((1, true))
+    } else {
+        None
+    }
+}
+
 /// Converts a relative or absolute expire argument to a Unix-ms deadline, with
 /// Redis's range checks (`ERR invalid expire time in 'set' command`).
 fn deadline(ctx: &Ctx, arg: &[u8], unit_ms: i64, absolute: bool, cmdname: &str) -> Result<i64, String> {
@@ -132,18 +147,7 @@ fn set(ctx: &mut Ctx, argv: &[&[u8]]) {
     while i < argv.len() {
         let a = argv[i];
         let next = argv.get(i + 1).copied();
-        let (unit, absolute) = if is(a, "ex") {
-            (1000, false)
-        } else if is(a, "px") {
-            (1, false)
-        } else if is(a, "exat") {
-            (1000, true)
-        } else if is(a, "pxat") {
-            (1, true)
-        } else {
-            (0, false)
-        };
-        if unit != 0 {
+        if let Some((unit, absolute)) = expire_option(a) {
             let Some(n) = next else { return ctx.reply().error(errors::SYNTAX) };
             if exp != Expiry::None {
                 return ctx.reply().error(errors::SYNTAX);
@@ -218,14 +222,8 @@ fn getex(ctx: &mut Ctx, argv: &[&[u8]]) {
     let mut seen = false;
     while i < argv.len() {
         let a = argv[i];
-        let (unit, absolute) = if is(a, "ex") {
-            (1000, false)
-        } else if is(a, "px") {
-            (1, false)
-        } else if is(a, "exat") {
-            (1000, true)
-        } else if is(a, "pxat") {
-            (1, true)
+        let (unit, absolute) = if let Some(opt) = expire_option(a) {
+            opt
         } else if is(a, "persist") && !seen {
             op = Op::Persist;
             seen = true;
