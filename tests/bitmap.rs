@@ -5,21 +5,8 @@
 
 mod common;
 
-use common::assert_err;
-use redis::{Connection, FromRedisValue, RedisResult, Value};
-
-/// Runs `args` and converts the reply, panicking (with the command) on error.
-fn q<T: FromRedisValue>(c: &mut Connection, args: &[&str]) -> T {
-    match redis::cmd(args[0]).arg(&args[1..]).query(c) {
-        Ok(v) => v,
-        Err(e) => panic!("{args:?} failed: {e}"),
-    }
-}
-
-/// Runs `args` and returns the raw result (for error assertions).
-fn r(c: &mut Connection, args: &[&str]) -> RedisResult<Value> {
-    redis::cmd(args[0]).arg(&args[1..]).query(c)
-}
+use common::{assert_err, q, r};
+use redis::{Connection, FromRedisValue, Value};
 
 fn int(c: &mut Connection, args: &[&str]) -> i64 {
     q(c, args)

@@ -11,20 +11,9 @@ mod raw;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::assert_err;
+use common::{assert_err, q, r};
 use raw::{End, Frame, Raw};
-use redis::{Connection, FromRedisValue, RedisResult, Value};
-
-fn q<T: FromRedisValue>(c: &mut Connection, args: &[&str]) -> T {
-    match redis::cmd(args[0]).arg(&args[1..]).query(c) {
-        Ok(v) => v,
-        Err(e) => panic!("{args:?} failed: {e}"),
-    }
-}
-
-fn r(c: &mut Connection, args: &[&str]) -> RedisResult<Value> {
-    redis::cmd(args[0]).arg(&args[1..]).query(c)
-}
+use redis::{Connection, FromRedisValue, Value};
 
 fn raw(srv: &common::Server) -> Raw {
     Raw::new(srv.raw())

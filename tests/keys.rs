@@ -9,19 +9,8 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::assert_err;
-use redis::{Connection, FromRedisValue, RedisResult, Value};
-
-fn q<T: FromRedisValue>(c: &mut Connection, args: &[&str]) -> T {
-    match redis::cmd(args[0]).arg(&args[1..]).query(c) {
-        Ok(v) => v,
-        Err(e) => panic!("{args:?} failed: {e}"),
-    }
-}
-
-fn r(c: &mut Connection, args: &[&str]) -> RedisResult<Value> {
-    redis::cmd(args[0]).arg(&args[1..]).query(c)
-}
+use common::{assert_err, q, r};
+use redis::{Connection, Value};
 
 fn set(c: &mut Connection, k: &str, v: &str) {
     let _: () = q(c, &["SET", k, v]);

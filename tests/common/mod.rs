@@ -130,3 +130,16 @@ pub fn assert_err<T: std::fmt::Debug>(r: redis::RedisResult<T>, prefix: &str) {
         }
     }
 }
+
+/// Runs `args` and converts the reply, panicking (with the command) on error.
+pub fn q<T: redis::FromRedisValue>(c: &mut redis::Connection, args: &[&str]) -> T {
+    match redis::cmd(args[0]).arg(&args[1..]).query(c) {
+        Ok(v) => v,
+        Err(e) => panic!("{args:?} failed: {e}"),
+    }
+}
+
+/// Runs `args` and returns the raw result (for error assertions).
+pub fn r(c: &mut redis::Connection, args: &[&str]) -> redis::RedisResult<redis::Value> {
+    redis::cmd(args[0]).arg(&args[1..]).query(c)
+}
