@@ -44,3 +44,22 @@ pub const BITFIELD_RO: &str = "ERR BITFIELD_RO only supports the GET subcommand"
 /// Growing a string failed because memory could not be allocated (Redis
 /// would abort; we refuse the one command instead).
 pub const STRING_ALLOC: &str = "ERR out of memory growing the string";
+
+// Sorted set commands.
+pub const ZRANGE_NOT_FLOAT: &str = "ERR min or max is not a float";
+pub const ZRANGE_NOT_LEX: &str = "ERR min or max not valid string range item";
+pub const ZSCORE_NAN: &str = "ERR resulting score is not a number (NaN)";
+pub const ZADD_NX_XX: &str = "ERR XX and NX options at the same time are not compatible";
+pub const ZADD_GT_LT_NX: &str = "ERR GT, LT, and/or NX options at the same time are not compatible";
+pub const ZADD_INCR_PAIRS: &str = "ERR INCR option supports a single increment-element pair";
+pub const ZRANGE_LIMIT_RANK: &str =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+pub const ZRANGE_WITHSCORES_LEX: &str = "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+pub const POSITIVE_RANGE: &str = "ERR value is out of range, must be positive";
+pub const NUMKEYS_POSITIVE: &str = "ERR numkeys should be greater than 0";
+pub const COUNT_POSITIVE: &str = "ERR count should be greater than 0";
+pub const WEIGHT_NOT_FLOAT: &str = "ERR weight value is not a float";
+pub const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
+pub const VALUE_OUT_OF_RANGE: &str = "ERR value is out of range";
+pub const ZRANDMEMBER_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";

@@ -1,6 +1,1253 @@
-//! ZSet commands.
+//! Sorted set commands: ZADD and friends, ranges by rank, score and lex,
+//! pops, set algebra (ZUNION/ZINTER/ZDIFF), random members and ZSCAN.
+//!
+//! Every range command turns its range into ascending ranks `[lo, hi)` first
+//! (see [`ScoreRange`], [`LexRange`]) and then visits or removes by rank, so
+//! one code path serves the forward, reverse, LIMIT and STORE variants.
 
-use super::Command;
+use super::args::{self, is};
+use super::{cmd, Command, Ctx, Keys, DENYOOM, FAST, MOVABLE_KEYS, NO_KEYS, ONE_KEY, READONLY, WRITE};
+use crate::config::D;
+use crate::errors;
+use crate::protocol::Reply;
+use crate::store::zset::{Limits, ZSet};
+use crate::store::{Keyspace, Value};
+use crate::util::{fmt_double, glob_match};
+
+const Z: &[&str] = &["sortedset"];
+const G: &str = "sorted-set";
+const TWO_KEYS: Keys = Keys { first: 1, last: 2, step: 1 };
 
 #[rustfmt::skip]
-pub static COMMANDS: &[Command] = &[];
+pub static COMMANDS: &[Command] = &[
+    cmd("zadd", -4, WRITE | DENYOOM | FAST, ONE_KEY, Z, G, "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", "1.2.0", zadd),
+    cmd("zincrby", 4, WRITE | DENYOOM | FAST, ONE_KEY, Z, G, "Increments the score of a member in a sorted set.", "1.2.0", zincrby),
+    cmd("zrem", -3, WRITE | FAST, ONE_KEY, Z, G, "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", "1.2.0", zrem),
+    cmd("zcard", 2, READONLY | FAST, ONE_KEY, Z, G, "Returns the number of members in a sorted set.", "1.2.0", zcard),
+    cmd("zscore", 3, READONLY | FAST, ONE_KEY, Z, G, "Returns the score of a member in a sorted set.", "1.2.0", zscore),
+    cmd("zmscore", -3, READONLY | FAST, ONE_KEY, Z, G, "Returns the score of one or more members in a sorted set.", "6.2.0", zmscore),
+    cmd("zrank", 3, READONLY | FAST, ONE_KEY, Z, G, "Returns the index of a member in a sorted set ordered by ascending scores.", "2.0.0", zrank),
+    cmd("zrevrank", 3, READONLY | FAST, ONE_KEY, Z, G, "Returns the index of a member in a sorted set ordered by descending scores.", "2.0.0", zrevrank),
+    cmd("zcount", 4, READONLY | FAST, ONE_KEY, Z, G, "Returns the count of members in a sorted set that have scores within a range.", "2.0.0", zcount),
+    cmd("zlexcount", 4, READONLY | FAST, ONE_KEY, Z, G, "Returns the number of members in a sorted set within a lexicographical range.", "2.8.9", zlexcount),
+    cmd("zrange", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a range of indexes.", "1.2.0", zrange),
+    cmd("zrangestore", -5, WRITE | DENYOOM, TWO_KEYS, Z, G, "Stores a range of members from sorted set in a key.", "6.2.0", zrangestore),
+    cmd("zrevrange", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a range of indexes in reverse order.", "1.2.0", zrevrange),
+    cmd("zrangebyscore", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a range of scores.", "1.0.5", zrangebyscore),
+    cmd("zrevrangebyscore", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a range of scores in reverse order.", "2.2.0", zrevrangebyscore),
+    cmd("zrangebylex", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a lexicographical range.", "2.8.9", zrangebylex),
+    cmd("zrevrangebylex", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a lexicographical range in reverse order.", "2.8.9", zrevrangebylex),
+    cmd("zpopmin", -2, WRITE | FAST, ONE_KEY, Z, G, "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0", zpopmin),
+    cmd("zpopmax", -2, WRITE | FAST, ONE_KEY, Z, G, "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0", zpopmax),
+    cmd("zmpop", -4, WRITE | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", "7.0.0", zmpop),
+    cmd("zremrangebyrank", 4, WRITE, ONE_KEY, Z, G, "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", "2.0.0", zremrangebyrank),
+    cmd("zremrangebyscore", 4, WRITE, ONE_KEY, Z, G, "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", "1.2.0", zremrangebyscore),
+    cmd("zremrangebylex", 4, WRITE, ONE_KEY, Z, G, "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", "2.8.9", zremrangebylex),
+    cmd("zunion", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the union of multiple sorted sets.", "6.2.0", zunion),
+    cmd("zinter", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the intersect of multiple sorted sets.", "6.2.0", zinter),
+    cmd("zdiff", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the difference between multiple sorted sets.", "6.2.0", zdiff),
+    cmd("zunionstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, ONE_KEY, Z, G, "Stores the union of multiple sorted sets in a key.", "2.0.0", zunionstore),
+    cmd("zinterstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, ONE_KEY, Z, G, "Stores the intersect of multiple sorted sets in a key.", "2.0.0", zinterstore),
+    cmd("zdiffstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, ONE_KEY, Z, G, "Stores the difference of multiple sorted sets in a key.", "6.2.0", zdiffstore),
+    cmd("zintercard", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the number of members of the intersect of multiple sorted sets.", "7.0.0", zintercard),
+    cmd("zrandmember", -2, READONLY, ONE_KEY, Z, G, "Returns one or more random members from a sorted set.", "6.2.0", zrandmember),
+    cmd("zscan", -3, READONLY, ONE_KEY, Z, G, "Iterates over members and scores of a sorted set.", "2.8.0", zscan),
+];
+
+// ---------------------------------------------------------------------------
+// Access helpers.
+
+/// The encoding thresholds from the config.
+fn limits(ctx: &Ctx) -> Limits {
+    Limits {
+        max_entries: ctx.srv.config.int(D::ZsetMaxListpackEntries).max(0) as usize,
+        max_value: ctx.srv.config.int(D::ZsetMaxListpackValue).max(0) as usize,
+    }
+}
+
+/// The sorted set at `key` for reading: `Ok(None)` if missing, WRONGTYPE if
+/// another type.
+fn read<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Result<Option<&'a ZSet>, &'static str> {
+    match ks.lookup_read(db, key) {
+        None => Ok(None),
+        Some(Value::ZSet(z)) => Ok(Some(z)),
+        Some(_) => Err(errors::WRONGTYPE),
+    }
+}
+
+/// The sorted set at `key` for modification (the caller reports the change).
+fn write<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Result<Option<&'a mut ZSet>, &'static str> {
+    match ks.lookup_write(db, key) {
+        None => Ok(None),
+        Some(Value::ZSet(z)) => Ok(Some(z)),
+        Some(_) => Err(errors::WRONGTYPE),
+    }
+}
+
+/// After a modification: deletes the key if the set became empty, otherwise
+/// reports the change, and counts `changes` towards `dirty`.
+fn after_write(ks: &mut Keyspace, db: usize, key: &[u8], changes: usize) {
+    if changes == 0 {
+        return;
+    }
+    let empty = matches!(ks.lookup_write(db, key), Some(Value::ZSet(z)) if z.is_empty());
+    if empty {
+        ks.delete(db, key);
+    } else {
+        ks.key_modified(db, key);
+    }
+    ks.dirty += changes as u64;
+}
+
+/// Stores `z` at `dst` (replacing any value), or deletes `dst` if `z` is empty.
+fn store(ks: &mut Keyspace, db: usize, dst: &[u8], mut z: ZSet, lim: Limits) {
+    if z.is_empty() {
+        if ks.delete(db, dst) {
+            ks.dirty += 1;
+        }
+        return;
+    }
+    z.fit(lim);
+    ks.set(db, dst, Value::ZSet(Box::new(z)), false);
+    ks.dirty += 1;
+}
+
+/// Writes one (member, score) element: flat in RESP2 or without `nested`,
+/// as a two-element array otherwise.
+fn reply_pair(r: &mut Reply, m: &[u8], s: f64, nested: bool) {
+    if nested {
+        r.array_len(2);
+    }
+    r.bulk(m);
+    r.double(s);
+}
+
+/// Writes an array of elements, with scores if `withscores` (pairs nested
+/// in RESP3, as Redis does).
+fn reply_elements(r: &mut Reply, items: &[(Vec<u8>, f64)], withscores: bool) {
+    if withscores && r.resp3 {
+        r.array_len(items.len());
+    } else {
+        r.array_len(items.len() * if withscores { 2 } else { 1 });
+    }
+    for (m, s) in items {
+        if withscores {
+            reply_pair(r, m, *s, r.resp3);
+        } else {
+            r.bulk(m);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Ranges.
+
+/// A score interval; `(` makes an end exclusive.
+#[derive(Debug, Clone, Copy)]
+struct ScoreRange {
+    min: f64,
+    minex: bool,
+    max: f64,
+    maxex: bool,
+}
+
+impl ScoreRange {
+    fn parse(min: &[u8], max: &[u8]) -> Result<ScoreRange, &'static str> {
+        let bound = |b: &[u8]| -> Option<(f64, bool)> {
+            match b.strip_prefix(b"(") {
+                Some(rest) => Some((args::float(rest).ok()?, true)),
+                None => Some((args::float(b).ok()?, false)),
+            }
+        };
+        let (Some((min, minex)), Some((max, maxex))) = (bound(min), bound(max)) else {
+            return Err(errors::ZRANGE_NOT_FLOAT);
+        };
+        Ok(ScoreRange { min, minex, max, maxex })
+    }
+
+    /// The ascending ranks `[lo, hi)` of the elements inside the range.
+    fn ranks(&self, z: &ZSet) -> (usize, usize) {
+        let (min, minex, max, maxex) = (self.min, self.minex, self.max, self.maxex);
+        let lo = z.count_before(|s, _| if minex { s <= min } else { s < min });
+        let hi = z.count_before(|s, _| if maxex { s < max } else { s <= max });
+        (lo, hi.max(lo))
+    }
+}
+
+/// One end of a lex range: `-`, `+`, `[member` or `(member`.
+#[derive(Debug, Clone, Copy)]
+enum LexBound<'a> {
+    Min,
+    Max,
+    Incl(&'a [u8]),
+    Excl(&'a [u8]),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LexRange<'a> {
+    min: LexBound<'a>,
+    max: LexBound<'a>,
+}
+
+impl<'a> LexRange<'a> {
+    fn parse(min: &'a [u8], max: &'a [u8]) -> Result<LexRange<'a>, &'static str> {
+        let bound = |b: &'a [u8]| match b.first() {
+            Some(b'-') if b.len() == 1 => Some(LexBound::Min),
+            Some(b'+') if b.len() == 1 => Some(LexBound::Max),
+            Some(b'[') => Some(LexBound::Incl(&b[1..])),
+            Some(b'(') => Some(LexBound::Excl(&b[1..])),
+            _ => None,
+        };
+        match (bound(min), bound(max)) {
+            (Some(min), Some(max)) => Ok(LexRange { min, max }),
+            _ => Err(errors::ZRANGE_NOT_LEX),
+        }
+    }
+
+    /// The ascending ranks `[lo, hi)` of the elements inside the range
+    /// (meaningful when all elements have the same score).
+    fn ranks(&self, z: &ZSet) -> (usize, usize) {
+        let below_min = |m: &[u8]| match self.min {
+            LexBound::Min => false,
+            LexBound::Max => true,
+            LexBound::Incl(x) => m < x,
+            LexBound::Excl(x) => m <= x,
+        };
+        let up_to_max = |m: &[u8]| match self.max {
+            LexBound::Min => false,
+            LexBound::Max => true,
+            LexBound::Incl(x) => m <= x,
+            LexBound::Excl(x) => m < x,
+        };
+        let lo = z.count_before(|_, m| below_min(m));
+        let hi = z.count_before(|_, m| up_to_max(m));
+        (lo, hi.max(lo))
+    }
+}
+
+/// Normalizes Redis rank indexes (negative from the end) to an inclusive
+/// ascending range, or `None` if it is empty.
+fn rank_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let mut start = if start < 0 { len + start } else { start };
+    let mut end = if end < 0 { len + end } else { end };
+    if start < 0 {
+        start = 0;
+    }
+    if start > end || start >= len {
+        return None;
+    }
+    if end >= len {
+        end = len - 1;
+    }
+    Some((start as usize, end as usize))
+}
+
+// ---------------------------------------------------------------------------
+// ZADD, ZINCRBY, ZREM and point queries.
+
+#[derive(Default, Clone, Copy)]
+struct AddFlags {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+    ch: bool,
+    incr: bool,
+}
+
+fn zadd(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let mut f = AddFlags::default();
+    let mut i = 2;
+    while i < argv.len() {
+        let a = argv[i];
+        if is(a, "nx") {
+            f.nx = true;
+        } else if is(a, "xx") {
+            f.xx = true;
+        } else if is(a, "gt") {
+            f.gt = true;
+        } else if is(a, "lt") {
+            f.lt = true;
+        } else if is(a, "ch") {
+            f.ch = true;
+        } else if is(a, "incr") {
+            f.incr = true;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    let rest = &argv[i..];
+    if rest.is_empty() || rest.len() % 2 != 0 {
+        return ctx.reply().error(errors::SYNTAX);
+    }
+    if f.incr && rest.len() > 2 {
+        return ctx.reply().error(errors::ZADD_INCR_PAIRS);
+    }
+    if f.nx && f.xx {
+        return ctx.reply().error(errors::ZADD_NX_XX);
+    }
+    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+        return ctx.reply().error(errors::ZADD_GT_LT_NX);
+    }
+    let mut pairs = Vec::with_capacity(rest.len() / 2);
+    for p in rest.chunks(2) {
+        match args::float(p[0]) {
+            Ok(s) => pairs.push((s, p[1])),
+            Err(e) => return ctx.reply().error(e),
+        }
+    }
+    zadd_generic(ctx, argv[1], f, &pairs);
+}
+
+fn zincrby(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let incr = match args::float(argv[2]) {
+        Ok(v) => v,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let f = AddFlags { incr: true, ..Default::default() };
+    zadd_generic(ctx, argv[1], f, &[(incr, argv[3])]);
+}
+
+/// The one code path behind ZADD (all options) and ZINCRBY.
+fn zadd_generic(ctx: &mut Ctx, key: &[u8], f: AddFlags, pairs: &[(f64, &[u8])]) {
+    let db = ctx.db();
+    let lim = limits(ctx);
+    let ks = &mut ctx.srv.ks;
+    let exists = match write(ks, db, key) {
+        Err(e) => return ctx.client.reply.error(e),
+        Ok(z) => z.is_some(),
+    };
+    let (mut added, mut updated, mut processed) = (0usize, 0usize, 0usize);
+    let mut last_score = 0.0;
+    let mut nan = false;
+    if exists || !f.xx {
+        if !exists {
+            let first_len = pairs.first().map(|(_, m)| m.len()).unwrap_or(0);
+            ks.set(db, key, Value::ZSet(Box::new(ZSet::for_size(0, first_len, lim))), false);
+        }
+        if let Ok(Some(z)) = write(ks, db, key) {
+            for &(score, member) in pairs {
+                match z.score(member) {
+                    Some(cur) => {
+                        if f.nx {
+                            continue;
+                        }
+                        let mut new = score;
+                        if f.incr {
+                            new += cur;
+                            if new.is_nan() {
+                                nan = true;
+                                break;
+                            }
+                        }
+                        if (f.lt && new >= cur) || (f.gt && new <= cur) {
+                            continue;
+                        }
+                        processed += 1;
+                        last_score = new;
+                        if new != cur {
+                            z.update(member, cur, new);
+                            updated += 1;
+                        }
+                    }
+                    None => {
+                        if f.xx {
+                            continue;
+                        }
+                        z.insert(member, score, lim);
+                        added += 1;
+                        processed += 1;
+                        last_score = score;
+                    }
+                }
+            }
+        }
+        // A key created above stays only if something was added to it.
+        let empty = matches!(ks.lookup_write(db, key), Some(Value::ZSet(z)) if z.is_empty());
+        if empty {
+            ks.delete(db, key);
+        } else if added + updated > 0 {
+            ks.key_modified(db, key);
+        }
+        ks.dirty += (added + updated) as u64;
+    }
+    let r = &mut ctx.client.reply;
+    if nan {
+        r.error(errors::ZSCORE_NAN);
+    } else if f.incr {
+        if processed > 0 {
+            r.double(last_score);
+        } else {
+            r.null();
+        }
+    } else {
+        r.int(if f.ch { added + updated } else { added } as i64);
+    }
+}
+
+fn zrem(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    let ks = &mut ctx.srv.ks;
+    let mut n = 0;
+    match write(ks, db, argv[1]) {
+        Err(e) => return ctx.client.reply.error(e),
+        Ok(None) => {}
+        Ok(Some(z)) => {
+            for m in &argv[2..] {
+                if z.remove(m).is_some() {
+                    n += 1;
+                }
+                if z.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+    after_write(ks, db, argv[1], n);
+    ctx.client.reply.int(n as i64);
+}
+
+fn zcard(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    match read(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => ctx.client.reply.error(e),
+        Ok(z) => ctx.client.reply.int(z.map_or(0, |z| z.len()) as i64),
+    }
+}
+
+fn zscore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    match read(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => ctx.client.reply.error(e),
+        Ok(z) => match z.and_then(|z| z.score(argv[2])) {
+            Some(s) => ctx.client.reply.double(s),
+            None => ctx.client.reply.null(),
+        },
+    }
+}
+
+fn zmscore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    match read(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => ctx.client.reply.error(e),
+        Ok(z) => {
+            let r = &mut ctx.client.reply;
+            r.array_len(argv.len() - 2);
+            for m in &argv[2..] {
+                match z.and_then(|z| z.score(m)) {
+                    Some(s) => r.double(s),
+                    None => r.null(),
+                }
+            }
+        }
+    }
+}
+
+fn zrank(ctx: &mut Ctx, argv: &[&[u8]]) {
+    zrank_generic(ctx, argv, false)
+}
+
+fn zrevrank(ctx: &mut Ctx, argv: &[&[u8]]) {
+    zrank_generic(ctx, argv, true)
+}
+
+fn zrank_generic(ctx: &mut Ctx, argv: &[&[u8]], rev: bool) {
+    let db = ctx.db();
+    match read(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => ctx.client.reply.error(e),
+        Ok(z) => {
+            let rank = z.and_then(|z| z.rank(argv[2]).map(|r| if rev { z.len() - 1 - r } else { r }));
+            match rank {
+                Some(r) => ctx.client.reply.int(r as i64),
+                None => ctx.client.reply.null(),
+            }
+        }
+    }
+}
+
+fn zcount(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let range = match ScoreRange::parse(argv[2], argv[3]) {
+        Ok(r) => r,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let db = ctx.db();
+    match read(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => ctx.client.reply.error(e),
+        Ok(z) => {
+            let n = z.map_or(0, |z| {
+                let (lo, hi) = range.ranks(z);
+                hi - lo
+            });
+            ctx.client.reply.int(n as i64)
+        }
+    }
+}
+
+fn zlexcount(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let range = match LexRange::parse(argv[2], argv[3]) {
+        Ok(r) => r,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let db = ctx.db();
+    match read(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => ctx.client.reply.error(e),
+        Ok(z) => {
+            let n = z.map_or(0, |z| {
+                let (lo, hi) = range.ranks(z);
+                hi - lo
+            });
+            ctx.client.reply.int(n as i64)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// ZRANGE and its variants.
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum RangeKind {
+    Rank,
+    Score,
+    Lex,
+}
+
+/// A parsed range request (ZRANGE's full syntax).
+struct RangeSpec<'a> {
+    kind: RangeKind,
+    rev: bool,
+    withscores: bool,
+    offset: i64,
+    limit: i64,
+    start: i64,
+    end: i64,
+    score: Option<ScoreRange>,
+    lex: Option<LexRange<'a>>,
+}
+
+/// Parses `min max [BYSCORE|BYLEX] [REV] [LIMIT o c] [WITHSCORES]` starting at
+/// `argv[0] = min`. `kind`/`rev` are preset by the legacy commands (which
+/// then reject the keyword); `store` rejects WITHSCORES.
+fn parse_range<'a>(
+    argv: &[&'a [u8]],
+    kind: Option<RangeKind>,
+    rev: Option<bool>,
+    store: bool,
+) -> Result<RangeSpec<'a>, &'static str> {
+    let (mut kind, mut rev) = (kind, rev);
+    let mut withscores = false;
+    let mut offset = 0;
+    let mut limit = -1;
+    let mut j = 2;
+    while j < argv.len() {
+        let a = argv[j];
+        let left = argv.len() - j - 1;
+        if !store && is(a, "withscores") {
+            withscores = true;
+        } else if is(a, "limit") && left >= 2 {
+            offset = args::int(argv[j + 1])?;
+            limit = args::int(argv[j + 2])?;
+            j += 2;
+        } else if rev.is_none() && is(a, "rev") {
+            rev = Some(true);
+        } else if kind.is_none() && is(a, "bylex") {
+            kind = Some(RangeKind::Lex);
+        } else if kind.is_none() && is(a, "byscore") {
+            kind = Some(RangeKind::Score);
+        } else {
+            return Err(errors::SYNTAX);
+        }
+        j += 1;
+    }
+    let rev = rev.unwrap_or(false);
+    let kind = kind.unwrap_or(RangeKind::Rank);
+    if limit != -1 && kind == RangeKind::Rank {
+        return Err(errors::ZRANGE_LIMIT_RANK);
+    }
+    if withscores && kind == RangeKind::Lex {
+        return Err(errors::ZRANGE_WITHSCORES_LEX);
+    }
+    let (mut min, mut max) = (argv[0], argv[1]);
+    if rev && kind != RangeKind::Rank {
+        std::mem::swap(&mut min, &mut max);
+    }
+    let mut spec = RangeSpec { kind, rev, withscores, offset, limit, start: 0, end: 0, score: None, lex: None };
+    match kind {
+        RangeKind::Rank => {
+            spec.start = args::int(min)?;
+            spec.end = args::int(max)?;
+        }
+        RangeKind::Score => spec.score = Some(ScoreRange::parse(min, max)?),
+        RangeKind::Lex => spec.lex = Some(LexRange::parse(min, max)?),
+    }
+    Ok(spec)
+}
+
+impl RangeSpec<'_> {
+    /// The selected window as (first ascending rank, count, direction).
+    fn window(&self, z: &ZSet) -> (usize, usize) {
+        let len = z.len();
+        match self.kind {
+            RangeKind::Rank => match rank_range(self.start, self.end, len) {
+                None => (0, 0),
+                Some((s, e)) if self.rev => (len - 1 - s, e - s + 1),
+                Some((s, e)) => (s, e - s + 1),
+            },
+            RangeKind::Score | RangeKind::Lex => {
+                let (lo, hi) = match (&self.score, &self.lex) {
+                    (Some(r), _) => r.ranks(z),
+                    (_, Some(r)) => r.ranks(z),
+                    _ => (0, 0),
+                };
+                let total = (hi - lo) as i64;
+                if self.offset < 0 || self.offset >= total {
+                    return (0, 0);
+                }
+                let mut n = total - self.offset;
+                if self.limit >= 0 {
+                    n = n.min(self.limit);
+                }
+                let off = self.offset as usize;
+                if self.rev {
+                    (hi - 1 - off, n as usize)
+                } else {
+                    (lo + off, n as usize)
+                }
+            }
+        }
+    }
+}
+
+fn zrange(ctx: &mut Ctx, argv: &[&[u8]]) {
+    zrange_generic(ctx, argv[1], &argv[2..], None, None)
+}
+
+fn zrevrange(ctx: &mut Ctx, argv: &[&[u8]]) {
+    zrange_generic(ctx, argv[1], &argv[2..], Some(RangeKind::Rank), Some(true))
+}
+
+fn zrangebyscore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    zrange_generic(ctx, argv[1], &argv[2..], Some(RangeKind::Score), Some(false))
+}
+
+fn zrevrangebyscore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    zrange_generic(ctx, argv[1], &argv[2..], Some(RangeKind::Score), Some(true))
+}
+
+fn zrangebylex(ctx: &mut Ctx, argv: &[&[u8]]) {
+    zrange_generic(ctx, argv[1], &argv[2..], Some(RangeKind::Lex), Some(false))
+}
+
+fn zrevrangebylex(ctx: &mut Ctx, argv: &[&[u8]]) {
+    zrange_generic(ctx, argv[1], &argv[2..], Some(RangeKind::Lex), Some(true))
+}
+
+/// The one code path behind every range read.
+fn zrange_generic(ctx: &mut Ctx, key: &[u8], rest: &[&[u8]], kind: Option<RangeKind>, rev: Option<bool>) {
+    let spec = match parse_range(rest, kind, rev, false) {
+        Ok(s) => s,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let db = ctx.db();
+    let z = match read(&mut ctx.srv.ks, db, key) {
+        Err(e) => return ctx.client.reply.error(e),
+        Ok(None) => return ctx.client.reply.array_len(0),
+        Ok(Some(z)) => z,
+    };
+    let (start, n) = spec.window(z);
+    let r = &mut ctx.client.reply;
+    let nested = spec.withscores && r.resp3;
+    r.array_len(if spec.withscores && !nested { 2 * n } else { n });
+    z.visit(start, n, spec.rev, |m, s| {
+        if spec.withscores {
+            reply_pair(r, m, s, nested);
+        } else {
+            r.bulk(m);
+        }
+    });
+}
+
+fn zrangestore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let spec = match parse_range(&argv[3..], None, None, true) {
+        Ok(s) => s,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let db = ctx.db();
+    let lim = limits(ctx);
+    let ks = &mut ctx.srv.ks;
+    let mut out = ZSet::new();
+    match read(ks, db, argv[2]) {
+        Err(e) => return ctx.client.reply.error(e),
+        Ok(None) => {}
+        Ok(Some(z)) => {
+            let (start, n) = spec.window(z);
+            let mut items = Vec::with_capacity(n);
+            z.visit(start, n, spec.rev, |m, s| items.push((m.to_vec(), s)));
+            let max_member = items.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
+            out = ZSet::for_size(items.len(), max_member, lim);
+            for (m, s) in &items {
+                out.insert(m, *s, lim);
+            }
+        }
+    }
+    let n = out.len();
+    store(ks, db, argv[1], out, lim);
+    ctx.client.reply.int(n as i64);
+}
+
+// ---------------------------------------------------------------------------
+// Removal by range.
+
+fn zremrangebyrank(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (start, end) = match (args::int(argv[2]), args::int(argv[3])) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(e), _) | (_, Err(e)) => return ctx.reply().error(e),
+    };
+    zremrange_generic(ctx, argv[1], |z| match rank_range(start, end, z.len()) {
+        Some((s, e)) => (s, e + 1),
+        None => (0, 0),
+    })
+}
+
+fn zremrangebyscore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    match ScoreRange::parse(argv[2], argv[3]) {
+        Ok(r) => zremrange_generic(ctx, argv[1], |z| r.ranks(z)),
+        Err(e) => ctx.reply().error(e),
+    }
+}
+
+fn zremrangebylex(ctx: &mut Ctx, argv: &[&[u8]]) {
+    match LexRange::parse(argv[2], argv[3]) {
+        Ok(r) => zremrange_generic(ctx, argv[1], |z| r.ranks(z)),
+        Err(e) => ctx.reply().error(e),
+    }
+}
+
+fn zremrange_generic(ctx: &mut Ctx, key: &[u8], ranks: impl Fn(&ZSet) -> (usize, usize)) {
+    let db = ctx.db();
+    let ks = &mut ctx.srv.ks;
+    let n = match write(ks, db, key) {
+        Err(e) => return ctx.client.reply.error(e),
+        Ok(None) => 0,
+        Ok(Some(z)) => {
+            let (lo, hi) = ranks(z);
+            z.remove_ranks(lo, hi)
+        }
+    };
+    after_write(ks, db, key, n);
+    ctx.client.reply.int(n as i64);
+}
+
+// ---------------------------------------------------------------------------
+// Pops.
+
+/// Pops up to `count` lowest (or, with `max`, highest) elements of the sorted
+/// set at `key`, deleting the key when it empties and counting the change.
+/// `Ok(None)` if the key does not exist, `Err(WRONGTYPE)` for another type.
+/// This is the building block for ZPOPMIN/ZPOPMAX/ZMPOP and the blocking
+/// BZPOPMIN/BZPOPMAX/BZMPOP.
+pub fn zpop(
+    ks: &mut Keyspace,
+    db: usize,
+    key: &[u8],
+    max: bool,
+    count: usize,
+) -> Result<Option<Vec<(Vec<u8>, f64)>>, &'static str> {
+    let Some(z) = write(ks, db, key)? else { return Ok(None) };
+    let len = z.len();
+    let n = count.min(len);
+    let mut out = Vec::with_capacity(n);
+    if max {
+        z.visit(len.saturating_sub(1), n, true, |m, s| out.push((m.to_vec(), s)));
+        z.remove_ranks(len - n, len);
+    } else {
+        z.visit(0, n, false, |m, s| out.push((m.to_vec(), s)));
+        z.remove_ranks(0, n);
+    }
+    after_write(ks, db, key, n);
+    Ok(Some(out))
+}
+
+fn zpopmin(ctx: &mut Ctx, argv: &[&[u8]]) {
+    zpop_command(ctx, argv, false)
+}
+
+fn zpopmax(ctx: &mut Ctx, argv: &[&[u8]]) {
+    zpop_command(ctx, argv, true)
+}
+
+fn zpop_command(ctx: &mut Ctx, argv: &[&[u8]], max: bool) {
+    if argv.len() > 3 {
+        return ctx.reply().error(errors::SYNTAX);
+    }
+    let count = match argv.get(2) {
+        None => None,
+        Some(a) => match args::int(a) {
+            Ok(n) if n >= 0 => Some(n as usize),
+            _ => return ctx.reply().error(errors::POSITIVE_RANGE),
+        },
+    };
+    let db = ctx.db();
+    let res = zpop(&mut ctx.srv.ks, db, argv[1], max, count.unwrap_or(1));
+    let r = &mut ctx.client.reply;
+    match res {
+        Err(e) => r.error(e),
+        Ok(None) => r.array_len(0),
+        Ok(Some(items)) => {
+            let nested = r.resp3 && count.is_some();
+            r.array_len(if nested { items.len() } else { 2 * items.len() });
+            for (m, s) in &items {
+                reply_pair(r, m, *s, nested);
+            }
+        }
+    }
+}
+
+fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let numkeys = match args::int(argv[1]) {
+        Ok(n) if n > 0 => n as usize,
+        _ => return ctx.reply().error(errors::NUMKEYS_POSITIVE),
+    };
+    let where_idx = match numkeys.checked_add(2) {
+        Some(w) if w < argv.len() => w,
+        _ => return ctx.reply().error(errors::SYNTAX),
+    };
+    let max = if is(argv[where_idx], "min") {
+        false
+    } else if is(argv[where_idx], "max") {
+        true
+    } else {
+        return ctx.reply().error(errors::SYNTAX);
+    };
+    let mut count = None;
+    let mut j = where_idx + 1;
+    while j < argv.len() {
+        if count.is_none() && is(argv[j], "count") && j + 1 < argv.len() {
+            match args::int(argv[j + 1]) {
+                Ok(n) if n > 0 => count = Some(n as usize),
+                _ => return ctx.reply().error(errors::COUNT_POSITIVE),
+            }
+            j += 2;
+        } else {
+            return ctx.reply().error(errors::SYNTAX);
+        }
+    }
+    let db = ctx.db();
+    for key in &argv[2..where_idx] {
+        match zpop(&mut ctx.srv.ks, db, key, max, count.unwrap_or(1)) {
+            Err(e) => return ctx.client.reply.error(e),
+            Ok(None) => continue,
+            Ok(Some(items)) => {
+                let r = &mut ctx.client.reply;
+                r.array_len(2);
+                r.bulk(key);
+                r.array_len(items.len());
+                for (m, s) in &items {
+                    reply_pair(r, m, *s, true);
+                }
+                return;
+            }
+        }
+    }
+    ctx.client.reply.null_array();
+}
+
+// ---------------------------------------------------------------------------
+// ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD.
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SetOp {
+    Union,
+    Inter,
+    Diff,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Aggregate {
+    Sum,
+    Min,
+    Max,
+}
+
+impl Aggregate {
+    fn apply(self, acc: &mut f64, v: f64) {
+        match self {
+            Aggregate::Sum => {
+                *acc += v;
+                // inf + -inf: Redis stores 0 rather than NaN.
+                if acc.is_nan() {
+                    *acc = 0.0;
+                }
+            }
+            Aggregate::Min => *acc = acc.min(v),
+            Aggregate::Max => *acc = acc.max(v),
+        }
+    }
+}
+
+/// One input of the set algebra, copied out of the keyspace: its elements
+/// and a member lookup.
+struct Input {
+    items: Vec<(Vec<u8>, f64)>,
+    index: std::collections::HashMap<Vec<u8>, f64>,
+    weight: f64,
+}
+
+impl Input {
+    fn new(items: Vec<(Vec<u8>, f64)>) -> Input {
+        Input { items, index: std::collections::HashMap::new(), weight: 1.0 }
+    }
+
+    fn build_index(&mut self) {
+        if self.index.is_empty() {
+            self.index = self.items.iter().cloned().collect();
+        }
+    }
+}
+
+/// The elements of a plain set as zset input (score 1). Sets are built in
+/// src/store/set.rs; until they expose their members they are refused.
+fn set_members(_s: &crate::store::set::Set) -> Option<Vec<Vec<u8>>> {
+    None
+}
+
+/// Reads the inputs of a set-algebra command (every key is type-checked,
+/// missing keys are empty inputs).
+fn load_inputs(ctx: &mut Ctx, keys: &[&[u8]]) -> Result<Vec<Input>, &'static str> {
+    let db = ctx.db();
+    let mut out = Vec::with_capacity(keys.len());
+    for k in keys {
+        let items = match ctx.srv.ks.lookup_read(db, k) {
+            None => Vec::new(),
+            Some(Value::ZSet(z)) => {
+                let mut v = Vec::with_capacity(z.len());
+                z.for_each(|m, s| v.push((m.to_vec(), s)));
+                v
+            }
+            Some(Value::Set(s)) => match set_members(s) {
+                Some(ms) => ms.into_iter().map(|m| (m, 1.0)).collect(),
+                None => return Err(errors::WRONGTYPE),
+            },
+            Some(_) => return Err(errors::WRONGTYPE),
+        };
+        out.push(Input::new(items));
+    }
+    Ok(out)
+}
+
+/// Computes the result of `op` over `inputs` (weights applied), unsorted.
+fn compute(op: SetOp, agg: Aggregate, mut inputs: Vec<Input>) -> Vec<(Vec<u8>, f64)> {
+    let weighted = |w: f64, s: f64| {
+        let v = w * s;
+        if v.is_nan() {
+            0.0
+        } else {
+            v
+        }
+    };
+    match op {
+        SetOp::Union => {
+            let mut acc: std::collections::HashMap<Vec<u8>, f64> = std::collections::HashMap::new();
+            let mut order = Vec::new();
+            inputs.sort_by_key(|i| i.items.len());
+            for inp in &inputs {
+                for (m, s) in &inp.items {
+                    let v = weighted(inp.weight, *s);
+                    match acc.get_mut(m) {
+                        Some(a) => agg.apply(a, v),
+                        None => {
+                            acc.insert(m.clone(), v);
+                            order.push(m.clone());
+                        }
+                    }
+                }
+            }
+            order.into_iter().filter_map(|m| acc.get(&m).map(|s| (m.clone(), *s))).collect()
+        }
+        SetOp::Inter => {
+            inputs.sort_by_key(|i| i.items.len());
+            if inputs.first().is_none_or(|i| i.items.is_empty()) {
+                return Vec::new();
+            }
+            for inp in inputs.iter_mut().skip(1) {
+                inp.build_index();
+            }
+            let (first, others) = inputs.split_at(1);
+            let mut out = Vec::new();
+            'next: for (m, s) in &first[0].items {
+                let mut score = weighted(first[0].weight, *s);
+                for o in others {
+                    match o.index.get(m) {
+                        Some(os) => agg.apply(&mut score, weighted(o.weight, *os)),
+                        None => continue 'next,
+                    }
+                }
+                out.push((m.clone(), score));
+            }
+            out
+        }
+        SetOp::Diff => {
+            let mut it = inputs.into_iter();
+            let Some(first) = it.next() else { return Vec::new() };
+            let mut others: Vec<Input> = it.collect();
+            for o in others.iter_mut() {
+                o.build_index();
+            }
+            first.items.into_iter().filter(|(m, _)| !others.iter().any(|o| o.index.contains_key(m))).collect()
+        }
+    }
+}
+
+fn zunion(ctx: &mut Ctx, argv: &[&[u8]]) {
+    setop_generic(ctx, argv, 1, None, SetOp::Union)
+}
+
+fn zinter(ctx: &mut Ctx, argv: &[&[u8]]) {
+    setop_generic(ctx, argv, 1, None, SetOp::Inter)
+}
+
+fn zdiff(ctx: &mut Ctx, argv: &[&[u8]]) {
+    setop_generic(ctx, argv, 1, None, SetOp::Diff)
+}
+
+fn zunionstore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    setop_generic(ctx, argv, 2, Some(argv[1]), SetOp::Union)
+}
+
+fn zinterstore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    setop_generic(ctx, argv, 2, Some(argv[1]), SetOp::Inter)
+}
+
+fn zdiffstore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    setop_generic(ctx, argv, 2, Some(argv[1]), SetOp::Diff)
+}
+
+/// Parses `numkeys` at `argv[idx]`: the key count, checked against the
+/// arguments present.
+fn parse_numkeys(argv: &[&[u8]], idx: usize) -> Result<usize, String> {
+    let n = args::int(argv[idx]).map_err(str::to_string)?;
+    if n < 1 {
+        let name = String::from_utf8_lossy(argv[0]).to_lowercase();
+        return Err(format!("ERR at least 1 input key is needed for '{}' command", name));
+    }
+    if n as u64 > (argv.len() - idx - 1) as u64 {
+        return Err(errors::SYNTAX.to_string());
+    }
+    Ok(n as usize)
+}
+
+/// The one code path behind ZUNION/ZINTER/ZDIFF and their STORE forms.
+fn setop_generic(ctx: &mut Ctx, argv: &[&[u8]], numkeys_idx: usize, dst: Option<&[u8]>, op: SetOp) {
+    let n = match parse_numkeys(argv, numkeys_idx) {
+        Ok(n) => n,
+        Err(e) => return ctx.reply().error(&e),
+    };
+    let keys = &argv[numkeys_idx + 1..numkeys_idx + 1 + n];
+    let mut inputs = match load_inputs(ctx, keys) {
+        Ok(i) => i,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let mut agg = Aggregate::Sum;
+    let mut withscores = false;
+    let mut j = numkeys_idx + 1 + n;
+    while j < argv.len() {
+        let a = argv[j];
+        let left = argv.len() - j - 1;
+        if op != SetOp::Diff && is(a, "weights") && left >= n {
+            for (k, inp) in inputs.iter_mut().enumerate() {
+                match args::float(argv[j + 1 + k]) {
+                    Ok(w) => inp.weight = w,
+                    Err(_) => return ctx.reply().error(errors::WEIGHT_NOT_FLOAT),
+                }
+            }
+            j += n;
+        } else if op != SetOp::Diff && is(a, "aggregate") && left >= 1 {
+            let v = argv[j + 1];
+            agg = if is(v, "sum") {
+                Aggregate::Sum
+            } else if is(v, "min") {
+                Aggregate::Min
+            } else if is(v, "max") {
+                Aggregate::Max
+            } else {
+                return ctx.reply().error(errors::SYNTAX);
+            };
+            j += 1;
+        } else if dst.is_none() && is(a, "withscores") {
+            withscores = true;
+        } else {
+            return ctx.reply().error(errors::SYNTAX);
+        }
+        j += 1;
+    }
+    let mut items = compute(op, agg, inputs);
+    items.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    match dst {
+        Some(dst) => {
+            let lim = limits(ctx);
+            let max_member = items.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
+            let mut z = ZSet::for_size(items.len(), max_member, lim);
+            for (m, s) in &items {
+                z.insert(m, *s, lim);
+            }
+            let db = ctx.db();
+            store(&mut ctx.srv.ks, db, dst, z, lim);
+            ctx.client.reply.int(items.len() as i64);
+        }
+        None => reply_elements(&mut ctx.client.reply, &items, withscores),
+    }
+}
+
+fn zintercard(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let n = match parse_numkeys(argv, 1) {
+        Ok(n) => n,
+        Err(e) => return ctx.reply().error(&e),
+    };
+    let mut limit = 0usize;
+    let mut j = 2 + n;
+    while j < argv.len() {
+        if is(argv[j], "limit") && j + 1 < argv.len() {
+            match args::int(argv[j + 1]) {
+                Ok(l) if l >= 0 => limit = l as usize,
+                _ => return ctx.reply().error(errors::LIMIT_NEGATIVE),
+            }
+            j += 2;
+        } else {
+            return ctx.reply().error(errors::SYNTAX);
+        }
+    }
+    let inputs = match load_inputs(ctx, &argv[2..2 + n]) {
+        Ok(i) => i,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let mut card = compute(SetOp::Inter, Aggregate::Sum, inputs).len();
+    if limit > 0 {
+        card = card.min(limit);
+    }
+    ctx.reply().int(card as i64);
+}
+
+// ---------------------------------------------------------------------------
+// ZRANDMEMBER and ZSCAN.
+
+fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    if argv.len() == 2 {
+        let ks = &mut ctx.srv.ks;
+        let mut rng = std::mem::take(&mut ks.rng);
+        let pick = match read(ks, db, argv[1]) {
+            Err(e) => Err(e),
+            Ok(None) => Ok(None),
+            Ok(Some(z)) => Ok(z.at(z.random_rank(&mut rng)).map(|(m, _)| m.to_vec())),
+        };
+        ctx.srv.ks.rng = rng;
+        return match pick {
+            Err(e) => ctx.client.reply.error(e),
+            Ok(m) => ctx.client.reply.opt_bulk(m.as_deref()),
+        };
+    }
+    let count = match args::int(argv[2]) {
+        Err(e) => return ctx.reply().error(e),
+        Ok(i64::MIN) => return ctx.reply().error(errors::ZRANDMEMBER_RANGE),
+        Ok(c) => c,
+    };
+    let withscores = match argv.len() {
+        3 => false,
+        4 if is(argv[3], "withscores") => true,
+        _ => return ctx.reply().error(errors::SYNTAX),
+    };
+    if withscores && (count < -i64::MAX / 2 || count > i64::MAX / 2) {
+        return ctx.reply().error(errors::VALUE_OUT_OF_RANGE);
+    }
+    let ks = &mut ctx.srv.ks;
+    let mut rng = std::mem::take(&mut ks.rng);
+    let picked = match read(ks, db, argv[1]) {
+        Err(e) => Err(e),
+        Ok(None) => Ok(Vec::new()),
+        Ok(Some(z)) => Ok(random_members(z, count, &mut rng)),
+    };
+    ctx.srv.ks.rng = rng;
+    match picked {
+        Err(e) => ctx.client.reply.error(e),
+        Ok(items) => reply_elements(&mut ctx.client.reply, &items, withscores),
+    }
+}
+
+/// ZRANDMEMBER's selection: `count > 0` distinct members (at most all of
+/// them), `count < 0` that many independent draws.
+fn random_members(z: &ZSet, count: i64, rng: &mut crate::util::Rng) -> Vec<(Vec<u8>, f64)> {
+    let len = z.len();
+    let mut out = Vec::new();
+    if count < 0 {
+        let n = count.unsigned_abs() as usize;
+        out.reserve(n.min(1 << 20));
+        for _ in 0..n {
+            if let Some((m, s)) = z.at(rng.below(len)) {
+                out.push((m.to_vec(), s));
+            }
+        }
+        return out;
+    }
+    let n = count as usize;
+    if n >= len {
+        z.for_each(|m, s| out.push((m.to_vec(), s)));
+        // Shuffle so the order is not the set's order.
+        for i in (1..out.len()).rev() {
+            out.swap(i, rng.below(i + 1));
+        }
+        return out;
+    }
+    // Floyd's algorithm: n distinct ranks in O(n) draws.
+    let mut chosen = std::collections::HashSet::with_capacity(n);
+    for j in (len - n)..len {
+        let t = rng.below(j + 1);
+        if !chosen.insert(t) {
+            chosen.insert(j);
+        }
+    }
+    for r in chosen {
+        if let Some((m, s)) = z.at(r) {
+            out.push((m.to_vec(), s));
+        }
+    }
+    out
+}
+
+fn zscan(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let o = match super::keys::parse_scan(&argv[2..], false) {
+        Ok(o) => o,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let db = ctx.db();
+    let z = match read(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => return ctx.client.reply.error(e),
+        Ok(z) => z,
+    };
+    let mut items: Vec<(Vec<u8>, f64)> = Vec::new();
+    let mut cursor = o.cursor;
+    if let Some(z) = z {
+        let mut visits = o.count * 10;
+        loop {
+            cursor = z.scan(cursor, |m, s| {
+                if o.pattern.is_none_or(|p| glob_match(p, m, false)) {
+                    items.push((m.to_vec(), s));
+                }
+            });
+            visits -= 1;
+            if cursor == 0 || items.len() >= o.count || visits == 0 {
+                break;
+            }
+        }
+    } else {
+        cursor = 0;
+    }
+    let r = &mut ctx.client.reply;
+    r.array_len(2);
+    r.bulk(cursor.to_string().as_bytes());
+    r.array_len(items.len() * 2);
+    for (m, s) in &items {
+        r.bulk(m);
+        r.bulk(fmt_double(*s).as_bytes());
+    }
+}
