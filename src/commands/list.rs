@@ -1,6 +1,576 @@
-//! List commands.
+//! List commands: pushes and pops at both ends, ranges, positional access,
+//! LINSERT/LREM/LTRIM/LPOS, moves between lists, and the blocking variants
+//! (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) built on `server::blocking`.
+//!
+//! A list that becomes empty is deleted, as in Redis: no command ever leaves
+//! an empty list in the keyspace.
 
-use super::Command;
+use super::args::{self, is};
+use super::{cmd, Command, Ctx, Keys, DENYOOM, FAST, MOVABLE_KEYS, NO_KEYS, ONE_KEY, READONLY, WRITE};
+use crate::config::D;
+use crate::errors;
+use crate::store::list::{Fill, List};
+use crate::store::{Keyspace, Value};
+
+const L: &[&str] = &["list"];
+const G: &str = "list";
+const TWO_KEYS: Keys = Keys { first: 1, last: 2, step: 1 };
 
 #[rustfmt::skip]
-pub static COMMANDS: &[Command] = &[];
+pub static COMMANDS: &[Command] = &[
+    cmd("lpush", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Prepends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", lpush),
+    cmd("rpush", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Appends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", rpush),
+    cmd("lpushx", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Prepends one or more elements to a list only when the list exists.", "2.2.0", lpushx),
+    cmd("rpushx", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Appends an element to a list only when the list exists.", "2.2.0", rpushx),
+    cmd("lpop", -2, WRITE | FAST, ONE_KEY, L, G, "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", "1.0.0", lpop),
+    cmd("rpop", -2, WRITE | FAST, ONE_KEY, L, G, "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", "1.0.0", rpop),
+    cmd("llen", 2, READONLY | FAST, ONE_KEY, L, G, "Returns the length of a list.", "1.0.0", llen),
+    cmd("lrange", 4, READONLY, ONE_KEY, L, G, "Returns a range of elements from a list.", "1.0.0", lrange),
+    cmd("lindex", 3, READONLY, ONE_KEY, L, G, "Returns an element from a list by its index.", "1.0.0", lindex),
+    cmd("lset", 4, WRITE | DENYOOM, ONE_KEY, L, G, "Sets the value of an element in a list by its index.", "1.0.0", lset),
+    cmd("linsert", 5, WRITE | DENYOOM, ONE_KEY, L, G, "Inserts an element before or after another element in a list.", "2.2.0", linsert),
+    cmd("lrem", 4, WRITE, ONE_KEY, L, G, "Removes elements from a list. Deletes the list if the last element was removed.", "1.0.0", lrem),
+    cmd("ltrim", 4, WRITE, ONE_KEY, L, G, "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", "1.0.0", ltrim),
+    cmd("lpos", -3, READONLY, ONE_KEY, L, G, "Returns the index of matching elements in a list.", "6.0.6", lpos),
+    cmd("lmove", 5, WRITE | DENYOOM, TWO_KEYS, L, G, "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "6.2.0", lmove),
+    cmd("rpoplpush", 3, WRITE | DENYOOM, TWO_KEYS, L, G, "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "1.2.0", rpoplpush),
+    cmd("lmpop", -4, WRITE | MOVABLE_KEYS, NO_KEYS, L, G, "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "7.0.0", lmpop),
+];
+
+/// The node size rule in force (`list-max-listpack-size`).
+fn fill(ctx: &Ctx) -> Fill {
+    Fill(ctx.srv.config.int(D::ListMaxListpackSize))
+}
+
+/// The list at `key` for modification: `Ok(None)` if missing, WRONGTYPE if another type.
+fn write_list<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Result<Option<&'a mut List>, &'static str> {
+    match ks.lookup_write(db, key) {
+        None => Ok(None),
+        Some(Value::List(l)) => Ok(Some(l)),
+        Some(_) => Err(errors::WRONGTYPE),
+    }
+}
+
+/// The list at `key` for reading.
+fn read_list<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Result<Option<&'a List>, &'static str> {
+    match ks.lookup_read(db, key) {
+        None => Ok(None),
+        Some(Value::List(l)) => Ok(Some(l)),
+        Some(_) => Err(errors::WRONGTYPE),
+    }
+}
+
+/// Bookkeeping after `changed` elements of the list at `key` were modified:
+/// deletes the key if the list emptied, otherwise reports the modification.
+fn after_write(ks: &mut Keyspace, db: usize, key: &[u8], changed: usize) {
+    if changed == 0 {
+        return;
+    }
+    let empty = matches!(ks.lookup_quiet(db, key), Some(o) if o.value.len() == 0);
+    if empty {
+        ks.delete(db, key);
+    } else {
+        ks.key_modified(db, key);
+    }
+    ks.dirty += changed as u64;
+}
+
+/// Pushes `vals` at one end of the list at `key`, creating it unless `only_existing`.
+/// Returns the new length (0 if the key did not exist and was not created).
+pub(crate) fn push_values(
+    ctx: &mut Ctx,
+    key: &[u8],
+    vals: &[&[u8]],
+    front: bool,
+    only_existing: bool,
+) -> Result<usize, &'static str> {
+    let db = ctx.db();
+    let fill = fill(ctx);
+    let ks = &mut ctx.srv.ks;
+    let len = match write_list(ks, db, key)? {
+        Some(l) => {
+            for v in vals {
+                l.push(front, v, fill);
+            }
+            l.len()
+        }
+        None if only_existing => return Ok(0),
+        None => {
+            let mut l = List::new();
+            for v in vals {
+                l.push(front, v, fill);
+            }
+            let n = l.len();
+            ks.set(db, key, Value::List(Box::new(l)), false);
+            n
+        }
+    };
+    ks.key_modified(db, key);
+    ks.dirty += vals.len() as u64;
+    ctx.srv.signal_key_ready(db, key);
+    Ok(len)
+}
+
+fn push_command(ctx: &mut Ctx, argv: &[&[u8]], front: bool, only_existing: bool) {
+    match push_values(ctx, argv[1], &argv[2..], front, only_existing) {
+        Ok(n) => ctx.reply().int(n as i64),
+        Err(e) => ctx.reply().error(e),
+    }
+}
+
+fn lpush(ctx: &mut Ctx, argv: &[&[u8]]) {
+    push_command(ctx, argv, true, false)
+}
+
+fn rpush(ctx: &mut Ctx, argv: &[&[u8]]) {
+    push_command(ctx, argv, false, false)
+}
+
+fn lpushx(ctx: &mut Ctx, argv: &[&[u8]]) {
+    push_command(ctx, argv, true, true)
+}
+
+fn rpushx(ctx: &mut Ctx, argv: &[&[u8]]) {
+    push_command(ctx, argv, false, true)
+}
+
+/// Pops up to `count` elements from one end of the list at `key`, deleting the
+/// key if it empties. `Ok(None)` if the key does not exist.
+pub(crate) fn pop_values(
+    ks: &mut Keyspace,
+    db: usize,
+    key: &[u8],
+    front: bool,
+    count: usize,
+) -> Result<Option<Vec<Vec<u8>>>, &'static str> {
+    let Some(l) = write_list(ks, db, key)? else { return Ok(None) };
+    let n = count.min(l.len());
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        match l.pop(front) {
+            Some(v) => out.push(v),
+            None => break,
+        }
+    }
+    after_write(ks, db, key, out.len());
+    Ok(Some(out))
+}
+
+fn pop_command(ctx: &mut Ctx, argv: &[&[u8]], front: bool) {
+    if argv.len() > 3 {
+        let name = if front { "lpop" } else { "rpop" };
+        return ctx.reply().error(&errors::arity(name));
+    }
+    let count = match argv.get(2) {
+        None => None,
+        Some(a) => match args::int(a) {
+            Ok(n) if n >= 0 => Some(n as usize),
+            _ => return ctx.reply().error(errors::POSITIVE_RANGE),
+        },
+    };
+    let db = ctx.db();
+    let res = pop_values(&mut ctx.srv.ks, db, argv[1], front, count.unwrap_or(1));
+    let r = &mut ctx.client.reply;
+    match (res, count) {
+        (Err(e), _) => r.error(e),
+        (Ok(None), None) => r.null(),
+        (Ok(None), Some(_)) => r.null_array(),
+        (Ok(Some(v)), None) => r.opt_bulk(v.first().map(|v| v.as_slice())),
+        (Ok(Some(v)), Some(_)) => r.bulk_array(v.iter().map(|v| v.as_slice())),
+    }
+}
+
+fn lpop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    pop_command(ctx, argv, true)
+}
+
+fn rpop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    pop_command(ctx, argv, false)
+}
+
+fn llen(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    match read_list(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => ctx.client.reply.error(e),
+        Ok(l) => ctx.client.reply.int(l.map_or(0, |l| l.len()) as i64),
+    }
+}
+
+/// Resolves a possibly negative index against `len`.
+fn resolve_index(i: i64, len: usize) -> Option<usize> {
+    let i = if i < 0 { i.checked_add(len as i64)? } else { i };
+    if i < 0 || i as usize >= len {
+        None
+    } else {
+        Some(i as usize)
+    }
+}
+
+/// Clamps `start..=end` (negative counting from the tail) to `len`, as LRANGE
+/// and LTRIM do; `None` for an empty range.
+fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let mut start = if start < 0 { start.saturating_add(len) } else { start };
+    let mut end = if end < 0 { end.saturating_add(len) } else { end };
+    if start < 0 {
+        start = 0;
+    }
+    if start > end || start >= len {
+        return None;
+    }
+    if end >= len {
+        end = len - 1;
+    }
+    Some((start as usize, end as usize))
+}
+
+fn lrange(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (start, end) = match (args::int(argv[2]), args::int(argv[3])) {
+        (Ok(s), Ok(e)) => (s, e),
+        _ => return ctx.reply().error(errors::NOT_INTEGER),
+    };
+    let db = ctx.db();
+    let r = &mut ctx.client.reply;
+    match read_list(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => r.error(e),
+        Ok(None) => r.array_len(0),
+        Ok(Some(l)) => match clamp_range(start, end, l.len()) {
+            None => r.array_len(0),
+            Some((s, e)) => r.bulk_array(l.iter_from(s).take(e - s + 1)),
+        },
+    }
+}
+
+fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Ok(i) = args::int(argv[2]) else { return ctx.reply().error(errors::NOT_INTEGER) };
+    let db = ctx.db();
+    let r = &mut ctx.client.reply;
+    match read_list(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => r.error(e),
+        Ok(None) => r.null(),
+        Ok(Some(l)) => r.opt_bulk(resolve_index(i, l.len()).and_then(|i| l.get(i))),
+    }
+}
+
+fn lset(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    let fill = fill(ctx);
+    let ks = &mut ctx.srv.ks;
+    let res = match write_list(ks, db, argv[1]) {
+        Err(e) => Err(e),
+        Ok(None) => Err(errors::NO_SUCH_KEY),
+        Ok(Some(l)) => match args::int(argv[2]) {
+            Err(e) => Err(e),
+            Ok(i) => match resolve_index(i, l.len()) {
+                Some(i) if l.set(i, argv[3], fill) => Ok(()),
+                _ => Err(errors::INDEX_OUT_OF_RANGE),
+            },
+        },
+    };
+    match res {
+        Ok(()) => {
+            after_write(ks, db, argv[1], 1);
+            ctx.client.reply.ok();
+        }
+        Err(e) => ctx.client.reply.error(e),
+    }
+}
+
+fn linsert(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let after = if is(argv[2], "after") {
+        true
+    } else if is(argv[2], "before") {
+        false
+    } else {
+        return ctx.reply().error(errors::SYNTAX);
+    };
+    let db = ctx.db();
+    let fill = fill(ctx);
+    let ks = &mut ctx.srv.ks;
+    let res = match write_list(ks, db, argv[1]) {
+        Err(e) => return ctx.client.reply.error(e),
+        Ok(None) => 0,
+        Ok(Some(l)) => match l.iter().position(|v| v == argv[3]) {
+            None => -1,
+            Some(p) => {
+                l.insert(p + after as usize, argv[4], fill);
+                l.len() as i64
+            }
+        },
+    };
+    if res > 0 {
+        after_write(ks, db, argv[1], 1);
+    }
+    ctx.client.reply.int(res);
+}
+
+fn lrem(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Ok(count) = args::int(argv[2]) else { return ctx.reply().error(errors::NOT_INTEGER) };
+    let db = ctx.db();
+    let ks = &mut ctx.srv.ks;
+    let n = match write_list(ks, db, argv[1]) {
+        Err(e) => return ctx.client.reply.error(e),
+        Ok(None) => 0,
+        Ok(Some(l)) => l.remove_matching(argv[3], count),
+    };
+    after_write(ks, db, argv[1], n);
+    ctx.client.reply.int(n as i64);
+}
+
+fn ltrim(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (start, end) = match (args::int(argv[2]), args::int(argv[3])) {
+        (Ok(s), Ok(e)) => (s, e),
+        _ => return ctx.reply().error(errors::NOT_INTEGER),
+    };
+    let db = ctx.db();
+    let ks = &mut ctx.srv.ks;
+    let removed = match write_list(ks, db, argv[1]) {
+        Err(e) => return ctx.client.reply.error(e),
+        Ok(None) => 0,
+        Ok(Some(l)) => {
+            let len = l.len();
+            match clamp_range(start, end, len) {
+                None => {
+                    l.remove_range(0, len);
+                    len
+                }
+                Some((s, e)) => {
+                    l.remove_range(e + 1, len - e - 1);
+                    l.remove_range(0, s);
+                    len - (e - s + 1)
+                }
+            }
+        }
+    };
+    after_write(ks, db, argv[1], removed);
+    ctx.client.reply.ok();
+}
+
+fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let mut rank: i64 = 1;
+    let mut count: Option<usize> = None;
+    let mut maxlen: usize = 0;
+    let mut i = 3;
+    while i < argv.len() {
+        let Some(val) = argv.get(i + 1) else { return ctx.reply().error(errors::SYNTAX) };
+        let opt = argv[i];
+        if !(is(opt, "rank") || is(opt, "count") || is(opt, "maxlen")) {
+            return ctx.reply().error(errors::SYNTAX);
+        }
+        let n = match args::int(val) {
+            Ok(n) => n,
+            Err(e) => return ctx.reply().error(e),
+        };
+        if is(opt, "rank") {
+            if n == 0 {
+                return ctx.reply().error(errors::LPOS_RANK_ZERO);
+            }
+            rank = n;
+        } else if is(opt, "count") {
+            if n < 0 {
+                return ctx.reply().error(errors::LPOS_COUNT_NEGATIVE);
+            }
+            count = Some(n as usize);
+        } else {
+            if n < 0 {
+                return ctx.reply().error(errors::LPOS_MAXLEN_NEGATIVE);
+            }
+            maxlen = n as usize;
+        }
+        i += 2;
+    }
+    let db = ctx.db();
+    let r = &mut ctx.client.reply;
+    let l = match read_list(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => return r.error(e),
+        Ok(None) if count.is_some() => return r.array_len(0),
+        Ok(None) => return r.null(),
+        Ok(Some(l)) => l,
+    };
+    let want = match count {
+        None => 1,
+        Some(0) => usize::MAX,
+        Some(c) => c,
+    };
+    let len = l.len();
+    let limit = if maxlen == 0 { len } else { maxlen.min(len) };
+    let mut skip = rank.unsigned_abs() - 1;
+    let mut found: Vec<usize> = Vec::new();
+    let mut check = |idx: usize, v: &[u8]| -> bool {
+        if v == argv[2] {
+            if skip > 0 {
+                skip -= 1;
+            } else {
+                found.push(idx);
+                if found.len() >= want {
+                    return true;
+                }
+            }
+        }
+        false
+    };
+    if rank > 0 {
+        for (i, v) in l.iter().take(limit).enumerate() {
+            if check(i, v) {
+                break;
+            }
+        }
+    } else {
+        for (i, v) in l.iter().rev().take(limit).enumerate() {
+            if check(len - 1 - i, v) {
+                break;
+            }
+        }
+    }
+    match count {
+        None => match found.first() {
+            Some(&p) => r.int(p as i64),
+            None => r.null(),
+        },
+        Some(_) => {
+            r.array_len(found.len());
+            for p in found {
+                r.int(p as i64);
+            }
+        }
+    }
+}
+
+/// `LEFT` (true) or `RIGHT` (false).
+fn parse_end(a: &[u8]) -> Option<bool> {
+    if is(a, "left") {
+        Some(true)
+    } else if is(a, "right") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The outcome of moving one element between lists.
+pub(crate) enum Moved {
+    /// The source does not exist.
+    NoSource,
+    Value(Vec<u8>),
+}
+
+/// Pops one element from `src` (head if `from_left`) and pushes it onto `dst`
+/// (head if `to_left`), type-checking both first. The core of LMOVE,
+/// RPOPLPUSH and their blocking forms.
+pub(crate) fn move_one(
+    ctx: &mut Ctx,
+    src: &[u8],
+    dst: &[u8],
+    from_left: bool,
+    to_left: bool,
+) -> Result<Moved, &'static str> {
+    let db = ctx.db();
+    let ks = &mut ctx.srv.ks;
+    match write_list(ks, db, src)? {
+        Some(l) if !l.is_empty() => {}
+        _ => return Ok(Moved::NoSource),
+    }
+    if let Some(v) = ks.lookup_write(db, dst) {
+        if !matches!(v, Value::List(_)) {
+            return Err(errors::WRONGTYPE);
+        }
+    }
+    let v = match write_list(ks, db, src)?.and_then(|l| l.pop(from_left)) {
+        Some(v) => v,
+        None => return Ok(Moved::NoSource),
+    };
+    // Push before the empty-source check so that a rotation of a
+    // one-element list (src == dst) keeps the key.
+    push_values(ctx, dst, &[&v], to_left, false)?;
+    after_write(&mut ctx.srv.ks, db, src, 1);
+    Ok(Moved::Value(v))
+}
+
+fn lmove(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (Some(from), Some(to)) = (parse_end(argv[3]), parse_end(argv[4])) else {
+        return ctx.reply().error(errors::SYNTAX);
+    };
+    move_command(ctx, argv[1], argv[2], from, to)
+}
+
+fn rpoplpush(ctx: &mut Ctx, argv: &[&[u8]]) {
+    move_command(ctx, argv[1], argv[2], false, true)
+}
+
+fn move_command(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: bool, to: bool) {
+    match move_one(ctx, src, dst, from, to) {
+        Err(e) => ctx.reply().error(e),
+        Ok(Moved::NoSource) => ctx.reply().null(),
+        Ok(Moved::Value(v)) => ctx.reply().bulk(&v),
+    }
+}
+
+/// Parsed `numkeys key [key ...] LEFT|RIGHT [COUNT count]` of LMPOP/BLMPOP,
+/// starting at `argv[first]` (the numkeys argument).
+struct MpopArgs {
+    keys: std::ops::Range<usize>,
+    front: bool,
+    count: usize,
+}
+
+fn parse_mpop(argv: &[&[u8]], first: usize) -> Result<MpopArgs, &'static str> {
+    let numkeys = match args::int(argv[first]) {
+        Ok(n) if n > 0 => n as usize,
+        _ => return Err(errors::NUMKEYS_POSITIVE),
+    };
+    let where_idx = match first.checked_add(numkeys).and_then(|w| w.checked_add(1)) {
+        Some(w) if w < argv.len() => w,
+        _ => return Err(errors::SYNTAX),
+    };
+    let front = parse_end(argv[where_idx]).ok_or(errors::SYNTAX)?;
+    let mut count = None;
+    let mut j = where_idx + 1;
+    while j < argv.len() {
+        if count.is_none() && is(argv[j], "count") && j + 1 < argv.len() {
+            match args::int(argv[j + 1]) {
+                Ok(n) if n > 0 => count = Some(n as usize),
+                _ => return Err(errors::COUNT_POSITIVE),
+            }
+            j += 2;
+        } else {
+            return Err(errors::SYNTAX);
+        }
+    }
+    Ok(MpopArgs { keys: first + 1..where_idx, front, count: count.unwrap_or(1) })
+}
+
+/// Pops from the first non-empty list of `keys` and replies `[key, [elements]]`.
+/// Returns false (nothing replied) if every key is missing. With
+/// `skip_wrongtype`, keys of another type count as missing (a blocked client
+/// being served ignores them, as Redis does).
+fn mpop_keys(ctx: &mut Ctx, keys: &[&[u8]], front: bool, count: usize, skip_wrongtype: bool) -> bool {
+    let db = ctx.db();
+    for key in keys {
+        match pop_values(&mut ctx.srv.ks, db, key, front, count) {
+            Err(_) if skip_wrongtype => continue,
+            Err(e) => {
+                ctx.client.reply.error(e);
+                return true;
+            }
+            Ok(None) => continue,
+            Ok(Some(items)) => {
+                let r = &mut ctx.client.reply;
+                r.array_len(2);
+                r.bulk(key);
+                r.bulk_array(items.iter().map(|v| v.as_slice()));
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn lmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let a = match parse_mpop(argv, 1) {
+        Ok(a) => a,
+        Err(e) => return ctx.reply().error(e),
+    };
+    if !mpop_keys(ctx, &argv[a.keys], a.front, a.count, false) {
+        ctx.reply().null_array();
+    }
+}

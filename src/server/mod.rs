@@ -6,6 +6,7 @@
 //! with pending output (one write each), asking for WRITABLE readiness only for
 //! the ones whose socket could not take it all.
 
+pub mod blocking;
 pub mod client;
 pub mod histogram;
 pub mod log;
