@@ -38,6 +38,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
     cmd("no-touch", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "7.2.0", client_no_touch),
     cmd("pause", -3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Suspends commands processing.", "3.0.0", client_pause),
     cmd("unpause", 2, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Resumes processing commands from paused clients.", "6.2.0", client_unpause),
+    cmd("unblock", -3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0", client_unblock),
     cmd("help", 2, CONN, NO_KEYS, C, G, "Returns helpful text about the different subcommands.", "5.0.0", client_help),
 ];
 
@@ -306,6 +307,24 @@ fn client_info(ctx: &mut Ctx, _argv: &[&[u8]]) {
     let mut line = client_line(ctx.client, now);
     line.push('\n');
     ctx.reply().verbatim(line.as_bytes());
+}
+
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command
+/// with its timeout reply or an `-UNBLOCKED` error.
+fn client_unblock(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Ok(id) = args::int(argv[2]) else { return ctx.reply().error(errors::NOT_INTEGER) };
+    let error = match argv.get(3) {
+        None => false,
+        Some(a) if is(a, "timeout") && argv.len() == 4 => false,
+        Some(a) if is(a, "error") && argv.len() == 4 => true,
+        Some(_) => return ctx.reply().error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+    };
+    let target = u64::try_from(id).ok().and_then(|id| ctx.srv.token_of(id));
+    let done = match target {
+        Some(t) => ctx.srv.unblock_client(t, error),
+        None => false,
+    };
+    ctx.reply().int(done as i64);
 }
 
 fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) {

@@ -660,11 +660,13 @@ pub fn info_text(ctx: &Ctx, wanted: &[&str]) -> String {
                 let max_out = srv.clients.iter().map(|c| c.pending_output()).max().unwrap_or(0);
                 let _ = write!(
                     s,
-                    "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+                    "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
                     n,
                     srv.config.int(D::Maxclients),
                     max_qbuf,
-                    max_out
+                    max_out,
+                    srv.blocking.count(),
+                    srv.blocking.timed_count()
                 );
             }
             "memory" => {

@@ -6,15 +6,21 @@
 //! an empty list in the keyspace.
 
 use super::args::{self, is};
-use super::{cmd, Command, Ctx, Keys, DENYOOM, FAST, MOVABLE_KEYS, NO_KEYS, ONE_KEY, READONLY, WRITE};
+use super::{
+    cmd, Command, Ctx, Handler, Keys, BLOCKING, DENYOOM, FAST, MOVABLE_KEYS, NOSCRIPT, NO_KEYS, ONE_KEY, READONLY,
+    WRITE,
+};
 use crate::config::D;
 use crate::errors;
+use crate::server::blocking::{self, block, parse_timeout};
 use crate::store::list::{Fill, List};
 use crate::store::{Keyspace, Value};
 
 const L: &[&str] = &["list"];
 const G: &str = "list";
 const TWO_KEYS: Keys = Keys { first: 1, last: 2, step: 1 };
+/// Every argument but the last (the timeout).
+const BPOP_KEYS: Keys = Keys { first: 1, last: -2, step: 1 };
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
@@ -35,6 +41,16 @@ pub static COMMANDS: &[Command] = &[
     cmd("lmove", 5, WRITE | DENYOOM, TWO_KEYS, L, G, "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "6.2.0", lmove),
     cmd("rpoplpush", 3, WRITE | DENYOOM, TWO_KEYS, L, G, "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "1.2.0", rpoplpush),
     cmd("lmpop", -4, WRITE | MOVABLE_KEYS, NO_KEYS, L, G, "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "7.0.0", lmpop),
+    cmd("blpop", -3, WRITE | NOSCRIPT | BLOCKING, BPOP_KEYS, L, G, "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", blpop),
+    cmd("brpop", -3, WRITE | NOSCRIPT | BLOCKING, BPOP_KEYS, L, G, "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", brpop),
+    cmd("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, TWO_KEYS, L, G, "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "2.2.0", brpoplpush),
+    cmd("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, TWO_KEYS, L, G, "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "6.2.0", blmove),
+    cmd("blmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, NO_KEYS, L, G, "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0", blmpop),
+    // The blocking sorted set pops live here, next to the other blocking
+    // pops; they are built on the sorted set family's `zpop`.
+    cmd("bzpopmin", -3, WRITE | NOSCRIPT | FAST | BLOCKING, BPOP_KEYS, &["sortedset"], "sorted-set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", bzpopmin),
+    cmd("bzpopmax", -3, WRITE | NOSCRIPT | FAST | BLOCKING, BPOP_KEYS, &["sortedset"], "sorted-set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", bzpopmax),
+    cmd("bzmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, NO_KEYS, &["sortedset"], "sorted-set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0", bzmpop),
 ];
 
 /// The node size rule in force (`list-max-listpack-size`).
@@ -513,7 +529,7 @@ struct MpopArgs {
     count: usize,
 }
 
-fn parse_mpop(argv: &[&[u8]], first: usize) -> Result<MpopArgs, &'static str> {
+fn parse_mpop(argv: &[&[u8]], first: usize, end: fn(&[u8]) -> Option<bool>) -> Result<MpopArgs, &'static str> {
     let numkeys = match args::int(argv[first]) {
         Ok(n) if n > 0 => n as usize,
         _ => return Err(errors::NUMKEYS_POSITIVE),
@@ -522,7 +538,7 @@ fn parse_mpop(argv: &[&[u8]], first: usize) -> Result<MpopArgs, &'static str> {
         Some(w) if w < argv.len() => w,
         _ => return Err(errors::SYNTAX),
     };
-    let front = parse_end(argv[where_idx]).ok_or(errors::SYNTAX)?;
+    let front = end(argv[where_idx]).ok_or(errors::SYNTAX)?;
     let mut count = None;
     let mut j = where_idx + 1;
     while j < argv.len() {
@@ -566,11 +582,173 @@ fn mpop_keys(ctx: &mut Ctx, keys: &[&[u8]], front: bool, count: usize, skip_wron
 }
 
 fn lmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let a = match parse_mpop(argv, 1) {
+    let a = match parse_mpop(argv, 1, parse_end) {
         Ok(a) => a,
         Err(e) => return ctx.reply().error(e),
     };
     if !mpop_keys(ctx, &argv[a.keys], a.front, a.count, false) {
         ctx.reply().null_array();
     }
+}
+
+// ---------------------------------------------------------------------------
+// Blocking forms. Each one first tries its non-blocking work; if there is
+// nothing to pop it blocks (see `server::blocking`), and the same handler runs
+// again when a key it waits on is written.
+
+fn blpop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    bpop(ctx, argv, true, blpop)
+}
+
+fn brpop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    bpop(ctx, argv, false, brpop)
+}
+
+/// The timeout argument (the last one) as a deadline, or the error replied.
+fn timeout_arg(ctx: &mut Ctx, arg: &[u8]) -> Option<Option<i64>> {
+    match parse_timeout(arg, ctx.srv.ks.now_ms) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            ctx.reply().error(e);
+            None
+        }
+    }
+}
+
+fn bpop(ctx: &mut Ctx, argv: &[&[u8]], front: bool, me: Handler) {
+    let Some(deadline) = timeout_arg(ctx, argv[argv.len() - 1]) else { return };
+    let keys = &argv[1..argv.len() - 1];
+    let rerun = blocking::rerunning(ctx);
+    let db = ctx.db();
+    for key in keys {
+        match pop_values(&mut ctx.srv.ks, db, key, front, 1) {
+            Err(_) if rerun => continue,
+            Err(e) => return ctx.reply().error(e),
+            Ok(None) => continue,
+            Ok(Some(items)) => {
+                let r = &mut ctx.client.reply;
+                r.array_len(2);
+                r.bulk(key);
+                r.bulk(items.first().map_or(&[][..], |v| v.as_slice()));
+                return;
+            }
+        }
+    }
+    block(ctx, me, argv, keys, deadline);
+}
+
+fn brpoplpush(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(deadline) = timeout_arg(ctx, argv[3]) else { return };
+    bmove(ctx, argv, false, true, deadline, brpoplpush)
+}
+
+fn blmove(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (Some(from), Some(to)) = (parse_end(argv[3]), parse_end(argv[4])) else {
+        return ctx.reply().error(errors::SYNTAX);
+    };
+    let Some(deadline) = timeout_arg(ctx, argv[5]) else { return };
+    bmove(ctx, argv, from, to, deadline, blmove)
+}
+
+fn bmove(ctx: &mut Ctx, argv: &[&[u8]], from: bool, to: bool, deadline: Option<i64>, me: Handler) {
+    let (src, dst) = (argv[1], argv[2]);
+    // A waiter ignores a source that became another type; a wrong
+    // destination type is still an error, as in Redis.
+    let db = ctx.db();
+    if blocking::rerunning(ctx)
+        && matches!(ctx.srv.ks.lookup_quiet(db, src), Some(o) if !matches!(o.value, Value::List(_)))
+    {
+        return block(ctx, me, argv, &argv[1..2], deadline);
+    }
+    match move_one(ctx, src, dst, from, to) {
+        Err(e) => ctx.reply().error(e),
+        Ok(Moved::NoSource) => block(ctx, me, argv, &argv[1..2], deadline),
+        Ok(Moved::Value(v)) => ctx.reply().bulk(&v),
+    }
+}
+
+fn blmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(deadline) = timeout_arg(ctx, argv[1]) else { return };
+    let a = match parse_mpop(argv, 2, parse_end) {
+        Ok(a) => a,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let rerun = blocking::rerunning(ctx);
+    if !mpop_keys(ctx, &argv[a.keys.clone()], a.front, a.count, rerun) {
+        block(ctx, blmpop, argv, &argv[a.keys], deadline);
+    }
+}
+
+/// `MIN` (false) or `MAX` (true).
+fn parse_min_max(a: &[u8]) -> Option<bool> {
+    if is(a, "min") {
+        Some(false)
+    } else if is(a, "max") {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+fn bzpopmin(ctx: &mut Ctx, argv: &[&[u8]]) {
+    bzpop(ctx, argv, false, bzpopmin)
+}
+
+fn bzpopmax(ctx: &mut Ctx, argv: &[&[u8]]) {
+    bzpop(ctx, argv, true, bzpopmax)
+}
+
+fn bzpop(ctx: &mut Ctx, argv: &[&[u8]], max: bool, me: Handler) {
+    let Some(deadline) = timeout_arg(ctx, argv[argv.len() - 1]) else { return };
+    let keys = &argv[1..argv.len() - 1];
+    let rerun = blocking::rerunning(ctx);
+    let db = ctx.db();
+    for key in keys {
+        match super::zset::zpop(&mut ctx.srv.ks, db, key, max, 1) {
+            Err(_) if rerun => continue,
+            Err(e) => return ctx.reply().error(e),
+            Ok(None) => continue,
+            Ok(Some(items)) => {
+                let Some((m, s)) = items.first() else { continue };
+                let r = &mut ctx.client.reply;
+                r.array_len(3);
+                r.bulk(key);
+                r.bulk(m);
+                r.double(*s);
+                return;
+            }
+        }
+    }
+    block(ctx, me, argv, keys, deadline);
+}
+
+fn bzmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(deadline) = timeout_arg(ctx, argv[1]) else { return };
+    let a = match parse_mpop(argv, 2, parse_min_max) {
+        Ok(a) => a,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let max = a.front;
+    let rerun = blocking::rerunning(ctx);
+    let db = ctx.db();
+    for key in &argv[a.keys.clone()] {
+        match super::zset::zpop(&mut ctx.srv.ks, db, key, max, a.count) {
+            Err(_) if rerun => continue,
+            Err(e) => return ctx.reply().error(e),
+            Ok(None) => continue,
+            Ok(Some(items)) => {
+                let r = &mut ctx.client.reply;
+                r.array_len(2);
+                r.bulk(key);
+                r.array_len(items.len());
+                for (m, s) in &items {
+                    r.array_len(2);
+                    r.bulk(m);
+                    r.double(*s);
+                }
+                return;
+            }
+        }
+    }
+    block(ctx, bzmpop, argv, &argv[a.keys], deadline);
 }

@@ -112,6 +112,8 @@ pub struct Client {
     pub net_out: u64,
     /// Peak query buffer size since the last cron sample.
     pub qbuf_peak: usize,
+    /// Waiting in a blocking command (BLPOP...): its further input waits too.
+    pub blocked: bool,
 }
 
 impl Client {
@@ -150,6 +152,7 @@ impl Client {
             net_in: 0,
             net_out: 0,
             qbuf_peak: 0,
+            blocked: false,
         }
     }
 
@@ -232,6 +235,9 @@ impl Client {
         }
         if self.close_after_reply {
             f.push('c');
+        }
+        if self.blocked {
+            f.push('b');
         }
         if self.unix {
             f.push('U');

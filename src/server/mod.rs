@@ -212,6 +212,8 @@ pub struct Server {
     pending_reads: Vec<Token>,
     /// Clients with commands left waiting (CLIENT PAUSE).
     paused_clients: Vec<Token>,
+    /// Clients blocked by BLPOP & co (see `blocking.rs`).
+    pub blocking: blocking::Blocking,
     listeners: Vec<Listener>,
     unix_path: Option<String>,
 }
@@ -250,6 +252,7 @@ impl Server {
             pending_writes: Vec::new(),
             pending_reads: Vec::new(),
             paused_clients: Vec::new(),
+            blocking: blocking::Blocking::default(),
             listeners: Vec::new(),
             unix_path: None,
         }
@@ -392,6 +395,7 @@ impl Server {
             } else {
                 next_cron.saturating_duration_since(now).min(Duration::from_millis(100))
             };
+            let timeout = self.blocking_poll_timeout(timeout);
             if let Err(e) = poll.poll(&mut events, Some(timeout)) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(e);
@@ -426,6 +430,7 @@ impl Server {
                 self.cron();
                 next_cron = Instant::now() + period;
             }
+            self.blocking_tick();
             self.flush_pending();
             if let Some(req) = self.shutdown {
                 if self.prepare_shutdown(req) {
@@ -617,7 +622,7 @@ impl Server {
         c.reserve_hint = 0;
         let mut argv: Vec<&[u8]> = Vec::with_capacity(16);
         let max_bulk = self.config.int(D::ProtoMaxBulkLen);
-        while pos < qbuf.len() && !c.close_after_reply && !c.close_asap {
+        while pos < qbuf.len() && !c.close_after_reply && !c.close_asap && !c.blocked {
             let limits = Limits { proto_max_bulk_len: max_bulk, authenticated: c.authenticated };
             match c.parser.parse(&qbuf[pos..], limits) {
                 Parsed::Complete { consumed } => {
@@ -779,6 +784,7 @@ impl Server {
         if spec.flags & commands::SKIP_SLOWLOG == 0 {
             self.slowlog_push(c, argv, dur);
         }
+        self.after_command_blocking(c.db, id, argv);
     }
 
     fn reject(&mut self, c: &mut Client, id: Option<CmdId>, msg: &str) {
@@ -938,6 +944,7 @@ impl Server {
         }
         self.monitors.retain(|m| *m != t);
         self.paused_clients.retain(|m| *m != t);
+        self.forget_blocked(t);
         c.conn.shutdown();
     }
 
@@ -963,7 +970,7 @@ impl Server {
             let idle: Vec<Token> = self
                 .clients
                 .iter()
-                .filter(|c| !c.monitor && now - c.last_interaction_ms > timeout * 1000)
+                .filter(|c| !c.monitor && !c.blocked && now - c.last_interaction_ms > timeout * 1000)
                 .map(|c| c.token)
                 .collect();
             for t in idle {
