@@ -468,7 +468,7 @@ fn randomized_against_a_model() {
             let m = format!("m{}", rnd(200));
             let s = rnd(40) as f64 - 20.0;
             match rnd(6) {
-                0 | 1 | 2 => {
+                0..=2 => {
                     let added: i64 = q(&mut c, &["ZADD", "z", &s.to_string(), &m]);
                     let was = model.iter().position(|(_, mm)| *mm == m);
                     assert_eq!(added, was.is_none() as i64);

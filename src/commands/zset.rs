@@ -279,7 +279,7 @@ fn zadd(ctx: &mut Ctx, argv: &[&[u8]]) {
         i += 1;
     }
     let rest = &argv[i..];
-    if rest.is_empty() || rest.len() % 2 != 0 {
+    if rest.is_empty() || !rest.len().is_multiple_of(2) {
         return ctx.reply().error(errors::SYNTAX);
     }
     if f.incr && rest.len() > 2 {
@@ -288,7 +288,7 @@ fn zadd(ctx: &mut Ctx, argv: &[&[u8]]) {
     if f.nx && f.xx {
         return ctx.reply().error(errors::ZADD_NX_XX);
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
         return ctx.reply().error(errors::ZADD_GT_LT_NX);
     }
     let mut pairs = Vec::with_capacity(rest.len() / 2);
@@ -310,80 +310,95 @@ fn zincrby(ctx: &mut Ctx, argv: &[&[u8]]) {
     zadd_generic(ctx, argv[1], f, &[(incr, argv[3])]);
 }
 
+/// What applying ZADD's pairs to a set did.
+#[derive(Default)]
+struct AddOutcome {
+    added: usize,
+    updated: usize,
+    /// Pairs not skipped by NX/XX/GT/LT (for the INCR reply).
+    processed: usize,
+    last_score: f64,
+    /// INCR produced NaN (nothing after that pair was applied).
+    nan: bool,
+}
+
+fn apply_adds(z: &mut ZSet, f: AddFlags, pairs: &[(f64, &[u8])], lim: Limits) -> AddOutcome {
+    let mut o = AddOutcome::default();
+    for &(score, member) in pairs {
+        match z.score(member) {
+            Some(cur) => {
+                if f.nx {
+                    continue;
+                }
+                let mut new = score;
+                if f.incr {
+                    new += cur;
+                    if new.is_nan() {
+                        o.nan = true;
+                        break;
+                    }
+                }
+                if (f.lt && new >= cur) || (f.gt && new <= cur) {
+                    continue;
+                }
+                o.processed += 1;
+                o.last_score = new;
+                if new != cur {
+                    z.update(member, cur, new);
+                    o.updated += 1;
+                }
+            }
+            None => {
+                if f.xx {
+                    continue;
+                }
+                z.insert(member, score, lim);
+                o.added += 1;
+                o.processed += 1;
+                o.last_score = score;
+            }
+        }
+    }
+    o
+}
+
 /// The one code path behind ZADD (all options) and ZINCRBY.
 fn zadd_generic(ctx: &mut Ctx, key: &[u8], f: AddFlags, pairs: &[(f64, &[u8])]) {
     let db = ctx.db();
     let lim = limits(ctx);
     let ks = &mut ctx.srv.ks;
-    let exists = match write(ks, db, key) {
+    let o = match write(ks, db, key) {
         Err(e) => return ctx.client.reply.error(e),
-        Ok(z) => z.is_some(),
-    };
-    let (mut added, mut updated, mut processed) = (0usize, 0usize, 0usize);
-    let mut last_score = 0.0;
-    let mut nan = false;
-    if exists || !f.xx {
-        if !exists {
-            let first_len = pairs.first().map(|(_, m)| m.len()).unwrap_or(0);
-            ks.set(db, key, Value::ZSet(Box::new(ZSet::for_size(0, first_len, lim))), false);
-        }
-        if let Ok(Some(z)) = write(ks, db, key) {
-            for &(score, member) in pairs {
-                match z.score(member) {
-                    Some(cur) => {
-                        if f.nx {
-                            continue;
-                        }
-                        let mut new = score;
-                        if f.incr {
-                            new += cur;
-                            if new.is_nan() {
-                                nan = true;
-                                break;
-                            }
-                        }
-                        if (f.lt && new >= cur) || (f.gt && new <= cur) {
-                            continue;
-                        }
-                        processed += 1;
-                        last_score = new;
-                        if new != cur {
-                            z.update(member, cur, new);
-                            updated += 1;
-                        }
-                    }
-                    None => {
-                        if f.xx {
-                            continue;
-                        }
-                        z.insert(member, score, lim);
-                        added += 1;
-                        processed += 1;
-                        last_score = score;
-                    }
-                }
+        Ok(Some(z)) => {
+            let o = apply_adds(z, f, pairs, lim);
+            if o.added + o.updated > 0 {
+                ks.key_modified(db, key);
             }
+            o
         }
-        // A key created above stays only if something was added to it.
-        let empty = matches!(ks.lookup_write(db, key), Some(Value::ZSet(z)) if z.is_empty());
-        if empty {
-            ks.delete(db, key);
-        } else if added + updated > 0 {
-            ks.key_modified(db, key);
+        Ok(None) if f.xx => AddOutcome::default(),
+        Ok(None) => {
+            let first_len = pairs.first().map(|(_, m)| m.len()).unwrap_or(0);
+            let mut z = ZSet::for_size(0, first_len, lim);
+            let o = apply_adds(&mut z, f, pairs, lim);
+            if !z.is_empty() {
+                ks.set(db, key, Value::ZSet(Box::new(z)), false);
+            }
+            o
         }
-        ks.dirty += (added + updated) as u64;
-    }
+    };
+    ks.dirty += (o.added + o.updated) as u64;
     let r = &mut ctx.client.reply;
-    if nan {
+    if o.nan {
         r.error(errors::ZSCORE_NAN);
     } else if f.incr {
-        if processed > 0 {
-            r.double(last_score);
+        if o.processed > 0 {
+            r.double(o.last_score);
         } else {
             r.null();
         }
     } else {
-        r.int(if f.ch { added + updated } else { added } as i64);
+        r.int(if f.ch { o.added + o.updated } else { o.added } as i64);
     }
 }
 
@@ -742,18 +757,15 @@ fn zremrange_generic(ctx: &mut Ctx, key: &[u8], ranks: impl Fn(&ZSet) -> (usize,
 // ---------------------------------------------------------------------------
 // Pops.
 
+/// Elements popped by [`zpop`], in pop order: (member, score).
+pub type Popped = Vec<(Vec<u8>, f64)>;
+
 /// Pops up to `count` lowest (or, with `max`, highest) elements of the sorted
 /// set at `key`, deleting the key when it empties and counting the change.
 /// `Ok(None)` if the key does not exist, `Err(WRONGTYPE)` for another type.
 /// This is the building block for ZPOPMIN/ZPOPMAX/ZMPOP and the blocking
 /// BZPOPMIN/BZPOPMAX/BZMPOP.
-pub fn zpop(
-    ks: &mut Keyspace,
-    db: usize,
-    key: &[u8],
-    max: bool,
-    count: usize,
-) -> Result<Option<Vec<(Vec<u8>, f64)>>, &'static str> {
+pub fn zpop(ks: &mut Keyspace, db: usize, key: &[u8], max: bool, count: usize) -> Result<Option<Popped>, &'static str> {
     let Some(z) = write(ks, db, key)? else { return Ok(None) };
     let len = z.len();
     let n = count.min(len);
@@ -1157,7 +1169,7 @@ fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
         4 if is(argv[3], "withscores") => true,
         _ => return ctx.reply().error(errors::SYNTAX),
     };
-    if withscores && (count < -i64::MAX / 2 || count > i64::MAX / 2) {
+    if withscores && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
         return ctx.reply().error(errors::VALUE_OUT_OF_RANGE);
     }
     let ks = &mut ctx.srv.ks;
