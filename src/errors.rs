@@ -71,3 +71,8 @@ pub const LPOS_COUNT_NEGATIVE: &str = "ERR COUNT can't be negative";
 pub const LPOS_MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";
 pub const TIMEOUT_NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
 pub const UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+
+// Hash commands.
+pub const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
+pub const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
+pub const NAN_OR_INFINITY: &str = "ERR value is NaN or Infinity";

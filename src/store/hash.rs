@@ -1,14 +1,62 @@
-//! The hash value type and its encodings (owned by the hash work; see
-//! src/commands/hash.rs for the commands).
+//! The hash value type and its two encodings.
+//!
+//! Small hashes are kept *packed* (OBJECT ENCODING `listpack`): one byte
+//! buffer of `varint(field len) field varint(value len) value` entries in
+//! insertion order, searched linearly. That costs two or three bytes of
+//! overhead per pair, against dozens for a hash table entry, and a linear scan
+//! of a few kilobytes is as fast as hashing. Once a hash has more than
+//! `hash-max-listpack-entries` fields, or is given a field or value longer than
+//! `hash-max-listpack-value` bytes, it is converted to the *hashtable*
+//! encoding: a [`Dict`] from field to value, which gives O(1) access, SCAN
+//! cursors that survive resizing, and random sampling. As in Redis, a hash
+//! never converts back on its own.
 
-/// A hash value. Placeholder representation, to be replaced by the real one.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Hash {}
+use super::dict::Dict;
+use crate::util::Rng;
+
+/// The thresholds that decide the encoding (`hash-max-listpack-*`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_entries: usize,
+    pub max_value: usize,
+}
+
+/// Largest packed buffer we grow to, whatever the limits say (Redis refuses
+/// to grow a listpack past 1 GiB and converts instead).
+const PACKED_MAX_BYTES: usize = 1 << 30;
+
+/// How many entries a fair random pick looks at in the hashtable encoding
+/// (see [`Hash::random_pair`]).
+const FAIR_SAMPLE: usize = 16;
+
+/// A hash value.
+pub struct Hash {
+    repr: Repr,
+}
+
+enum Repr {
+    Packed(Packed),
+    Table(Dict<Box<[u8]>>),
+}
+
+impl Default for Hash {
+    fn default() -> Self {
+        Hash::new()
+    }
+}
 
 impl Hash {
-    /// Number of elements.
+    /// An empty hash in the packed encoding.
+    pub fn new() -> Hash {
+        Hash { repr: Repr::Packed(Packed::default()) }
+    }
+
+    /// Number of fields.
     pub fn len(&self) -> usize {
-        0
+        match &self.repr {
+            Repr::Packed(p) => p.len,
+            Repr::Table(d) => d.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -17,6 +65,427 @@ impl Hash {
 
     /// The name OBJECT ENCODING replies with.
     pub fn encoding(&self) -> &'static str {
-        "hashtable"
+        match &self.repr {
+            Repr::Packed(_) => "listpack",
+            Repr::Table(_) => "hashtable",
+        }
+    }
+
+    /// The value of `field`.
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        match &self.repr {
+            Repr::Packed(p) => p.find(field).map(|(_, v)| p.value_at(v)),
+            Repr::Table(d) => d.get(field).map(|v| &v[..]),
+        }
+    }
+
+    pub fn contains(&self, field: &[u8]) -> bool {
+        self.get(field).is_some()
+    }
+
+    /// Converts to the hashtable encoding if any of `items` (fields or values
+    /// about to be written) is too long for the packed one. Redis does this
+    /// check over a command's arguments before writing any of them.
+    pub fn fit_items(&mut self, items: &[&[u8]], lim: Limits) {
+        let Repr::Packed(p) = &self.repr else { return };
+        let mut sum = 0usize;
+        for it in items {
+            if it.len() > lim.max_value {
+                return self.convert();
+            }
+            sum = sum.saturating_add(it.len());
+        }
+        if p.buf.len().saturating_add(sum) > PACKED_MAX_BYTES {
+            self.convert();
+        }
+    }
+
+    /// Sets `field` to `value`; returns true if the field is new. Converts to
+    /// the hashtable encoding when the hash or the pair outgrows the limits.
+    pub fn set(&mut self, field: &[u8], value: &[u8], lim: Limits) -> bool {
+        self.fit_items(&[field, value], lim);
+        let added = match &mut self.repr {
+            Repr::Packed(p) => p.set(field, value),
+            Repr::Table(d) => match d.get_mut(field) {
+                Some(v) => {
+                    *v = value.into();
+                    false
+                }
+                None => {
+                    d.insert_new(field.into(), value.into());
+                    true
+                }
+            },
+        };
+        if added && self.len() > lim.max_entries {
+            self.convert();
+        }
+        added
+    }
+
+    /// Removes `field`; returns true if it was there.
+    pub fn remove(&mut self, field: &[u8]) -> bool {
+        match &mut self.repr {
+            Repr::Packed(p) => p.remove(field),
+            Repr::Table(d) => {
+                let removed = d.remove(field).is_some();
+                if removed {
+                    // Keep the table reasonably full: SCAN steps and random
+                    // sampling walk buckets, and a sparse table wastes both.
+                    d.resize_if_needed();
+                }
+                removed
+            }
+        }
+    }
+
+    /// Calls `f` for every (field, value) pair.
+    pub fn for_each(&self, mut f: impl FnMut(&[u8], &[u8])) {
+        match &self.repr {
+            Repr::Packed(p) => p.iter().for_each(|(k, v)| f(k, v)),
+            Repr::Table(d) => d.iter().for_each(|e| f(&e.key, &e.value)),
+        }
+    }
+
+    /// Every pair, borrowed, in the hash's order.
+    pub fn pairs(&self) -> Vec<(&[u8], &[u8])> {
+        let mut out = Vec::with_capacity(self.len());
+        match &self.repr {
+            Repr::Packed(p) => out.extend(p.iter()),
+            Repr::Table(d) => out.extend(d.iter().map(|e| (&e.key[..], &e.value[..]))),
+        }
+        out
+    }
+
+    /// One SCAN step. The packed encoding is small by definition, so it is
+    /// returned whole with cursor 0 (as Redis does); the hashtable uses the
+    /// dict's reverse-binary cursor, which keeps SCAN's guarantee across
+    /// resizes. `f` gets every pair of the visited bucket(s).
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], &[u8])) -> u64 {
+        match &self.repr {
+            Repr::Packed(p) => {
+                p.iter().for_each(|(k, v)| f(k, v));
+                0
+            }
+            Repr::Table(d) => d.scan(cursor, |e| f(&e.key, &e.value)),
+        }
+    }
+
+    /// True if SCAN returns everything in one step (the packed encoding).
+    pub fn scans_whole(&self) -> bool {
+        matches!(self.repr, Repr::Packed(_))
+    }
+
+    /// A random pair, every pair (nearly) equally likely.
+    ///
+    /// For the packed encoding this is an exact uniform pick. For the
+    /// hashtable, picking a random bucket and then a random entry of its chain
+    /// would favour entries in short chains, so instead we look at a window of
+    /// about [`FAIR_SAMPLE`] entries starting at a random SCAN cursor and pick
+    /// one of them uniformly (the idea behind Redis's `dictGetFairRandomKey`).
+    /// Small tables are sampled over all their entries, exactly uniformly.
+    pub fn random_pair(&self, rng: &mut Rng) -> Option<(&[u8], &[u8])> {
+        match &self.repr {
+            Repr::Packed(p) => {
+                if p.len == 0 {
+                    return None;
+                }
+                p.iter().nth(rng.below(p.len))
+            }
+            Repr::Table(d) => {
+                let n = d.len();
+                if n == 0 {
+                    return None;
+                }
+                if n <= FAIR_SAMPLE {
+                    return d.iter().nth(rng.below(n)).map(|e| (&e.key[..], &e.value[..]));
+                }
+                fair_pick(d, rng).or_else(|| d.random_entry(rng)).map(|e| (&e.key[..], &e.value[..]))
+            }
+        }
+    }
+
+    /// Converts to the hashtable encoding.
+    fn convert(&mut self) {
+        if let Repr::Packed(p) = &self.repr {
+            let mut d = Dict::new();
+            for (k, v) in p.iter() {
+                d.insert_new(k.into(), v.into());
+            }
+            self.repr = Repr::Table(d);
+        }
+    }
+}
+
+/// The windowed fair pick of [`Hash::random_pair`] for big tables: count the
+/// entries of a window of SCAN steps from a random cursor, choose one of them,
+/// then replay the same steps to find it. `None` only if the window is empty
+/// every time (which a table kept above its minimum fill never sees).
+fn fair_pick<'a>(d: &'a Dict<Box<[u8]>>, rng: &mut Rng) -> Option<&'a super::dict::Entry<Box<[u8]>>> {
+    const MAX_STEPS: usize = 1000;
+    for _ in 0..8 {
+        let start = rng.next_u64();
+        let mut cursor = start;
+        let mut seen = 0usize;
+        let mut steps = 0usize;
+        loop {
+            cursor = d.scan(cursor, |_| seen += 1);
+            steps += 1;
+            if seen >= FAIR_SAMPLE || cursor == 0 || steps >= MAX_STEPS {
+                break;
+            }
+        }
+        if seen == 0 {
+            continue;
+        }
+        let mut target = rng.below(seen);
+        let mut chosen: Vec<u8> = Vec::new();
+        let mut found = false;
+        let mut cursor = start;
+        for _ in 0..steps {
+            cursor = d.scan(cursor, |e| {
+                if !found {
+                    if target == 0 {
+                        chosen.extend_from_slice(&e.key);
+                        found = true;
+                    } else {
+                        target -= 1;
+                    }
+                }
+            });
+        }
+        if found {
+            return d.get_entry(&chosen);
+        }
+    }
+    None
+}
+
+impl Clone for Hash {
+    fn clone(&self) -> Self {
+        match &self.repr {
+            Repr::Packed(p) => Hash { repr: Repr::Packed(p.clone()) },
+            Repr::Table(d) => {
+                let mut t = Dict::new();
+                for e in d.iter() {
+                    t.insert_new(e.key.clone(), e.value.clone());
+                }
+                Hash { repr: Repr::Table(t) }
+            }
+        }
+    }
+}
+
+/// Equal contents, whatever the encodings and orders.
+impl PartialEq for Hash {
+    fn eq(&self, other: &Self) -> bool {
+        if self.len() != other.len() {
+            return false;
+        }
+        let mut same = true;
+        self.for_each(|k, v| {
+            if same {
+                same = other.get(k) == Some(v);
+            }
+        });
+        same
+    }
+}
+
+impl std::fmt::Debug for Hash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Hash({}, {} fields)", self.encoding(), self.len())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Packed encoding.
+
+/// Entries `varint(field len) field varint(value len) value`, in insertion order.
+#[derive(Default, Clone)]
+struct Packed {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+/// Appends `n` as a LEB128 varint.
+fn put_varint(out: &mut Vec<u8>, mut n: usize) {
+    while n >= 0x80 {
+        out.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// Reads a varint at `off`: (value, bytes used). The buffer is only ever
+/// written by `put_varint`, so it is well formed.
+#[inline]
+fn get_varint(buf: &[u8], off: usize) -> (usize, usize) {
+    let mut n = 0usize;
+    let mut shift = 0;
+    let mut i = off;
+    while let Some(&b) = buf.get(i) {
+        n |= ((b & 0x7f) as usize) << shift;
+        i += 1;
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    (n, i - off)
+}
+
+/// Where one entry lies in the buffer.
+#[derive(Clone, Copy)]
+struct Span {
+    /// Start of the entry (its field length).
+    start: usize,
+    /// Start of the value's bytes.
+    value: usize,
+    value_len: usize,
+    /// One past the end of the entry.
+    end: usize,
+}
+
+impl Packed {
+    /// Decodes the entry starting at `off`: (field range, span).
+    #[inline]
+    fn span(&self, off: usize) -> (std::ops::Range<usize>, Span) {
+        let (flen, a) = get_varint(&self.buf, off);
+        let fstart = off + a;
+        let (vlen, b) = get_varint(&self.buf, fstart + flen);
+        let value = fstart + flen + b;
+        (fstart..fstart + flen, Span { start: off, value, value_len: vlen, end: value + vlen })
+    }
+
+    fn value_at(&self, s: Span) -> &[u8] {
+        &self.buf[s.value..s.value + s.value_len]
+    }
+
+    fn find(&self, field: &[u8]) -> Option<(usize, Span)> {
+        let mut off = 0;
+        while off < self.buf.len() {
+            let (f, s) = self.span(off);
+            if &self.buf[f] == field {
+                return Some((off, s));
+            }
+            off = s.end;
+        }
+        None
+    }
+
+    fn iter(&self) -> PackedIter<'_> {
+        PackedIter { p: self, off: 0 }
+    }
+
+    fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
+        match self.find(field) {
+            Some((_, s)) => {
+                let mut enc = Vec::with_capacity(value.len() + 5);
+                put_varint(&mut enc, value.len());
+                enc.extend_from_slice(value);
+                let vhead = s.value - varint_len(s.value_len);
+                self.buf.splice(vhead..s.end, enc);
+                false
+            }
+            None => {
+                put_varint(&mut self.buf, field.len());
+                self.buf.extend_from_slice(field);
+                put_varint(&mut self.buf, value.len());
+                self.buf.extend_from_slice(value);
+                self.len += 1;
+                true
+            }
+        }
+    }
+
+    fn remove(&mut self, field: &[u8]) -> bool {
+        match self.find(field) {
+            Some((_, s)) => {
+                self.buf.drain(s.start..s.end);
+                self.len -= 1;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn varint_len(mut n: usize) -> usize {
+    let mut l = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        l += 1;
+    }
+    l
+}
+
+struct PackedIter<'a> {
+    p: &'a Packed,
+    off: usize,
+}
+
+impl<'a> Iterator for PackedIter<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.off >= self.p.buf.len() {
+            return None;
+        }
+        let (f, s) = self.p.span(self.off);
+        self.off = s.end;
+        Some((&self.p.buf[f], &self.p.buf[s.value..s.end]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIM: Limits = Limits { max_entries: 4, max_value: 8 };
+
+    #[test]
+    fn packed_set_get_remove_and_convert() {
+        let mut h = Hash::new();
+        assert!(h.set(b"a", b"1", LIM));
+        assert!(h.set(b"b", b"", LIM));
+        assert!(!h.set(b"a", b"longer!", LIM));
+        assert_eq!(h.get(b"a"), Some(&b"longer!"[..]));
+        assert_eq!(h.get(b"b"), Some(&b""[..]));
+        assert_eq!(h.encoding(), "listpack");
+        assert!(h.remove(b"a"));
+        assert!(!h.remove(b"a"));
+        assert_eq!(h.len(), 1);
+        for i in 0..5u8 {
+            h.set(&[b'k', i], b"v", LIM);
+        }
+        assert_eq!(h.encoding(), "hashtable");
+        assert_eq!(h.len(), 6);
+        assert_eq!(h.get(b"b"), Some(&b""[..]));
+        let mut h2 = Hash::new();
+        h2.set(b"f", b"123456789", LIM);
+        assert_eq!(h2.encoding(), "hashtable");
+        let long = vec![b'x'; 300];
+        let mut h3 = Hash::new();
+        h3.set(&long, b"v", Limits { max_entries: 10, max_value: 1000 });
+        assert_eq!(h3.get(&long), Some(&b"v"[..]));
+        assert_eq!(h3.clone(), h3);
+    }
+
+    #[test]
+    fn random_pair_covers_big_tables() {
+        let lim = Limits { max_entries: 0, max_value: 64 };
+        let mut h = Hash::new();
+        for i in 0..100 {
+            h.set(format!("f{i}").as_bytes(), b"v", lim);
+        }
+        let mut rng = Rng::with_seed(7);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..5000 {
+            if let Some((k, _)) = h.random_pair(&mut rng) {
+                seen.insert(k.to_vec());
+            }
+        }
+        assert_eq!(seen.len(), 100);
     }
 }
