@@ -168,24 +168,48 @@ impl Server {
         }
     }
 
-    /// Called by `call` after each command: marks the keys a write command
-    /// touched and serves the clients waiting on ready keys.
-    pub(super) fn after_command_blocking(&mut self, db: usize, id: CmdId, argv: &[&[u8]]) {
+    /// Called by `call` after each command (inner ones of a transaction or
+    /// script too): marks the keys a write command touched. Serving waits
+    /// until the top-level command is done (`process_input` calls
+    /// [`Server::serve_ready_keys`]), so a transaction is seen whole.
+    pub(super) fn signal_command_keys(&mut self, db: usize, id: CmdId, argv: &[&[u8]]) {
         if self.blocking.waiters.is_empty() {
             return;
         }
-        if self.commands.entries[id].spec.flags & crate::commands::WRITE != 0 {
-            for p in self.commands.key_positions(id, argv.len()) {
-                self.signal_key_ready(db, argv[p]);
+        let spec = self.commands.entries[id].spec;
+        if spec.flags & crate::commands::WRITE == 0 {
+            return;
+        }
+        let positions = self.commands.key_positions(id, argv.len());
+        if positions.is_empty() && spec.flags & crate::commands::MOVABLE_KEYS == 0 {
+            // SWAPDB, FLUSHALL...: any waited key may have changed.
+            let all: Vec<(usize, Vec<u8>)> =
+                self.blocking.queues.iter().flat_map(|(d, m)| m.keys().map(move |k| (*d, k.clone()))).collect();
+            for (d, k) in all {
+                self.signal_key_ready(d, &k);
+            }
+            return;
+        }
+        for p in positions {
+            self.signal_key_ready(db, argv[p]);
+        }
+        // MOVE key db: the key appears in the other database.
+        if spec.name == "move" {
+            if let Some(Ok(to)) = argv.get(2).map(|a| crate::commands::args::int(a)) {
+                if let Ok(to) = usize::try_from(to) {
+                    self.signal_key_ready(to, argv[1]);
+                }
             }
         }
-        self.serve_ready_keys();
     }
 
     /// Serves the waiters of every ready key, in FIFO order per key, while
     /// the key exists. Keys made ready while serving (BLMOVE pushing to a list
     /// others wait on) are served in the same pass.
     pub fn serve_ready_keys(&mut self) {
+        if self.blocking.ready.is_empty() {
+            return;
+        }
         while let Some((db, key)) = self.blocking.ready.pop_front() {
             self.blocking.ready_set.remove(&(db, key.clone()));
             let waiting: Vec<Token> = match self.blocking.queues.get(&db).and_then(|m| m.get(key.as_slice())) {

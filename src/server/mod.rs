@@ -639,6 +639,7 @@ impl Server {
                         pos += consumed;
                         c.running_qbuf = qbuf.len() - start;
                         self.call(c, &refs);
+                        self.serve_ready_keys();
                         continue;
                     }
                     argv.clear();
@@ -655,6 +656,7 @@ impl Server {
                     // For CLIENT LIST's qbuf= of the running command.
                     c.running_qbuf = qbuf.len() - start;
                     self.call(c, &argv);
+                    self.serve_ready_keys();
                 }
                 Parsed::Incomplete { reserve } => {
                     // Make room for a big bulk in one step on the next read.
@@ -784,7 +786,7 @@ impl Server {
         if spec.flags & commands::SKIP_SLOWLOG == 0 {
             self.slowlog_push(c, argv, dur);
         }
-        self.after_command_blocking(c.db, id, argv);
+        self.signal_command_keys(c.db, id, argv);
     }
 
     fn reject(&mut self, c: &mut Client, id: Option<CmdId>, msg: &str) {
