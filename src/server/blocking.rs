@@ -107,7 +107,8 @@ impl Blocking {
 pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<Option<i64>, &'static str> {
     let secs = crate::util::parse_f64(arg).filter(|f| !f.is_nan()).ok_or(errors::TIMEOUT_NOT_FLOAT)?;
     let ms = (secs * 1000.0).ceil();
-    if !(ms < 9.223_372_036_854_775e18) || ms < 0.0 {
+    let fits = ms < 9.223_372_036_854_775e18;
+    if !fits || ms < 0.0 {
         return Err(errors::TIMEOUT_NEG);
     }
     let ms = ms as i64;

@@ -130,8 +130,7 @@ struct Node {
 
 impl Node {
     fn with(v: &[u8]) -> Node {
-        let mut buf = Vec::with_capacity(entry_size(v.len()));
-        buf.resize(entry_size(v.len()), 0);
+        let mut buf = vec![0; entry_size(v.len())];
         encode_into(&mut buf, v);
         Node { buf, count: 1 }
     }
@@ -232,6 +231,11 @@ impl List {
                 n.insert_at(off, v);
             }
             _ => {
+                // Most lists are small: grow the node table one slot at a
+                // time at first instead of VecDeque's default of four.
+                if self.nodes.len() == self.nodes.capacity() && self.nodes.len() < 4 {
+                    self.nodes.reserve_exact(1);
+                }
                 if front {
                     self.nodes.push_front(Node::with(v))
                 } else {
@@ -543,8 +547,8 @@ mod tests {
         assert!(l.iter().rev().eq(m.iter().rev().map(|v| v.as_slice())));
         assert_eq!(l.nodes.iter().map(|n| n.count as usize).sum::<usize>(), l.len());
         assert!(l.nodes.iter().all(|n| n.count > 0));
-        for i in 0..m.len() {
-            assert_eq!(l.get(i), Some(m[i].as_slice()));
+        for (i, v) in m.iter().enumerate() {
+            assert_eq!(l.get(i), Some(v.as_slice()));
         }
     }
 
@@ -556,8 +560,8 @@ mod tests {
             let mut m: VecDeque<Vec<u8>> = VecDeque::new();
             for step in 0..3000u64 {
                 let len = match rng.below(10) {
-                    0 => 200 + rng.below(300) as usize,
-                    _ => rng.below(12) as usize,
+                    0 => 200 + rng.below(300),
+                    _ => rng.below(12),
                 };
                 let v: Vec<u8> = (0..len).map(|i| b'a' + ((i as u64 + step) as usize % 3) as u8).collect();
                 match rng.below(9) {
@@ -576,13 +580,13 @@ mod tests {
                         m.insert(i, v);
                     }
                     6 if !m.is_empty() => {
-                        let i = rng.below(m.len()) as usize;
+                        let i = rng.below(m.len());
                         assert!(l.set(i, &v, fill));
                         m[i] = v;
                     }
                     7 if step % 7 == 0 => {
                         let s = rng.below(m.len() + 1);
-                        let n = rng.below(5) as usize;
+                        let n = rng.below(5);
                         l.remove_range(s, n);
                         let e = (s + n).min(m.len());
                         m.drain(s.min(e)..e);
