@@ -315,6 +315,10 @@ fn hgetall_generic(ctx: &mut Ctx, key: &[u8], part: Part) {
 // ---------------------------------------------------------------------------
 // HRANDFIELD.
 
+/// Most picks a negative HRANDFIELD count may ask for (a reply of at least a
+/// few hundred megabytes; beyond it the server would run out of memory).
+const MAX_RANDOM_PICKS: i64 = 1 << 24;
+
 fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.db();
     if argv.len() == 2 {
@@ -343,6 +347,11 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) {
         _ => return ctx.reply().error(errors::SYNTAX),
     };
     if withvalues && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
+        return ctx.reply().error(errors::VALUE_OUT_OF_RANGE);
+    }
+    // Redis would try to build a reply of |count| picks and get killed for
+    // lack of memory; we refuse counts whose reply could never be delivered.
+    if count < -MAX_RANDOM_PICKS {
         return ctx.reply().error(errors::VALUE_OUT_OF_RANGE);
     }
     let ks = &mut ctx.srv.ks;
