@@ -409,6 +409,8 @@ fn zscan_both_encodings() {
         let (_, items): (String, Vec<String>) = q(&mut c, &["ZSCAN", &key, "0", "MATCH", "m1", "COUNT", "1000"]);
         assert_eq!(items, ["m1", "1"]);
     }
+    let (cur, items): (String, Vec<String>) = q(&mut c, &["ZSCAN", "z500", "0", "COUNT", "9223372036854775807"]);
+    assert_eq!((cur.as_str(), items.len()), ("0", 1000));
     let (cur, items): (String, Vec<String>) = q(&mut c, &["ZSCAN", "missing", "0"]);
     assert_eq!((cur.as_str(), items.len()), ("0", 0));
     assert_err(r(&mut c, &["ZSCAN", "z5", "0", "COUNT", "0"]), "ERR syntax error");

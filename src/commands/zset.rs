@@ -1147,7 +1147,7 @@ fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.db();
     if argv.len() == 2 {
         let ks = &mut ctx.srv.ks;
-        let mut rng = std::mem::take(&mut ks.rng);
+        let mut rng = std::mem::replace(&mut ks.rng, crate::util::Rng::with_seed(1));
         let pick = match read(ks, db, argv[1]) {
             Err(e) => Err(e),
             Ok(None) => Ok(None),
@@ -1173,7 +1173,7 @@ fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
         return ctx.reply().error(errors::VALUE_OUT_OF_RANGE);
     }
     let ks = &mut ctx.srv.ks;
-    let mut rng = std::mem::take(&mut ks.rng);
+    let mut rng = std::mem::replace(&mut ks.rng, crate::util::Rng::with_seed(1));
     let picked = match read(ks, db, argv[1]) {
         Err(e) => Err(e),
         Ok(None) => Ok(Vec::new()),
@@ -1239,14 +1239,14 @@ fn zscan(ctx: &mut Ctx, argv: &[&[u8]]) {
     let mut items: Vec<(Vec<u8>, f64)> = Vec::new();
     let mut cursor = o.cursor;
     if let Some(z) = z {
-        let mut visits = o.count * 10;
+        let mut visits = o.count.saturating_mul(10);
         loop {
             cursor = z.scan(cursor, |m, s| {
                 if o.pattern.is_none_or(|p| glob_match(p, m, false)) {
                     items.push((m.to_vec(), s));
                 }
             });
-            visits -= 1;
+            visits = visits.saturating_sub(1);
             if cursor == 0 || items.len() >= o.count || visits == 0 {
                 break;
             }
