@@ -76,3 +76,6 @@ pub const UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
 pub const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
 pub const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
 pub const NAN_OR_INFINITY: &str = "ERR value is NaN or Infinity";
+
+// Set commands.
+pub const NUMKEYS_EXCEED_ARGS: &str = "ERR Number of keys can't be greater than number of args";

@@ -1,6 +1,570 @@
-//! Set commands.
+//! Set commands: SADD and friends, membership, random members and pops, the
+//! set algebra (SINTER/SUNION/SDIFF, their STORE forms and SINTERCARD), and
+//! SSCAN. The value type and its intset/hashtable encodings are in
+//! src/store/set.rs.
 
-use super::Command;
+use super::args::{self, is};
+use super::{cmd, Command, Ctx, Keys, ALL_KEYS, DENYOOM, FAST, MOVABLE_KEYS, NO_KEYS, ONE_KEY, READONLY, WRITE};
+use crate::config::D;
+use crate::errors;
+use crate::protocol::Reply;
+use crate::store::set::Set;
+use crate::store::{Keyspace, Value};
+use crate::util::glob_match;
+
+const S: &[&str] = &["set"];
+const G: &str = "set";
+const TWO_KEYS: Keys = Keys { first: 1, last: 2, step: 1 };
 
 #[rustfmt::skip]
-pub static COMMANDS: &[Command] = &[];
+pub static COMMANDS: &[Command] = &[
+    cmd("sadd", -3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Adds one or more members to a set. Creates the key if it doesn't exist.", "1.0.0", sadd),
+    cmd("srem", -3, WRITE | FAST, ONE_KEY, S, G, "Removes one or more members from a set. Deletes the set if the last member was removed.", "1.0.0", srem),
+    cmd("smove", 4, WRITE | FAST, TWO_KEYS, S, G, "Moves a member from one set to another.", "1.0.0", smove),
+    cmd("sismember", 3, READONLY | FAST, ONE_KEY, S, G, "Determines whether a member belongs to a set.", "1.0.0", sismember),
+    cmd("smismember", -3, READONLY | FAST, ONE_KEY, S, G, "Determines whether multiple members belong to a set.", "6.2.0", smismember),
+    cmd("scard", 2, READONLY | FAST, ONE_KEY, S, G, "Returns the number of members in a set.", "1.0.0", scard),
+    cmd("smembers", 2, READONLY, ONE_KEY, S, G, "Returns all members of a set.", "1.0.0", smembers),
+    cmd("spop", -2, WRITE | FAST, ONE_KEY, S, G, "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "1.0.0", spop),
+    cmd("srandmember", -2, READONLY, ONE_KEY, S, G, "Get one or multiple random members from a set", "1.0.0", srandmember),
+    cmd("sinter", -2, READONLY, ALL_KEYS, S, G, "Returns the intersect of multiple sets.", "1.0.0", sinter),
+    cmd("sintercard", -3, READONLY | MOVABLE_KEYS, NO_KEYS, S, G, "Returns the number of members of the intersect of multiple sets.", "7.0.0", sintercard),
+    cmd("sinterstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the intersect of multiple sets in a key.", "1.0.0", sinterstore),
+    cmd("sunion", -2, READONLY, ALL_KEYS, S, G, "Returns the union of multiple sets.", "1.0.0", sunion),
+    cmd("sunionstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the union of multiple sets in a key.", "1.0.0", sunionstore),
+    cmd("sdiff", -2, READONLY, ALL_KEYS, S, G, "Returns the difference of multiple sets.", "1.0.0", sdiff),
+    cmd("sdiffstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the difference of multiple sets in a key.", "1.0.0", sdiffstore),
+    cmd("sscan", -3, READONLY, ONE_KEY, S, G, "Iterates over members of a set.", "2.8.0", sscan),
+];
+
+// ---------------------------------------------------------------------------
+// Access helpers.
+
+/// `set-max-intset-entries`.
+fn max_intset(ctx: &Ctx) -> usize {
+    ctx.srv.config.int(D::SetMaxIntsetEntries).max(0) as usize
+}
+
+/// The set at `key` for reading: `Ok(None)` if missing, WRONGTYPE if another type.
+fn read<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Result<Option<&'a Set>, &'static str> {
+    match ks.lookup_read(db, key) {
+        None => Ok(None),
+        Some(Value::Set(s)) => Ok(Some(s)),
+        Some(_) => Err(errors::WRONGTYPE),
+    }
+}
+
+/// The set at `key` for modification (the caller reports the change).
+fn write<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Result<Option<&'a mut Set>, &'static str> {
+    match ks.lookup_write(db, key) {
+        None => Ok(None),
+        Some(Value::Set(s)) => Ok(Some(s)),
+        Some(_) => Err(errors::WRONGTYPE),
+    }
+}
+
+/// After a modification: deletes the key if the set became empty, otherwise
+/// reports the change, and counts `changes` towards `dirty`.
+fn after_write(ks: &mut Keyspace, db: usize, key: &[u8], changes: usize) {
+    if changes == 0 {
+        return;
+    }
+    let empty = matches!(ks.lookup_write(db, key), Some(Value::Set(s)) if s.is_empty());
+    if empty {
+        ks.delete(db, key);
+    } else {
+        ks.key_modified(db, key);
+    }
+    ks.dirty += changes as u64;
+}
+
+/// Stores `s` at `dst` (replacing any value), or deletes `dst` if `s` is empty.
+fn store(ks: &mut Keyspace, db: usize, dst: &[u8], s: Set) {
+    if s.is_empty() {
+        if ks.delete(db, dst) {
+            ks.dirty += 1;
+        }
+        return;
+    }
+    ks.set(db, dst, Value::Set(Box::new(s)), false);
+    ks.dirty += 1;
+}
+
+// ---------------------------------------------------------------------------
+// Adding, removing, membership.
+
+fn sadd(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (db, key, lim) = (ctx.db(), argv[1], max_intset(ctx));
+    let ks = &mut ctx.srv.ks;
+    let added = match write(ks, db, key) {
+        Err(e) => return ctx.client.reply.error(e),
+        Ok(Some(s)) => argv[2..].iter().filter(|m| s.add(m, lim)).count(),
+        Ok(None) => {
+            let mut s = Set::new();
+            let n = argv[2..].iter().filter(|m| s.add(m, lim)).count();
+            ks.set(db, key, Value::Set(Box::new(s)), false);
+            n
+        }
+    };
+    if added > 0 {
+        ks.key_modified(db, key);
+        ks.dirty += added as u64;
+    }
+    ctx.client.reply.int(added as i64);
+}
+
+fn srem(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (db, key) = (ctx.db(), argv[1]);
+    let ks = &mut ctx.srv.ks;
+    let removed = match write(ks, db, key) {
+        Err(e) => return ctx.client.reply.error(e),
+        Ok(None) => 0,
+        Ok(Some(s)) => {
+            let mut n = 0;
+            for m in &argv[2..] {
+                if s.remove(m) {
+                    n += 1;
+                    if s.is_empty() {
+                        break;
+                    }
+                }
+            }
+            n
+        }
+    };
+    after_write(ks, db, key, removed);
+    ctx.client.reply.int(removed as i64);
+}
+
+fn smove(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (db, src, dst, member) = (ctx.db(), argv[1], argv[2], argv[3]);
+    let lim = max_intset(ctx);
+    let ks = &mut ctx.srv.ks;
+    let in_src = match ks.lookup_write(db, src) {
+        None => return ctx.client.reply.int(0),
+        Some(Value::Set(s)) => s.contains(member),
+        Some(_) => return ctx.client.reply.error(errors::WRONGTYPE),
+    };
+    if let Err(e) = write(ks, db, dst) {
+        return ctx.client.reply.error(e);
+    }
+    if src == dst || !in_src {
+        return ctx.client.reply.int(in_src as i64);
+    }
+    if let Ok(Some(s)) = write(ks, db, src) {
+        s.remove(member);
+    }
+    after_write(ks, db, src, 1);
+    match write(ks, db, dst) {
+        Ok(Some(s)) => {
+            if s.add(member, lim) {
+                ks.key_modified(db, dst);
+                ks.dirty += 1;
+            }
+        }
+        _ => {
+            let mut s = Set::new();
+            s.add(member, lim);
+            ks.set(db, dst, Value::Set(Box::new(s)), false);
+            ks.dirty += 1;
+        }
+    }
+    ctx.client.reply.int(1);
+}
+
+fn sismember(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    match read(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => ctx.client.reply.error(e),
+        Ok(s) => ctx.client.reply.int(s.is_some_and(|s| s.contains(argv[2])) as i64),
+    }
+}
+
+fn smismember(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    let r = &mut ctx.client.reply;
+    match read(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => r.error(e),
+        Ok(s) => {
+            r.array_len(argv.len() - 2);
+            for m in &argv[2..] {
+                r.int(s.is_some_and(|s| s.contains(m)) as i64);
+            }
+        }
+    }
+}
+
+fn scard(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    match read(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => ctx.client.reply.error(e),
+        Ok(s) => ctx.client.reply.int(s.map_or(0, |s| s.len()) as i64),
+    }
+}
+
+fn smembers(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.db();
+    let r = &mut ctx.client.reply;
+    match read(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => r.error(e),
+        Ok(None) => r.set_len(0),
+        Ok(Some(s)) => {
+            r.set_len(s.len());
+            s.for_each(|m| r.bulk(m));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// SPOP and SRANDMEMBER.
+
+/// Above this ratio of popped to remaining members, SPOP with a count keeps
+/// the survivors in a new set instead of removing the popped ones one by one
+/// (fewer random draws when most of the set goes).
+const SPOP_KEEP_RATIO: usize = 5;
+
+fn spop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (db, key) = (ctx.db(), argv[1]);
+    let count = match argv.len() {
+        2 => None,
+        3 => match args::int(argv[2]) {
+            Ok(n) if n >= 0 => Some(n as u64),
+            _ => return ctx.reply().error(errors::POSITIVE_RANGE),
+        },
+        _ => return ctx.reply().error(errors::SYNTAX),
+    };
+    let ks = &mut ctx.srv.ks;
+    let mut rng = std::mem::take(&mut ks.rng);
+    let r = &mut ctx.client.reply;
+    let popped = match write(ks, db, key) {
+        Err(e) => {
+            r.error(e);
+            0
+        }
+        Ok(s) => spop_from(s, count, &mut rng, r),
+    };
+    ks.rng = rng;
+    after_write(ks, db, key, popped);
+}
+
+/// SPOP's work on the set (if any) and its reply; returns how many members
+/// were removed.
+fn spop_from(set: Option<&mut Set>, count: Option<u64>, rng: &mut crate::util::Rng, r: &mut Reply) -> usize {
+    let Some(count) = count else {
+        let popped = set.and_then(|s| s.pop_random(rng));
+        r.opt_bulk(popped.as_deref());
+        return popped.is_some() as usize;
+    };
+    let Some(s) = set else {
+        r.set_len(0);
+        return 0;
+    };
+    let size = s.len();
+    if count == 0 {
+        r.set_len(0);
+        return 0;
+    }
+    if count >= size as u64 {
+        r.set_len(size);
+        s.for_each(|m| r.bulk(m));
+        *s = Set::new();
+        return size;
+    }
+    let count = count as usize;
+    let remaining = size - count;
+    if remaining * SPOP_KEEP_RATIO > count {
+        r.set_len(count);
+        for _ in 0..count {
+            if let Some(m) = s.pop_random(rng) {
+                r.bulk(&m);
+            }
+        }
+    } else {
+        // Move the survivors to a new set of the same encoding; what is left
+        // in the old one is the reply.
+        let mut keep = s.empty_like();
+        for _ in 0..remaining {
+            if let Some(m) = s.pop_random(rng) {
+                keep.add(&m, usize::MAX);
+            }
+        }
+        r.set_len(s.len());
+        s.for_each(|m| r.bulk(m));
+        *s = keep;
+    }
+    count
+}
+
+/// Below this ratio of set size to requested count, SRANDMEMBER copies the
+/// whole set and trims it instead of drawing distinct members one by one.
+const SRANDMEMBER_SUB_RATIO: usize = 3;
+
+fn srandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (db, key) = (ctx.db(), argv[1]);
+    let count = match argv.len() {
+        2 => None,
+        3 => match args::int(argv[2]) {
+            Err(e) => return ctx.reply().error(e),
+            Ok(i64::MIN) => return ctx.reply().error(errors::ZRANDMEMBER_RANGE),
+            Ok(n) => Some(n),
+        },
+        _ => return ctx.reply().error(errors::SYNTAX),
+    };
+    let ks = &mut ctx.srv.ks;
+    let mut rng = std::mem::take(&mut ks.rng);
+    let r = &mut ctx.client.reply;
+    match read(ks, db, key) {
+        Err(e) => r.error(e),
+        Ok(None) => match count {
+            None => r.null(),
+            Some(_) => r.array_len(0),
+        },
+        Ok(Some(s)) => match count {
+            None => r.opt_bulk(s.random(&mut rng).as_deref()),
+            Some(n) if n < 0 => {
+                let n = n.unsigned_abs() as usize;
+                r.array_len(n);
+                for _ in 0..n {
+                    match s.random(&mut rng) {
+                        Some(m) => r.bulk(&m),
+                        None => r.null(),
+                    }
+                }
+            }
+            Some(n) if n as u64 >= s.len() as u64 => {
+                r.array_len(s.len());
+                s.for_each(|m| r.bulk(m));
+            }
+            Some(n) => {
+                let n = n as usize;
+                let picked: Vec<Vec<u8>> = if n * SRANDMEMBER_SUB_RATIO > s.len() {
+                    let mut all = s.members();
+                    // Partial Fisher-Yates: the first n are a uniform sample.
+                    for i in 0..n {
+                        let j = i + rng.below(all.len() - i);
+                        all.swap(i, j);
+                    }
+                    all.truncate(n);
+                    all
+                } else {
+                    let mut seen = std::collections::HashSet::with_capacity(n);
+                    let mut out = Vec::with_capacity(n);
+                    while out.len() < n {
+                        match s.random(&mut rng) {
+                            Some(m) => {
+                                if seen.insert(m.clone()) {
+                                    out.push(m);
+                                }
+                            }
+                            None => break,
+                        }
+                    }
+                    out
+                };
+                r.array_len(picked.len());
+                for m in &picked {
+                    r.bulk(m);
+                }
+            }
+        },
+    }
+    ctx.srv.ks.rng = rng;
+}
+
+// ---------------------------------------------------------------------------
+// SINTER, SUNION, SDIFF, their STORE forms and SINTERCARD.
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SetOp {
+    Inter,
+    Union,
+    Diff,
+}
+
+/// Checks the type of every key (missing keys are empty sets) through the
+/// keyspace door, so lazy expiry and statistics apply, and returns which
+/// exist. The sets are then borrowed together with [`borrow_sets`].
+fn check_inputs(ks: &mut Keyspace, db: usize, keys: &[&[u8]]) -> Result<Vec<bool>, &'static str> {
+    let mut present = Vec::with_capacity(keys.len());
+    for k in keys {
+        present.push(read(ks, db, k)?.is_some());
+    }
+    Ok(present)
+}
+
+/// Shared borrows of the sets at `keys`, already checked and expired by
+/// [`check_inputs`] (a lookup takes `&mut Keyspace`, so several sets cannot be
+/// held through it at once).
+fn borrow_sets<'a>(ks: &'a Keyspace, db: usize, keys: &[&[u8]]) -> Vec<Option<&'a Set>> {
+    keys.iter()
+        .map(|k| match ks.dbs[db].dict.get(k).map(|o| &o.value) {
+            Some(Value::Set(s)) => Some(&**s),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The result of `op` over `sets` as a new set (encoded by `max_intset`), or
+/// only its size (stopping at `limit` if non-zero) when `count_only`.
+fn compute(op: SetOp, sets: &[Option<&Set>], max_intset: usize, count_only: bool, limit: usize) -> (Set, usize) {
+    let mut out = Set::new();
+    let mut count = 0usize;
+    match op {
+        SetOp::Inter => {
+            if sets.iter().any(|s| s.is_none_or(|s| s.is_empty())) {
+                return (out, 0);
+            }
+            let mut sorted: Vec<&Set> = sets.iter().flatten().copied().collect();
+            sorted.sort_by_key(|s| s.len());
+            let (first, others) = sorted.split_at(1);
+            first[0].for_each(|m| {
+                if (limit > 0 && count >= limit) || !others.iter().all(|o| o.contains(m)) {
+                    return;
+                }
+                count += 1;
+                if !count_only {
+                    out.add(m, max_intset);
+                }
+            });
+        }
+        SetOp::Union => {
+            for s in sets.iter().flatten() {
+                s.for_each(|m| {
+                    out.add(m, max_intset);
+                });
+            }
+            count = out.len();
+        }
+        SetOp::Diff => {
+            let Some(Some(first)) = sets.first() else { return (out, 0) };
+            let others = &sets[1..];
+            first.for_each(|m| {
+                if !others.iter().flatten().any(|o| o.contains(m)) {
+                    out.add(m, max_intset);
+                }
+            });
+            count = out.len();
+        }
+    }
+    (out, count)
+}
+
+fn sinter(ctx: &mut Ctx, argv: &[&[u8]]) {
+    setop_generic(ctx, &argv[1..], None, SetOp::Inter)
+}
+
+fn sunion(ctx: &mut Ctx, argv: &[&[u8]]) {
+    setop_generic(ctx, &argv[1..], None, SetOp::Union)
+}
+
+fn sdiff(ctx: &mut Ctx, argv: &[&[u8]]) {
+    setop_generic(ctx, &argv[1..], None, SetOp::Diff)
+}
+
+fn sinterstore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    setop_generic(ctx, &argv[2..], Some(argv[1]), SetOp::Inter)
+}
+
+fn sunionstore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    setop_generic(ctx, &argv[2..], Some(argv[1]), SetOp::Union)
+}
+
+fn sdiffstore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    setop_generic(ctx, &argv[2..], Some(argv[1]), SetOp::Diff)
+}
+
+/// The one code path behind SINTER/SUNION/SDIFF and their STORE forms.
+fn setop_generic(ctx: &mut Ctx, keys: &[&[u8]], dst: Option<&[u8]>, op: SetOp) {
+    let (db, lim) = (ctx.db(), max_intset(ctx));
+    let ks = &mut ctx.srv.ks;
+    if let Err(e) = check_inputs(ks, db, keys) {
+        return ctx.client.reply.error(e);
+    }
+    let sets = borrow_sets(ks, db, keys);
+    let (result, _) = compute(op, &sets, lim, false, 0);
+    let r = &mut ctx.client.reply;
+    match dst {
+        Some(dst) => {
+            let n = result.len();
+            store(ks, db, dst, result);
+            r.int(n as i64);
+        }
+        None => {
+            r.set_len(result.len());
+            result.for_each(|m| r.bulk(m));
+        }
+    }
+}
+
+fn sintercard(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let n = match args::int(argv[1]) {
+        Ok(n) if n > 0 => n as u64,
+        _ => return ctx.reply().error(errors::NUMKEYS_POSITIVE),
+    };
+    if n > (argv.len() - 2) as u64 {
+        return ctx.reply().error(errors::NUMKEYS_EXCEED_ARGS);
+    }
+    let n = n as usize;
+    let mut limit = 0usize;
+    let mut j = 2 + n;
+    while j < argv.len() {
+        if is(argv[j], "limit") && j + 1 < argv.len() {
+            match args::int(argv[j + 1]) {
+                Ok(l) if l >= 0 => limit = l as usize,
+                _ => return ctx.reply().error(errors::LIMIT_NEGATIVE),
+            }
+            j += 2;
+        } else {
+            return ctx.reply().error(errors::SYNTAX);
+        }
+    }
+    let db = ctx.db();
+    let keys = &argv[2..2 + n];
+    let ks = &mut ctx.srv.ks;
+    if let Err(e) = check_inputs(ks, db, keys) {
+        return ctx.client.reply.error(e);
+    }
+    let sets = borrow_sets(ks, db, keys);
+    let (_, count) = compute(SetOp::Inter, &sets, 0, true, limit);
+    ctx.client.reply.int(count as i64);
+}
+
+// ---------------------------------------------------------------------------
+// SSCAN.
+
+fn sscan(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let o = match super::keys::parse_scan(&argv[2..], false) {
+        Ok(o) => o,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let db = ctx.db();
+    let s = match read(&mut ctx.srv.ks, db, argv[1]) {
+        Err(e) => return ctx.client.reply.error(e),
+        Ok(s) => s,
+    };
+    let mut items: Vec<Vec<u8>> = Vec::new();
+    let mut cursor = 0;
+    if let Some(s) = s {
+        cursor = o.cursor;
+        // Redis bounds the work per call to 10*COUNT bucket visits.
+        let mut visits = o.count * 10;
+        loop {
+            cursor = s.scan(cursor, |m| {
+                if o.pattern.is_none_or(|p| glob_match(p, m, false)) {
+                    items.push(m.to_vec());
+                }
+            });
+            visits -= 1;
+            if cursor == 0 || items.len() >= o.count || visits == 0 {
+                break;
+            }
+        }
+    }
+    let r = &mut ctx.client.reply;
+    r.array_len(2);
+    r.bulk(cursor.to_string().as_bytes());
+    r.array_len(items.len());
+    for m in &items {
+        r.bulk(m);
+    }
+}

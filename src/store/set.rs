@@ -1,14 +1,68 @@
-//! The set value type and its encodings (owned by the set work; see
-//! src/commands/set.rs for the commands).
+//! The set value type and its two encodings (the commands are in
+//! src/commands/set.rs).
+//!
+//! A set whose members are all integers (as Redis parses them: canonical
+//! decimal, fitting an `i64`) and that has at most `set-max-intset-entries`
+//! members is an *intset* (OBJECT ENCODING `intset`): a sorted `Vec<i64>`,
+//! eight bytes per member, searched by binary search. Anything else is a
+//! *hashtable*: a [`Dict`] whose keys are the members, which gives O(1)
+//! membership, SCAN cursors that survive resizing and random sampling. As in
+//! Redis 7.0, a set never converts back to an intset on its own.
 
-/// A set value. Placeholder representation, to be replaced by the real one.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Set {}
+use super::dict::Dict;
+use crate::util::{parse_i64_strict, write_i64, Rng};
+
+/// A set value.
+pub struct Set {
+    repr: Repr,
+}
+
+enum Repr {
+    /// Sorted, without duplicates.
+    Ints(Vec<i64>),
+    Table(Dict<()>),
+}
+
+impl Default for Set {
+    fn default() -> Self {
+        Set::new()
+    }
+}
+
+/// The integer a member stands for, if it is stored as one in an intset.
+#[inline]
+fn as_int(member: &[u8]) -> Option<i64> {
+    if member.len() > 20 {
+        return None;
+    }
+    parse_i64_strict(member)
+}
+
+/// How many entries a rejection-sampled bucket may contribute (see
+/// [`Set::random`]): chains longer than this are vanishingly rare at the
+/// dict's load factor.
+const SAMPLE_CHAIN: usize = 8;
 
 impl Set {
-    /// Number of elements.
+    /// An empty set in the intset encoding.
+    pub fn new() -> Set {
+        Set { repr: Repr::Ints(Vec::new()) }
+    }
+
+    /// An empty set in the same encoding as `self`.
+    pub fn empty_like(&self) -> Set {
+        match &self.repr {
+            Repr::Ints(_) => Set::new(),
+            Repr::Table(_) => Set { repr: Repr::Table(Dict::new()) },
+        }
+    }
+
+    /// Number of members.
     pub fn len(&self) -> usize {
-        0
+        match &self.repr {
+            Repr::Ints(v) => v.len(),
+            Repr::Table(d) => d.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -17,6 +71,255 @@ impl Set {
 
     /// The name OBJECT ENCODING replies with.
     pub fn encoding(&self) -> &'static str {
-        "hashtable"
+        match &self.repr {
+            Repr::Ints(_) => "intset",
+            Repr::Table(_) => "hashtable",
+        }
+    }
+
+    /// True if `member` is in the set.
+    pub fn contains(&self, member: &[u8]) -> bool {
+        match &self.repr {
+            Repr::Ints(v) => as_int(member).is_some_and(|n| v.binary_search(&n).is_ok()),
+            Repr::Table(d) => d.contains_key(member),
+        }
+    }
+
+    /// Adds `member`; false if it was already there. `max_intset` is
+    /// `set-max-intset-entries`: past it (or on a non-integer member) the set
+    /// becomes a hashtable.
+    pub fn add(&mut self, member: &[u8], max_intset: usize) -> bool {
+        if let Repr::Ints(v) = &mut self.repr {
+            if let Some(n) = as_int(member) {
+                match v.binary_search(&n) {
+                    Ok(_) => return false,
+                    Err(pos) => {
+                        if v.len() < max_intset {
+                            v.insert(pos, n);
+                            return true;
+                        }
+                    }
+                }
+            }
+            self.convert();
+        }
+        match &mut self.repr {
+            Repr::Table(d) => {
+                if d.contains_key(member) {
+                    return false;
+                }
+                d.insert_new(member.into(), ());
+                true
+            }
+            Repr::Ints(_) => false,
+        }
+    }
+
+    /// Removes `member`; false if it was not there.
+    pub fn remove(&mut self, member: &[u8]) -> bool {
+        match &mut self.repr {
+            Repr::Ints(v) => match as_int(member).map(|n| v.binary_search(&n)) {
+                Some(Ok(pos)) => {
+                    v.remove(pos);
+                    true
+                }
+                _ => false,
+            },
+            Repr::Table(d) => {
+                let removed = d.remove(member).is_some();
+                if removed {
+                    d.resize_if_needed();
+                }
+                removed
+            }
+        }
+    }
+
+    /// Calls `f` with every member (intset members formatted as decimals).
+    pub fn for_each(&self, mut f: impl FnMut(&[u8])) {
+        match &self.repr {
+            Repr::Ints(v) => {
+                let mut buf = Vec::with_capacity(20);
+                for &n in v {
+                    buf.clear();
+                    write_i64(&mut buf, n);
+                    f(&buf);
+                }
+            }
+            Repr::Table(d) => d.iter().for_each(|e| f(&e.key)),
+        }
+    }
+
+    /// Every member, copied (intsets in ascending order).
+    pub fn members(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::with_capacity(self.len());
+        self.for_each(|m| out.push(m.to_vec()));
+        out
+    }
+
+    /// One SCAN step. An intset is small by definition and is returned whole
+    /// with cursor 0, as Redis does; the hashtable uses the dict's
+    /// reverse-binary cursor, which keeps SCAN's guarantee across resizes.
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8])) -> u64 {
+        match &self.repr {
+            Repr::Ints(_) => {
+                self.for_each(f);
+                0
+            }
+            Repr::Table(d) => d.scan(cursor, |e| f(&e.key)),
+        }
+    }
+
+    /// A uniformly chosen member, or `None` if the set is empty.
+    ///
+    /// In the hashtable, `Dict::random_entry` picks a random non-empty bucket
+    /// and then a member of its chain, which favours members of short chains
+    /// (SRANDMEMBER's distribution is tested by Redis's suite). Instead we
+    /// draw a random SCAN cursor, which names one bucket group uniformly
+    /// among all of them (empty ones included), and a slot `0..SAMPLE_CHAIN`
+    /// in it: if the slot holds a member we take it, otherwise we draw again.
+    /// Every member in the first `SAMPLE_CHAIN` places of its group is then
+    /// exactly equally likely. The number of draws is bounded; past it we
+    /// fall back to the dict's own pick.
+    pub fn random(&self, rng: &mut Rng) -> Option<Vec<u8>> {
+        match &self.repr {
+            Repr::Ints(v) => {
+                if v.is_empty() {
+                    return None;
+                }
+                let mut buf = Vec::with_capacity(20);
+                write_i64(&mut buf, v[rng.below(v.len())]);
+                Some(buf)
+            }
+            Repr::Table(d) => {
+                if d.is_empty() {
+                    return None;
+                }
+                for _ in 0..1000 {
+                    let slot = rng.below(SAMPLE_CHAIN);
+                    let mut seen = 0;
+                    let mut picked = None;
+                    d.scan(rng.next_u64(), |e| {
+                        if seen == slot {
+                            picked = Some(e.key.to_vec());
+                        }
+                        seen += 1;
+                    });
+                    if picked.is_some() {
+                        return picked;
+                    }
+                }
+                d.random_entry(rng).map(|e| e.key.to_vec())
+            }
+        }
+    }
+
+    /// Removes and returns a uniformly chosen member.
+    pub fn pop_random(&mut self, rng: &mut Rng) -> Option<Vec<u8>> {
+        if let Repr::Ints(v) = &mut self.repr {
+            if v.is_empty() {
+                return None;
+            }
+            let n = v.remove(rng.below(v.len()));
+            let mut buf = Vec::with_capacity(20);
+            write_i64(&mut buf, n);
+            return Some(buf);
+        }
+        let m = self.random(rng)?;
+        self.remove(&m);
+        Some(m)
+    }
+
+    /// Converts to the hashtable encoding.
+    fn convert(&mut self) {
+        if let Repr::Ints(v) = &self.repr {
+            let mut d = Dict::new();
+            let mut buf = Vec::with_capacity(20);
+            for &n in v {
+                buf.clear();
+                write_i64(&mut buf, n);
+                d.insert_new(buf.as_slice().into(), ());
+            }
+            self.repr = Repr::Table(d);
+        }
+    }
+}
+
+impl Clone for Set {
+    fn clone(&self) -> Self {
+        match &self.repr {
+            Repr::Ints(v) => Set { repr: Repr::Ints(v.clone()) },
+            Repr::Table(d) => {
+                let mut t = Dict::new();
+                for e in d.iter() {
+                    t.insert_new(e.key.clone(), ());
+                }
+                Set { repr: Repr::Table(t) }
+            }
+        }
+    }
+}
+
+/// Equal members, whatever the encodings.
+impl PartialEq for Set {
+    fn eq(&self, other: &Self) -> bool {
+        if self.len() != other.len() {
+            return false;
+        }
+        let mut same = true;
+        self.for_each(|m| same = same && other.contains(m));
+        same
+    }
+}
+
+impl std::fmt::Debug for Set {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Set({}, {} members)", self.encoding(), self.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intset_converts_on_string_or_size() {
+        let mut s = Set::new();
+        assert!(s.add(b"3", 4));
+        assert!(s.add(b"-1", 4));
+        assert!(!s.add(b"3", 4));
+        assert_eq!(s.encoding(), "intset");
+        assert_eq!(s.members(), vec![b"-1".to_vec(), b"3".to_vec()]);
+        assert!(s.contains(b"3") && !s.contains(b"03") && !s.contains(b"x"));
+        assert!(s.add(b"abc", 4));
+        assert_eq!(s.encoding(), "hashtable");
+        assert!(s.contains(b"3") && s.contains(b"abc") && s.contains(b"-1"));
+        let mut t = Set::new();
+        for i in 0..5 {
+            t.add(i.to_string().as_bytes(), 4);
+        }
+        assert_eq!(t.encoding(), "hashtable");
+        assert_eq!(t.len(), 5);
+        assert!(t.remove(b"4") && !t.remove(b"4"));
+    }
+
+    #[test]
+    fn random_and_pop_cover_all() {
+        let mut rng = Rng::with_seed(7);
+        let mut s = Set::new();
+        for i in 0..100 {
+            s.add(format!("m{i}").as_bytes(), 512);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..5000 {
+            seen.insert(s.random(&mut rng).expect("non-empty"));
+        }
+        assert_eq!(seen.len(), 100);
+        let mut popped = std::collections::HashSet::new();
+        while let Some(m) = s.pop_random(&mut rng) {
+            assert!(popped.insert(m));
+        }
+        assert_eq!(popped.len(), 100);
+        assert!(s.is_empty());
     }
 }
