@@ -313,3 +313,21 @@ impl Server {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_like_redis() {
+        assert_eq!(parse_timeout(b"0", 1000), Ok(None));
+        assert_eq!(parse_timeout(b"1.5", 1000), Ok(Some(2500)));
+        assert_eq!(parse_timeout(b"0.0001", 1000), Ok(Some(1001)));
+        assert_eq!(parse_timeout(b"-0.0001", 1000), Ok(None));
+        assert_eq!(parse_timeout(b"-1", 1000), Err(errors::TIMEOUT_NEG));
+        assert_eq!(parse_timeout(b"inf", 1000), Err(errors::TIMEOUT_NEG));
+        assert_eq!(parse_timeout(b"1e20", 1000), Err(errors::TIMEOUT_NEG));
+        assert_eq!(parse_timeout(b"abc", 1000), Err(errors::TIMEOUT_NOT_FLOAT));
+        assert_eq!(parse_timeout(b"nan", 1000), Err(errors::TIMEOUT_NOT_FLOAT));
+    }
+}
