@@ -176,7 +176,8 @@ impl Set {
     /// and then a member of its chain, which favours members of short chains
     /// (SRANDMEMBER's distribution is tested by Redis's suite). Instead we
     /// draw a random SCAN cursor, which names one bucket group uniformly
-    /// among all of them (empty ones included), and a slot `0..SAMPLE_CHAIN`
+    /// among all of them (empty ones included; see below for rehashing),
+    /// and a slot `0..SAMPLE_CHAIN`
     /// in it: if the slot holds a member we take it, otherwise we draw again.
     /// Every member in the first `SAMPLE_CHAIN` places of its group is then
     /// exactly equally likely. The number of draws is bounded; past it we
@@ -195,11 +196,19 @@ impl Set {
                 if d.is_empty() {
                     return None;
                 }
+                // While rehashing, `buckets()` is the sum of two powers of
+                // two and the smaller is its lowest set bit. A cursor below
+                // the smaller size names one bucket of it and the whole group
+                // of buckets of the larger table it expands to; a cursor with
+                // higher bits set would start mid-group and favour the group's
+                // last buckets.
+                let total = d.buckets();
+                let groups = total & total.wrapping_neg();
                 for _ in 0..1000 {
                     let slot = rng.below(SAMPLE_CHAIN);
                     let mut seen = 0;
                     let mut picked = None;
-                    d.scan(rng.next_u64(), |e| {
+                    d.scan(rng.below(groups) as u64, |e| {
                         if seen == slot {
                             picked = Some(e.key.to_vec());
                         }
@@ -321,5 +330,23 @@ mod tests {
         }
         assert_eq!(popped.len(), 100);
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn random_is_uniform_while_rehashing() {
+        let mut rng = Rng::with_seed(11);
+        let mut s = Set::new();
+        for i in 0..10 {
+            s.add(format!("m{i}").as_bytes(), 0);
+        }
+        let mut counts = std::collections::HashMap::new();
+        let draws = 100_000;
+        for _ in 0..draws {
+            *counts.entry(s.random(&mut rng).expect("non-empty")).or_insert(0usize) += 1;
+        }
+        let p = draws as f64 / 10.0;
+        let chi2: f64 = counts.values().map(|&c| (c as f64 - p).powi(2) / p).sum();
+        assert_eq!(counts.len(), 10);
+        assert!(chi2 < 40.0, "chi-square {chi2}");
     }
 }
