@@ -110,7 +110,7 @@ fn hmset(ctx: &mut Ctx, argv: &[&[u8]]) {
 /// HSET and HMSET: sets every field/value pair and returns the number of new
 /// fields, or `None` after replying with an error.
 fn hset_generic(ctx: &mut Ctx, argv: &[&[u8]], name: &str) -> Option<usize> {
-    if argv.len() % 2 != 0 {
+    if !argv.len().is_multiple_of(2) {
         ctx.reply().error(&errors::arity(name));
         return None;
     }
