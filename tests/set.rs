@@ -386,11 +386,11 @@ fn randomized_against_model() {
         let member =
             if rng.below(10) == 0 { format!("s{}", rng.below(20)) } else { (rng.below(40) as i64 - 10).to_string() };
         match rng.below(6) {
-            0 | 1 | 2 => {
+            0..=2 => {
                 let added: i64 = q(&mut c, &["SADD", keys[k], &member]);
                 assert_eq!(added == 1, model[k].insert(member));
             }
-            3 | 4 => {
+            3..=4 => {
                 let removed: i64 = q(&mut c, &["SREM", keys[k], &member]);
                 assert_eq!(removed == 1, model[k].remove(&member));
             }
