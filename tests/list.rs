@@ -109,6 +109,7 @@ fn positional_access() {
     assert_eq!(q::<Option<String>>(&mut c, &["LINDEX", "l", "-1"]).as_deref(), Some("e"));
     assert_eq!(q::<Option<String>>(&mut c, &["LINDEX", "l", "5"]), None);
     assert_err(r(&mut c, &["LINDEX", "l", "x"]), "ERR value is not an integer or out of range");
+    assert_eq!(q::<Option<String>>(&mut c, &["LINDEX", "nokey", "x"]), None);
     assert_eq!(r(&mut c, &["LSET", "l", "-1", "E"]).unwrap(), Value::Okay);
     assert_err(r(&mut c, &["LSET", "l", "5", "x"]), "ERR index out of range");
     assert_err(r(&mut c, &["LSET", "nokey", "0", "x"]), "ERR no such key");
@@ -142,6 +143,8 @@ fn lrem_and_lpos() {
     );
     assert_err(r(&mut c, &["LPOS", "l", "a", "COUNT", "-1"]), "ERR COUNT can't be negative");
     assert_err(r(&mut c, &["LPOS", "l", "a", "MAXLEN", "-1"]), "ERR MAXLEN can't be negative");
+    assert_err(r(&mut c, &["LPOS", "l", "a", "COUNT", "x"]), "ERR COUNT can't be negative");
+    assert_err(r(&mut c, &["LPOS", "l", "a", "RANK", "x"]), "ERR value is not an integer or out of range");
     assert_err(r(&mut c, &["LPOS", "l", "a", "FOO", "1"]), "ERR syntax error");
     assert_err(r(&mut c, &["LPOS", "l", "a", "RANK"]), "ERR syntax error");
     assert_eq!(q::<i64>(&mut c, &["LREM", "l", "-1", "a"]), 1);

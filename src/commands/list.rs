@@ -258,13 +258,16 @@ fn lrange(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let Ok(i) = args::int(argv[2]) else { return ctx.reply().error(errors::NOT_INTEGER) };
     let db = ctx.db();
     let r = &mut ctx.client.reply;
+    // The key is checked before the index, as Redis does.
     match read_list(&mut ctx.srv.ks, db, argv[1]) {
         Err(e) => r.error(e),
         Ok(None) => r.null(),
-        Ok(Some(l)) => r.opt_bulk(resolve_index(i, l.len()).and_then(|i| l.get(i))),
+        Ok(Some(l)) => match args::int(argv[2]) {
+            Err(e) => r.error(e),
+            Ok(i) => r.opt_bulk(resolve_index(i, l.len()).and_then(|i| l.get(i))),
+        },
     }
 }
 
@@ -373,9 +376,11 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) {
         if !(is(opt, "rank") || is(opt, "count") || is(opt, "maxlen")) {
             return ctx.reply().error(errors::SYNTAX);
         }
+        // Like Redis, a non-integer COUNT or MAXLEN gets the "negative" error.
         let n = match args::int(val) {
             Ok(n) => n,
-            Err(e) => return ctx.reply().error(e),
+            Err(e) if is(opt, "rank") => return ctx.reply().error(e),
+            Err(_) => -1,
         };
         if is(opt, "rank") {
             if n == 0 {
