@@ -625,7 +625,7 @@ fn bpop(ctx: &mut Ctx, argv: &[&[u8]], front: bool, me: Handler) {
     let keys = &argv[1..argv.len() - 1];
     let rerun = blocking::rerunning(ctx);
     let db = ctx.db();
-    for key in keys {
+    for key in blocking::keys_to_try(ctx, keys) {
         match pop_values(&mut ctx.srv.ks, db, key, front, 1) {
             Err(_) if rerun => continue,
             Err(e) => return ctx.reply().error(e),
@@ -679,7 +679,8 @@ fn blmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
         Err(e) => return ctx.reply().error(e),
     };
     let rerun = blocking::rerunning(ctx);
-    if !mpop_keys(ctx, &argv[a.keys.clone()], a.front, a.count, rerun) {
+    let keys = blocking::keys_to_try(ctx, &argv[a.keys.clone()]);
+    if !mpop_keys(ctx, &keys, a.front, a.count, rerun) {
         block(ctx, blmpop, argv, &argv[a.keys], deadline);
     }
 }
@@ -708,7 +709,7 @@ fn bzpop(ctx: &mut Ctx, argv: &[&[u8]], max: bool, me: Handler) {
     let keys = &argv[1..argv.len() - 1];
     let rerun = blocking::rerunning(ctx);
     let db = ctx.db();
-    for key in keys {
+    for key in blocking::keys_to_try(ctx, keys) {
         match super::zset::zpop(&mut ctx.srv.ks, db, key, max, 1) {
             Err(_) if rerun => continue,
             Err(e) => return ctx.reply().error(e),
@@ -736,7 +737,7 @@ fn bzmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
     let max = a.front;
     let rerun = blocking::rerunning(ctx);
     let db = ctx.db();
-    for key in &argv[a.keys.clone()] {
+    for key in blocking::keys_to_try(ctx, &argv[a.keys.clone()]) {
         match super::zset::zpop(&mut ctx.srv.ks, db, key, max, a.count) {
             Err(_) if rerun => continue,
             Err(e) => return ctx.reply().error(e),

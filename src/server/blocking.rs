@@ -54,6 +54,8 @@ pub struct Blocking {
     rerunning: Option<Token>,
     /// Set by `block` during a re-run: the client found nothing and keeps waiting.
     still_blocked: bool,
+    /// The ready key the re-run client is being served from.
+    serving_key: Option<Vec<u8>>,
     /// Clients unblocked since the loop last looked, whose input must resume.
     resume: Vec<Token>,
 }
@@ -120,6 +122,21 @@ pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<Option<i64>, &'static st
 /// type as empty instead of failing (Redis ignores them for waiters).
 pub fn rerunning(ctx: &Ctx) -> bool {
     ctx.srv.blocking.rerunning == Some(ctx.client.token)
+}
+
+/// The keys a blocking handler should try, in order: all of `keys`, except
+/// when a waiter is served because one of them became ready; then only that
+/// key, as Redis 7.0 serves a waiter from the key that woke it (not from an
+/// earlier key of its list that became non-empty meanwhile).
+pub fn keys_to_try<'a>(ctx: &Ctx, keys: &[&'a [u8]]) -> Vec<&'a [u8]> {
+    if rerunning(ctx) {
+        if let Some(k) = &ctx.srv.blocking.serving_key {
+            if let Some(found) = keys.iter().find(|x| **x == k.as_slice()) {
+                return vec![*found];
+            }
+        }
+    }
+    keys.to_vec()
 }
 
 /// Blocks the calling client until one of `keys` can serve it, its deadline
@@ -222,7 +239,9 @@ impl Server {
                     break;
                 }
                 if self.blocking.is_blocked(t) {
+                    self.blocking.serving_key = Some(key.clone());
                     self.rerun_blocked(t);
+                    self.blocking.serving_key = None;
                 }
             }
         }
