@@ -416,8 +416,8 @@ fn compute(op: SetOp, sets: &[Option<&Set>], max_intset: usize, count_only: bool
             }
             let mut sorted: Vec<&Set> = sets.iter().flatten().copied().collect();
             sorted.sort_by_key(|s| s.len());
-            let (first, others) = sorted.split_at(1);
-            first[0].for_each(|m| {
+            let Some((first, others)) = sorted.split_first() else { return (out, 0) };
+            first.for_each(|m| {
                 if (limit > 0 && count >= limit) || !others.iter().all(|o| o.contains(m)) {
                     return;
                 }
