@@ -384,3 +384,23 @@ fn blocking_sorted_set_pops() {
     assert_eq!(raw(&mut a, "BZMPOP 0 1 z MAX COUNT 5", 36), b"*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\nn\r\n$1\r\n2\r\n");
     assert_eq!(raw(&mut a, "BZPOPMAX z 0.01", 5), b"*-1\r\n");
 }
+
+/// A waiter is served from the key that woke it, even if an earlier key of
+/// its list received data meanwhile (Redis 7.0's order).
+#[test]
+fn blocking_waiter_served_from_the_waking_key() {
+    let srv = common::Server::start();
+    let mut c = srv.conn();
+    let mut mover = srv.raw();
+    let mut popper = srv.raw();
+    send(&mut mover, "BLMOVE k1 k3 RIGHT LEFT 0");
+    wait_blocked(&mut c, 1);
+    send(&mut popper, "BLMPOP 0 2 k3 k1 LEFT COUNT 2");
+    wait_blocked(&mut c, 2);
+    let _: i64 = q(&mut c, &["RPUSH", "k1", "c", "c", "b"]);
+    assert_eq!(read_at_least(&mut mover, 7), b"$1\r\nb\r\n");
+    assert_eq!(read_at_least(&mut popper, 32), b"*2\r\n$2\r\nk1\r\n*2\r\n$1\r\nc\r\n$1\r\nc\r\n");
+    assert_eq!(lrange(&mut c, "k3"), ["b"]);
+    assert_eq!(q::<i64>(&mut c, &["EXISTS", "k1"]), 0);
+    wait_blocked(&mut c, 0);
+}
