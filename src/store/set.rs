@@ -177,8 +177,8 @@ impl Set {
     /// (SRANDMEMBER's distribution is tested by Redis's suite). Instead we
     /// draw a random SCAN cursor, which names one bucket group uniformly
     /// among all of them (empty ones included; see below for rehashing),
-    /// and a slot `0..SAMPLE_CHAIN`
-    /// in it: if the slot holds a member we take it, otherwise we draw again.
+    /// and a slot `0..SAMPLE_CHAIN` in it: if the slot holds a member we take
+    /// it, otherwise we draw again.
     /// Every member in the first `SAMPLE_CHAIN` places of its group is then
     /// exactly equally likely. The number of draws is bounded; past it we
     /// fall back to the dict's own pick.
