@@ -362,6 +362,22 @@ fn set_algebra() {
 }
 
 #[test]
+fn plain_sets_are_inputs_with_score_one() {
+    let srv = common::Server::start();
+    let mut c = srv.conn();
+    q::<i64>(&mut c, &["SADD", "s", "a", "b"]);
+    q::<i64>(&mut c, &["ZADD", "z", "2", "a", "5", "c"]);
+    assert_eq!(strs(&mut c, &["ZUNION", "2", "s", "z", "WITHSCORES"]), ["b", "1", "a", "3", "c", "5"]);
+    assert_eq!(q::<i64>(&mut c, &["ZINTERSTORE", "d", "2", "s", "z", "WEIGHTS", "2", "1"]), 1);
+    assert_eq!(strs(&mut c, &["ZRANGE", "d", "0", "-1", "WITHSCORES"]), ["a", "4"]);
+    assert_eq!(strs(&mut c, &["ZDIFF", "2", "s", "z"]), ["b"]);
+    assert_eq!(q::<i64>(&mut c, &["ZINTERCARD", "2", "s", "z"]), 1);
+    // An intset's members come out as decimal strings.
+    q::<i64>(&mut c, &["SADD", "n", "1", "2", "3"]);
+    assert_eq!(strs(&mut c, &["ZINTER", "2", "n", "n", "WITHSCORES"]), ["1", "2", "2", "2", "3", "2"]);
+}
+
+#[test]
 fn zrandmember() {
     let srv = common::Server::start();
     let mut c = srv.conn();

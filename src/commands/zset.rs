@@ -918,12 +918,6 @@ impl Input {
     }
 }
 
-/// The elements of a plain set as zset input (score 1). Sets are built in
-/// src/store/set.rs; until they expose their members they are refused.
-fn set_members(_s: &crate::store::set::Set) -> Option<Vec<Vec<u8>>> {
-    None
-}
-
 /// Reads the inputs of a set-algebra command (every key is type-checked,
 /// missing keys are empty inputs).
 fn load_inputs(ctx: &mut Ctx, keys: &[&[u8]]) -> Result<Vec<Input>, &'static str> {
@@ -937,10 +931,12 @@ fn load_inputs(ctx: &mut Ctx, keys: &[&[u8]]) -> Result<Vec<Input>, &'static str
                 z.for_each(|m, s| v.push((m.to_vec(), s)));
                 v
             }
-            Some(Value::Set(s)) => match set_members(s) {
-                Some(ms) => ms.into_iter().map(|m| (m, 1.0)).collect(),
-                None => return Err(errors::WRONGTYPE),
-            },
+            // A plain set is an input whose members all score 1.
+            Some(Value::Set(s)) => {
+                let mut v = Vec::with_capacity(s.len());
+                s.for_each(|m| v.push((m.to_vec(), 1.0)));
+                v
+            }
             Some(_) => return Err(errors::WRONGTYPE),
         };
         out.push(Input::new(items));
