@@ -220,7 +220,7 @@ impl<'a> LexRange<'a> {
             LexBound::Excl(x) => m < x,
         };
         let lo = z.count_before(|_, m| below_min(m));
-        let hi = z.count_before(|_, m| up_to_max(m));
+        let hi = z.range_end(lo, |_, m| up_to_max(m));
         (lo, hi.max(lo))
     }
 }
@@ -1112,6 +1112,11 @@ fn zintercard(ctx: &mut Ctx, argv: &[&[u8]]) {
         Ok(n) => n,
         Err(e) => return ctx.reply().error(&e),
     };
+    // As in Redis, the keys are type-checked before the options are parsed.
+    let inputs = match load_inputs(ctx, &argv[2..2 + n]) {
+        Ok(i) => i,
+        Err(e) => return ctx.reply().error(e),
+    };
     let mut limit = 0usize;
     let mut j = 2 + n;
     while j < argv.len() {
@@ -1125,10 +1130,6 @@ fn zintercard(ctx: &mut Ctx, argv: &[&[u8]]) {
             return ctx.reply().error(errors::SYNTAX);
         }
     }
-    let inputs = match load_inputs(ctx, &argv[2..2 + n]) {
-        Ok(i) => i,
-        Err(e) => return ctx.reply().error(e),
-    };
     let mut card = compute(SetOp::Inter, Aggregate::Sum, inputs).len();
     if limit > 0 {
         card = card.min(limit);

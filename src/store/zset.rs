@@ -164,6 +164,19 @@ impl ZSet {
         }
     }
 
+    /// Where a range that starts at rank `start` ends (exclusive): for a
+    /// monotone `pred` (true up to some rank) this is `count_before(pred)`.
+    /// When `pred` is not monotone (a lex range over members with different
+    /// scores, which Redis leaves unspecified) it follows Redis: a packed set
+    /// counts the elements from `start` while `pred` holds, a skiplist uses
+    /// the descent.
+    pub fn range_end(&self, start: usize, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
+        match &self.repr {
+            Repr::Packed(p) => start + p.iter().skip(start).take_while(|(m, s)| pred(*s, m)).count(),
+            Repr::Skip(s) => s.count_before(pred).max(start),
+        }
+    }
+
     /// Calls `f` for up to `n` elements starting at ascending rank `start`,
     /// going up (or down towards rank 0 when `rev`).
     pub fn visit(&self, start: usize, n: usize, rev: bool, mut f: impl FnMut(&[u8], f64)) {
