@@ -358,6 +358,9 @@ fn set_algebra() {
     assert_err(r(&mut c, &["ZDIFF", "1", "a", "WEIGHTS", "1"]), "ERR syntax error");
     assert_err(r(&mut c, &["ZUNIONSTORE", "d", "1", "a", "WITHSCORES"]), "ERR syntax error");
     assert_err(r(&mut c, &["ZINTERCARD", "1", "a", "LIMIT", "-1"]), "ERR LIMIT can't be negative");
+    // Keys are type-checked before the options are parsed, as in Redis.
+    let _: () = q(&mut c, &["SET", "str", "x"]);
+    assert_err(r(&mut c, &["ZINTERCARD", "2", "a", "str", "LIMIT", "-1"]), "WRONGTYPE");
     assert_err(r(&mut c, &["ZINTERCARD", "0", "a"]), "ERR at least 1 input key is needed for 'zintercard' command");
 }
 
