@@ -266,11 +266,9 @@ fn set_algebra() {
     assert_eq!(q::<i64>(&mut c, &["SINTERSTORE", "str", "a", "b"]), 2);
     assert_eq!(q::<String>(&mut c, &["TYPE", "str"]), "set");
     // Empty results delete the destination.
-    for args in [
-        &["SINTERSTORE", "d", "a", "missing"][..],
-        &["SUNIONSTORE", "d", "missing"],
-        &["SDIFFSTORE", "d", "a", "a"],
-    ] {
+    for args in
+        [&["SINTERSTORE", "d", "a", "missing"][..], &["SUNIONSTORE", "d", "missing"], &["SDIFFSTORE", "d", "a", "a"]]
+    {
         q::<i64>(&mut c, &["SADD", "d", "keep"]);
         assert_eq!(q::<i64>(&mut c, args), 0);
         assert!(!exists(&mut c, "d"), "{args:?} deletes the destination");

@@ -82,7 +82,7 @@ fn after_write(ks: &mut Keyspace, db: usize, key: &[u8], changed: usize) {
     if changed == 0 {
         return;
     }
-    let empty = matches!(ks.lookup_quiet(db, key), Some(o) if o.value.len() == 0);
+    let empty = matches!(ks.lookup_quiet(db, key), Some(o) if o.value.is_empty());
     if empty {
         ks.delete(db, key);
     } else {

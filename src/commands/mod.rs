@@ -13,6 +13,7 @@ pub mod hash;
 pub mod introspection;
 pub mod keys;
 pub mod list;
+pub mod memory;
 pub mod scripting;
 pub mod server;
 pub mod set;
@@ -199,8 +200,8 @@ pub struct CommandTable {
 }
 
 /// Every family's declarations.
-fn families() -> [&'static [Command]; 11] {
-    [
+fn families() -> Vec<&'static [Command]> {
+    vec![
         string::COMMANDS,
         bitmap::COMMANDS,
         keys::COMMANDS,
@@ -212,6 +213,7 @@ fn families() -> [&'static [Command]; 11] {
         hash::COMMANDS,
         set::COMMANDS,
         zset::COMMANDS,
+        memory::COMMANDS,
     ]
 }
 

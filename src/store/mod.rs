@@ -8,6 +8,7 @@
 pub mod dict;
 pub mod hash;
 pub mod list;
+pub mod memory;
 pub mod set;
 pub mod value;
 pub mod zset;

@@ -148,6 +148,10 @@ impl Value {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn str(b: &[u8]) -> Value {
         Value::Str(Str::from_bytes(b))
     }
