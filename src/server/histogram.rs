@@ -29,7 +29,7 @@ fn upper(i: usize) -> u64 {
     let exp = (i - LINEAR) / SUB + 6;
     let sub = ((i - LINEAR) % SUB) as u64;
     let base = (SUB as u64 + sub) << (exp - 5);
-    base + (1u64 << (exp - 5)) - 1
+    base.saturating_add((1u64 << (exp - 5)) - 1)
 }
 
 impl Histogram {

@@ -36,7 +36,8 @@ pub struct Hash {
 
 enum Repr {
     Packed(Packed),
-    Table(Dict<Box<[u8]>>),
+    /// Boxed so the packed form, which most values have, stays small.
+    Table(Box<Dict<Box<[u8]>>>),
 }
 
 impl Default for Hash {
@@ -212,7 +213,7 @@ impl Hash {
             for (k, v) in p.iter() {
                 d.insert_new(k.into(), v.into());
             }
-            self.repr = Repr::Table(d);
+            self.repr = Repr::Table(Box::new(d));
         }
     }
 }
@@ -270,7 +271,7 @@ impl Clone for Hash {
                 for e in d.iter() {
                     t.insert_new(e.key.clone(), e.value.clone());
                 }
-                Hash { repr: Repr::Table(t) }
+                Hash { repr: Repr::Table(Box::new(t)) }
             }
         }
     }
@@ -385,10 +386,15 @@ impl Packed {
                 put_varint(&mut enc, value.len());
                 enc.extend_from_slice(value);
                 let vhead = s.value - varint_len(s.value_len);
+                crate::util::reserve_packed(&mut self.buf, enc.len().saturating_sub(s.end - vhead));
                 self.buf.splice(vhead..s.end, enc);
                 false
             }
             None => {
+                crate::util::reserve_packed(
+                    &mut self.buf,
+                    field.len() + value.len() + varint_len(field.len()) + varint_len(value.len()),
+                );
                 put_varint(&mut self.buf, field.len());
                 self.buf.extend_from_slice(field);
                 put_varint(&mut self.buf, value.len());

@@ -98,4 +98,14 @@ mod tests {
         assert!(usage(b"k", &small, 5) < usage(b"k", &big, 5));
         assert!(usage(b"k", &big, 5) > 10_000);
     }
+
+    /// Most aggregates are small: their boxed headers must stay small too
+    /// (the big encodings' tables sit behind one more box).
+    #[test]
+    fn aggregate_headers_stay_small() {
+        assert!(std::mem::size_of::<crate::store::hash::Hash>() <= 32);
+        assert!(std::mem::size_of::<crate::store::set::Set>() <= 32);
+        assert!(std::mem::size_of::<crate::store::zset::ZSet>() <= 32);
+        assert!(std::mem::size_of::<crate::store::list::List>() <= 48);
+    }
 }

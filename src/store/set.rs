@@ -20,7 +20,8 @@ pub struct Set {
 enum Repr {
     /// Sorted, without duplicates.
     Ints(Vec<i64>),
-    Table(Dict<()>),
+    /// Boxed so the packed form, which most values have, stays small.
+    Table(Box<Dict<()>>),
 }
 
 impl Default for Set {
@@ -53,7 +54,7 @@ impl Set {
     pub fn empty_like(&self) -> Set {
         match &self.repr {
             Repr::Ints(_) => Set::new(),
-            Repr::Table(_) => Set { repr: Repr::Table(Dict::new()) },
+            Repr::Table(_) => Set { repr: Repr::Table(Box::default()) },
         }
     }
 
@@ -249,7 +250,7 @@ impl Set {
                 write_i64(&mut buf, n);
                 d.insert_new(buf.as_slice().into(), ());
             }
-            self.repr = Repr::Table(d);
+            self.repr = Repr::Table(Box::new(d));
         }
     }
 }
@@ -263,7 +264,7 @@ impl Clone for Set {
                 for e in d.iter() {
                     t.insert_new(e.key.clone(), ());
                 }
-                Set { repr: Repr::Table(t) }
+                Set { repr: Repr::Table(Box::new(t)) }
             }
         }
     }

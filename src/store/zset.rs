@@ -444,13 +444,16 @@ impl Packed {
             off = next;
         }
         let e = Packed::encode(member, score);
+        crate::util::reserve_packed(&mut self.buf, e.len());
         self.buf.splice(off..off, e);
         self.len += 1;
     }
 
     /// Appends an element known to sort after every present one.
     fn push_back(&mut self, member: &[u8], score: f64) {
-        self.buf.extend_from_slice(&Packed::encode(member, score));
+        let e = Packed::encode(member, score);
+        crate::util::reserve_packed(&mut self.buf, e.len());
+        self.buf.extend_from_slice(&e);
         self.len += 1;
     }
 }
