@@ -79,3 +79,6 @@ pub const NAN_OR_INFINITY: &str = "ERR value is NaN or Infinity";
 
 // Set commands.
 pub const NUMKEYS_EXCEED_ARGS: &str = "ERR Number of keys can't be greater than number of args";
+
+// SORT.
+pub const SORT_NOT_DOUBLE: &str = "ERR One or more scores can't be converted into double";

@@ -121,7 +121,8 @@ fn key_positions_are_consistent_with_arity() {
         // The positions computed for calls of several lengths are real key slots.
         for extra in 0..6 {
             let argc = min_argc as usize + extra;
-            let pos = t.key_positions(id, argc);
+            let argv: Vec<&[u8]> = vec![&b"x"[..]; argc];
+            let pos = t.key_positions(id, &argv);
             assert!(!pos.is_empty(), "{name}: no keys for argc {argc}");
             assert_eq!(pos[0], k.first as usize);
             assert!(pos.iter().all(|&p| p >= 1 && p < argc), "{name}: positions {pos:?} for argc {argc}");
@@ -362,6 +363,8 @@ const REDIS_7_0: &[CommandFacts] = &[
     ("slowlog|help", 2, &["loading", "stale"], 0, 0, 0),
     ("slowlog|len", 2, &["admin", "loading", "stale"], 0, 0, 0),
     ("slowlog|reset", 2, &["admin", "loading", "stale"], 0, 0, 0),
+    ("sort", -2, &["write", "denyoom", "movablekeys"], 1, 1, 1),
+    ("sort_ro", -2, &["readonly", "movablekeys"], 1, 1, 1),
     ("strlen", 2, &["readonly", "fast"], 1, 1, 1),
     ("substr", 4, &["readonly"], 1, 1, 1),
     ("swapdb", 3, &["write", "fast"], 0, 0, 0),

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::args::{self, is};
-use super::{cmd, container, Command, Ctx, ADMIN, LOADING, NOSCRIPT, NO_KEYS, STALE};
+use super::{cmd, container, Command, Ctx, KeySpec, ADMIN, KEY_READ, KEY_UPDATE, LOADING, NOSCRIPT, NO_KEYS, STALE};
 use crate::config::{Config, LoadReport, D, REDIS_VERSION, TABLE};
 use crate::errors;
 use crate::util::{bytes_to_human, glob_match};
@@ -93,39 +93,7 @@ fn write_command_info(ctx: &mut Ctx, id: usize) {
         r.simple(&format!("@{}", cat));
     }
     r.set_len(0); // tips
-                  // Key specs derived from the first/last/step declaration.
-    if c.keys.first > 0 {
-        r.array_len(1);
-        r.map_len(3);
-        r.bulk(b"flags");
-        let kf: &[&str] = if c.flags & super::WRITE != 0 { &["RW", "update"] } else { &["RO", "access"] };
-        r.set_len(kf.len());
-        for f in kf {
-            r.simple(f);
-        }
-        r.bulk(b"begin_search");
-        r.map_len(2);
-        r.bulk(b"type");
-        r.bulk(b"index");
-        r.bulk(b"spec");
-        r.map_len(1);
-        r.bulk(b"index");
-        r.int(c.keys.first as i64);
-        r.bulk(b"find_keys");
-        r.map_len(2);
-        r.bulk(b"type");
-        r.bulk(b"range");
-        r.bulk(b"spec");
-        r.map_len(3);
-        r.bulk(b"lastkey");
-        r.int(if c.keys.last < 0 { c.keys.last as i64 } else { (c.keys.last - c.keys.first) as i64 });
-        r.bulk(b"keystep");
-        r.int(c.keys.step as i64);
-        r.bulk(b"limit");
-        r.int(0);
-    } else {
-        r.array_len(0);
-    }
+    write_key_specs(r, c);
     let subs: Vec<usize> = {
         let mut v: Vec<usize> = e.subs.values().copied().collect();
         v.sort();
@@ -134,6 +102,65 @@ fn write_command_info(ctx: &mut Ctx, id: usize) {
     ctx.client.reply.array_len(subs.len());
     for s in subs {
         write_command_info(ctx, s);
+    }
+}
+
+/// Writes a command's key specs: its declared ones, or one derived from its
+/// `first`/`last`/`step` range (none for a command without keys).
+fn write_key_specs(r: &mut crate::protocol::Reply, c: &Command) {
+    let derived;
+    let specs: &[KeySpec] = if !c.key_specs.is_empty() {
+        c.key_specs
+    } else if c.keys.first > 0 {
+        let flags = if c.flags & super::WRITE != 0 { KEY_UPDATE } else { KEY_READ };
+        derived = [KeySpec { notes: "", flags, range: Some(c.keys) }];
+        &derived
+    } else {
+        &[]
+    };
+    r.array_len(specs.len());
+    for spec in specs {
+        r.map_len(if spec.notes.is_empty() { 3 } else { 4 });
+        if !spec.notes.is_empty() {
+            r.bulk(b"notes");
+            r.bulk(spec.notes.as_bytes());
+        }
+        r.bulk(b"flags");
+        r.set_len(spec.flags.len());
+        for f in spec.flags {
+            r.simple(f);
+        }
+        let Some(k) = spec.range else {
+            for part in [&b"begin_search"[..], b"find_keys"] {
+                r.bulk(part);
+                r.map_len(2);
+                r.bulk(b"type");
+                r.bulk(b"unknown");
+                r.bulk(b"spec");
+                r.map_len(0);
+            }
+            continue;
+        };
+        r.bulk(b"begin_search");
+        r.map_len(2);
+        r.bulk(b"type");
+        r.bulk(b"index");
+        r.bulk(b"spec");
+        r.map_len(1);
+        r.bulk(b"index");
+        r.int(k.first as i64);
+        r.bulk(b"find_keys");
+        r.map_len(2);
+        r.bulk(b"type");
+        r.bulk(b"range");
+        r.bulk(b"spec");
+        r.map_len(3);
+        r.bulk(b"lastkey");
+        r.int(if k.last < 0 { k.last as i64 } else { (k.last - k.first) as i64 });
+        r.bulk(b"keystep");
+        r.int(k.step as i64);
+        r.bulk(b"limit");
+        r.int(0);
     }
 }
 
@@ -270,20 +297,18 @@ fn getkeys_common(ctx: &mut Ctx, argv: &[&[u8]], with_flags: bool) {
     if (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {
         return ctx.reply().error("ERR Invalid number of arguments specified for command");
     }
-    let pos = ctx.srv.commands.key_positions(id, target.len());
-    if pos.is_empty() {
+    let keys = ctx.srv.commands.keys_with_flags(id, target);
+    if keys.is_empty() {
         return ctx.reply().error("ERR The command has no key arguments");
     }
-    let write = spec.flags & super::WRITE != 0;
     let r = ctx.reply();
-    r.array_len(pos.len());
-    for p in pos {
+    r.array_len(keys.len());
+    for (p, flags) in keys {
         if with_flags {
             r.array_len(2);
             r.bulk(target[p]);
-            let f: &[&str] = if write { &["RW", "update"] } else { &["RO", "access"] };
-            r.set_len(f.len());
-            for x in f {
+            r.set_len(flags.len());
+            for x in flags {
                 r.simple(x);
             }
         } else {

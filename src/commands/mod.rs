@@ -17,6 +17,7 @@ pub mod memory;
 pub mod scripting;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod string;
 pub mod zset;
 
@@ -106,6 +107,32 @@ pub const NO_KEYS: Keys = Keys { first: 0, last: 0, step: 0 };
 pub const ONE_KEY: Keys = Keys { first: 1, last: 1, step: 1 };
 pub const ALL_KEYS: Keys = Keys { first: 1, last: -1, step: 1 };
 
+/// A key's access flags as `COMMAND GETKEYSANDFLAGS` and key specs show them
+/// (`RO`, `RW`, `OW`, `access`, `update`...).
+pub type KeyFlags = &'static [&'static str];
+
+/// Flags of a key read by the command.
+pub const KEY_READ: KeyFlags = &["RO", "access"];
+/// Flags of a key read and modified by the command.
+pub const KEY_UPDATE: KeyFlags = &["RW", "update"];
+
+/// Finds the keys of one call of a command whose keys cannot be told by
+/// position alone (SORT's `STORE destination`): `(argv index, flags)` pairs.
+pub type GetKeys = fn(&[&[u8]]) -> Vec<(usize, KeyFlags)>;
+
+/// One key specification as `COMMAND INFO` shows it, for commands whose
+/// `keys` range does not tell the whole story.
+#[derive(Debug, Clone, Copy)]
+pub struct KeySpec {
+    /// Shown as `notes` when not empty.
+    pub notes: &'static str,
+    pub flags: KeyFlags,
+    /// `Some(keys)`: an `index` begin search at `keys.first` and a `range`
+    /// find-keys (`lastkey` relative to it, `keystep`, limit 0). `None`: both
+    /// are `unknown` (the keys depend on the arguments' content or order).
+    pub range: Option<Keys>,
+}
+
 /// One command's declaration.
 pub struct Command {
     /// Lower-case name (for a subcommand, the subcommand's own name).
@@ -121,6 +148,11 @@ pub struct Command {
     pub complexity: &'static str,
     pub handler: Handler,
     pub subcommands: &'static [Command],
+    /// Key specs for `COMMAND INFO`; empty means one spec derived from `keys`.
+    pub key_specs: &'static [KeySpec],
+    /// Finds the keys of a call when `keys` alone cannot (`MOVABLE_KEYS`
+    /// commands); `None` means the `keys` range.
+    pub get_keys: Option<GetKeys>,
 }
 
 /// Declares a command (a `const fn` so family tables stay one line each).
@@ -136,7 +168,21 @@ pub const fn cmd(
     since: &'static str,
     handler: Handler,
 ) -> Command {
-    Command { name, arity, flags, keys, acl, group, summary, since, complexity: "", handler, subcommands: &[] }
+    Command {
+        name,
+        arity,
+        flags,
+        keys,
+        acl,
+        group,
+        summary,
+        since,
+        complexity: "",
+        handler,
+        subcommands: &[],
+        key_specs: &[],
+        get_keys: None,
+    }
 }
 
 /// Declares a container command (CONFIG, CLIENT, OBJECT...) whose work is done
@@ -160,6 +206,8 @@ pub const fn container(
         complexity: "",
         handler: unknown_subcommand,
         subcommands,
+        key_specs: &[],
+        get_keys: None,
     }
 }
 
@@ -214,6 +262,7 @@ fn families() -> Vec<&'static [Command]> {
         set::COMMANDS,
         zset::COMMANDS,
         memory::COMMANDS,
+        sort::COMMANDS,
     ]
 }
 
@@ -292,17 +341,32 @@ impl CommandTable {
         self.entries.iter().enumerate().filter(|(_, e)| e.parent.is_none())
     }
 
-    /// The key positions of `argv` for command `id` (COMMAND GETKEYS).
-    pub fn key_positions(&self, id: CmdId, argc: usize) -> Vec<usize> {
-        let k = self.entries[id].spec.keys;
+    /// The key positions in `argv` (the whole call, name included) for
+    /// command `id`: what COMMAND GETKEYS reports and what blocked clients,
+    /// WATCH and the like are told about.
+    pub fn key_positions(&self, id: CmdId, argv: &[&[u8]]) -> Vec<usize> {
+        self.keys_with_flags(id, argv).into_iter().map(|(p, _)| p).collect()
+    }
+
+    /// The keys of `argv` for command `id` with their access flags (COMMAND
+    /// GETKEYSANDFLAGS): the command's own key finder if it has one,
+    /// otherwise its `first`/`last`/`step` range.
+    pub fn keys_with_flags(&self, id: CmdId, argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
+        let spec = self.entries[id].spec;
+        if let Some(find) = spec.get_keys {
+            return find(argv);
+        }
+        let k = spec.keys;
         if k.first <= 0 {
             return Vec::new();
         }
+        let flags = if spec.flags & WRITE != 0 { KEY_UPDATE } else { KEY_READ };
+        let argc = argv.len();
         let last = if k.last < 0 { argc as i32 + k.last } else { k.last };
         let mut out = Vec::new();
         let mut i = k.first;
         while i <= last && (i as usize) < argc {
-            out.push(i as usize);
+            out.push((i as usize, flags));
             i += k.step.max(1);
         }
         out
@@ -363,8 +427,35 @@ pub fn acl_categories(c: &Command) -> Vec<&'static str> {
     if c.flags & FAST == 0 {
         v.push("slow");
     }
+    // COMMAND INFO lists them in the order of Redis's category table.
+    v.sort_by_key(|cat| ACL_CATEGORY_ORDER.iter().position(|x| x == cat).unwrap_or(usize::MAX));
     v
 }
+
+/// Redis's ACL categories in the order `COMMAND INFO` and `ACL CAT` list them.
+pub const ACL_CATEGORY_ORDER: &[&str] = &[
+    "keyspace",
+    "read",
+    "write",
+    "set",
+    "sortedset",
+    "list",
+    "hash",
+    "string",
+    "bitmap",
+    "hyperloglog",
+    "geo",
+    "stream",
+    "pubsub",
+    "admin",
+    "fast",
+    "slow",
+    "blocking",
+    "dangerous",
+    "connection",
+    "transaction",
+    "scripting",
+];
 
 /// Shared argument parsing helpers: every handler uses these, so each error
 /// text is produced in one place.

@@ -198,7 +198,7 @@ impl Server {
         if spec.flags & crate::commands::WRITE == 0 {
             return;
         }
-        let positions = self.commands.key_positions(id, argv.len());
+        let positions = self.commands.key_positions(id, argv);
         if positions.is_empty() && spec.flags & crate::commands::MOVABLE_KEYS == 0 {
             // SWAPDB, FLUSHALL...: any waited key may have changed.
             let all: Vec<(usize, Vec<u8>)> =

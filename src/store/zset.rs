@@ -318,7 +318,8 @@ impl ZSet {
         }
     }
 
-    fn convert_to_skiplist(&mut self) {
+    /// Converts a packed set to the skiplist encoding (SORT does, as Redis).
+    pub fn convert_to_skiplist(&mut self) {
         if let Repr::Packed(p) = &self.repr {
             let mut s = SkipSet::default();
             for (m, score) in p.iter() {
