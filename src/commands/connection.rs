@@ -43,6 +43,13 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
 ];
 
 fn ping(ctx: &mut Ctx, argv: &[&[u8]]) {
+    // A subscribed RESP2 client gets PING's answer in the shape of a message.
+    if argv.len() <= 2 && ctx.client.pubsub.active() && !ctx.client.reply.resp3 {
+        let r = ctx.reply();
+        r.array_len(2);
+        r.bulk(b"pong");
+        return r.bulk(argv.get(1).copied().unwrap_or_default());
+    }
     match argv.len() {
         1 => ctx.reply().simple("PONG"),
         2 => ctx.reply().bulk(argv[1]),
@@ -171,6 +178,7 @@ fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
         c.monitor = false;
         ctx.srv.monitors.retain(|t| *t != token);
     }
+    ctx.srv.pubsub_forget(ctx.client);
     ctx.reply().simple("RESET");
 }
 
@@ -225,7 +233,7 @@ pub fn client_line(c: &crate::server::Client, now_ms: i64) -> String {
     let qbuf = if c.running_qbuf > 0 { c.running_qbuf } else { c.query_len() };
     let omem = c.pending_output();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events=r{} cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events=r{} cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,
         c.addr,
         c.laddr,
@@ -235,6 +243,9 @@ pub fn client_line(c: &crate::server::Client, now_ms: i64) -> String {
         (now_ms - c.last_interaction_ms) / 1000,
         c.flags_string(),
         c.db,
+        c.pubsub.channels.len(),
+        c.pubsub.patterns.len(),
+        c.pubsub.shard.len(),
         qbuf,
         c.qbuf.capacity().saturating_sub(c.qbuf.len()),
         0,
@@ -292,7 +303,7 @@ fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
         }
         if let Some(t) = &type_filter {
-            if t != "normal" {
+            if !is_type(c, t) {
                 continue;
             }
         }
@@ -300,6 +311,12 @@ fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) {
         out.push('\n');
     }
     ctx.reply().verbatim(out.as_bytes());
+}
+
+/// True if `c` is of the CLIENT LIST/KILL `TYPE` named `t` (lower-case).
+fn is_type(c: &crate::server::Client, t: &str) -> bool {
+    let class = crate::server::obuf::Class::of(c).name();
+    class == t || (t == "slave" && class == "replica")
 }
 
 fn client_info(ctx: &mut Ctx, _argv: &[&[u8]]) {
@@ -391,7 +408,7 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) {
             && addr.as_ref().is_none_or(|a| &c.addr == a)
             && laddr.as_ref().is_none_or(|a| &c.laddr == a)
             && user.as_ref().is_none_or(|u| &c.user == u)
-            && type_.as_ref().is_none_or(|t| t == "normal")
+            && type_.as_ref().is_none_or(|t| is_type(c, t))
     };
     let targets: Vec<_> = ctx.srv.clients.iter().filter(|c| matches(c)).map(|c| c.token).collect();
     let mut n = targets.len() as i64;

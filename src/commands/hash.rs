@@ -350,8 +350,10 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) {
         return ctx.reply().error(errors::VALUE_OUT_OF_RANGE);
     }
     // Redis would try to build a reply of |count| picks and get killed for
-    // lack of memory; we refuse counts whose reply could never be delivered.
-    if count < -MAX_RANDOM_PICKS {
+    // lack of memory; we refuse counts whose reply could never be delivered,
+    // unless an output buffer limit stops the reply (and closes the client)
+    // long before that.
+    if count < -MAX_RANDOM_PICKS && ctx.client.reply.limit == 0 {
         return ctx.reply().error(errors::VALUE_OUT_OF_RANGE);
     }
     let ks = &mut ctx.srv.ks;
@@ -392,9 +394,15 @@ fn reply_random(r: &mut Reply, h: &Hash, count: i64, withvalues: bool, rng: &mut
             for _ in 0..n {
                 let (f, v) = pairs[rng.below(pairs.len())];
                 emit(r, f, v);
+                if r.over_limit() {
+                    return;
+                }
             }
         } else {
             for _ in 0..n {
+                if r.over_limit() {
+                    return;
+                }
                 match h.random_pair(rng) {
                     Some((f, v)) => emit(r, f, v),
                     // Cannot happen for a non-empty hash; keep the reply well formed.

@@ -94,6 +94,10 @@ fn keys(ctx: &mut Ctx, argv: &[&[u8]]) {
     r.array_len(found.len());
     for k in found {
         r.bulk(k);
+        // Past the output buffer hard limit the client is closed unanswered.
+        if r.over_limit() {
+            break;
+        }
     }
 }
 

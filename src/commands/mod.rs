@@ -14,6 +14,7 @@ pub mod introspection;
 pub mod keys;
 pub mod list;
 pub mod memory;
+pub mod pubsub;
 pub mod scripting;
 pub mod server;
 pub mod set;
@@ -263,6 +264,7 @@ fn families() -> Vec<&'static [Command]> {
         zset::COMMANDS,
         memory::COMMANDS,
         sort::COMMANDS,
+        pubsub::COMMANDS,
     ]
 }
 

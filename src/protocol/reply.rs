@@ -18,9 +18,19 @@ pub struct Reply {
     pub errors: u32,
     /// The first word of the last error written (for errorstats).
     pub last_error_code: Option<Box<str>>,
+    /// Length of `buf` past which the client is over its output buffer hard
+    /// limit (0: no limit). Long replies check [`Reply::over_limit`] and stop:
+    /// such a client is closed without receiving them.
+    pub limit: usize,
 }
 
 impl Reply {
+    /// True once the buffer grew past the client's output buffer hard limit.
+    #[inline]
+    pub fn over_limit(&self) -> bool {
+        self.limit != 0 && self.buf.len() > self.limit
+    }
+
     #[inline]
     fn raw(&mut self, b: &[u8]) {
         self.buf.extend_from_slice(b);

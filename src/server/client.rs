@@ -114,6 +114,10 @@ pub struct Client {
     pub qbuf_peak: usize,
     /// Waiting in a blocking command (BLPOP...): its further input waits too.
     pub blocked: bool,
+    /// Channels and patterns it is subscribed to (see `pubsub.rs`).
+    pub pubsub: super::pubsub::ClientSubs,
+    /// When its output first reached the soft limit (Unix ms; 0: under it).
+    pub obuf_soft_since: i64,
 }
 
 impl Client {
@@ -153,6 +157,8 @@ impl Client {
             net_out: 0,
             qbuf_peak: 0,
             blocked: false,
+            pubsub: Default::default(),
+            obuf_soft_since: 0,
         }
     }
 
@@ -210,7 +216,16 @@ impl Client {
                     self.sent += n;
                     self.net_out += n as u64;
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    // A client that never drains its buffer completely (a
+                    // subscriber reading a bit slower than messages arrive)
+                    // must not keep the sent prefix forever.
+                    if self.sent >= 64 * 1024 && self.sent * 2 >= self.reply.buf.len() {
+                        self.reply.buf.drain(..self.sent);
+                        self.sent = 0;
+                    }
+                    return Ok(false);
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
@@ -229,6 +244,9 @@ impl Client {
         let mut f = String::new();
         if self.monitor {
             f.push('O');
+        }
+        if self.pubsub.active() {
+            f.push('P');
         }
         if self.close_asap {
             f.push('A');

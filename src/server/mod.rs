@@ -10,6 +10,8 @@ pub mod blocking;
 pub mod client;
 pub mod histogram;
 pub mod log;
+pub mod obuf;
+pub mod pubsub;
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -214,6 +216,10 @@ pub struct Server {
     paused_clients: Vec<Token>,
     /// Clients blocked by BLPOP & co (see `blocking.rs`).
     pub blocking: blocking::Blocking,
+    /// Channel and pattern subscriptions (see `pubsub.rs`).
+    pub pubsub: pubsub::PubSub,
+    /// Output buffer limits per client class, parsed from the config (see `obuf.rs`).
+    pub obuf: obuf::ObufLimits,
     listeners: Vec<Listener>,
     unix_path: Option<String>,
 }
@@ -224,6 +230,7 @@ impl Server {
         let now = crate::util::unix_ms();
         let mut rng = crate::util::Rng::new();
         let run_id: String = (0..40).map(|_| format!("{:x}", rng.below(16))).collect();
+        let obuf = obuf::ObufLimits::from_config(&config);
         Server {
             ks: Keyspace::new(dbs),
             config,
@@ -253,6 +260,8 @@ impl Server {
             pending_reads: Vec::new(),
             paused_clients: Vec::new(),
             blocking: blocking::Blocking::default(),
+            pubsub: pubsub::PubSub::default(),
+            obuf,
             listeners: Vec::new(),
             unix_path: None,
         }
@@ -740,6 +749,12 @@ impl Server {
             self.reject(c, Some(id), errors::NOAUTH);
             return;
         }
+        if c.pubsub.active() && !c.reply.resp3 && !pubsub::allowed_while_subscribed(&self.commands.entries[id].fullname)
+        {
+            let msg = pubsub::not_allowed_error(&self.commands.entries[id].fullname);
+            self.reject(c, Some(id), &msg);
+            return;
+        }
         if !self.monitors.is_empty() && spec.flags & (commands::SKIP_MONITOR | commands::ADMIN) == 0 {
             self.feed_monitors(c, argv);
         }
@@ -760,6 +775,7 @@ impl Server {
             c.last_cmd.clear();
             c.last_cmd.push_str(fullname);
         }
+        self.arm_output_limit(c);
         let start = Instant::now();
         (spec.handler)(&mut Ctx { srv: self, client: c }, argv);
         let dur_ns = start.elapsed().as_nanos() as u64;
@@ -771,6 +787,11 @@ impl Server {
                 c.reply_mode = ReplyMode::On;
             }
         }
+        // Pushes (Pub/Sub) are delivered even when the reply is dropped.
+        if !c.pubsub.kept.is_empty() {
+            c.reply.buf.append(&mut c.pubsub.kept);
+        }
+        self.enforce_output_limit(c);
         let failed = c.reply.errors > 0;
         self.count_error(c);
         let e = &mut self.commands.entries[id];
@@ -859,16 +880,21 @@ impl Server {
         }
         line.push_str("\r\n");
         let monitors = self.monitors.clone();
+        let limits = self.obuf.for_class(obuf::Class::Normal, self.ks.now_ms);
         for t in monitors {
             if t == c.token {
                 continue;
             }
             if let Some(m) = self.clients.get_mut(t) {
+                if m.close_asap {
+                    continue;
+                }
                 m.reply.encoded(line.as_bytes());
                 if !m.in_pending {
                     m.in_pending = true;
                     self.pending_writes.push(t);
                 }
+                limits.enforce(m, &mut self.stats);
             }
         }
     }
@@ -879,6 +905,11 @@ impl Server {
         for t in pending {
             let Some(c) = self.clients.get_mut(t) else { continue };
             c.in_pending = false;
+            if c.close_asap {
+                // Over its output buffer limit (Pub/Sub delivery): nothing more is written.
+                self.close_client(t);
+                continue;
+            }
             let before = c.net_out;
             let res = c.flush();
             let written = c.net_out - before;
@@ -947,6 +978,7 @@ impl Server {
         self.monitors.retain(|m| *m != t);
         self.paused_clients.retain(|m| *m != t);
         self.forget_blocked(t);
+        self.pubsub_forget(&mut c);
         c.conn.shutdown();
     }
 
@@ -996,11 +1028,17 @@ impl Server {
                 db.expires.rehash_for(1);
             }
         }
+        self.enforce_output_limits_cron();
         for c in self.clients.iter_mut() {
             if c.qbuf.is_empty() && c.qbuf.capacity() > 32 * 1024 {
                 c.qbuf = Vec::new();
             }
         }
+    }
+
+    /// Refreshes what is derived from the configuration after CONFIG SET.
+    pub fn config_changed(&mut self) {
+        self.obuf = obuf::ObufLimits::from_config(&self.config);
     }
 
     /// The client with this id, if connected (CLIENT KILL ID, CLIENT UNBLOCK).

@@ -1,0 +1,146 @@
+//! Pub/Sub commands: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE,
+//! PUBLISH, the shard variants (SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH) and the
+//! PUBSUB introspection container.
+//!
+//! The subscription maps and message delivery live in `server/pubsub.rs`;
+//! the handlers here parse and call into them. Replies are Redis 7.0's:
+//! confirmations and messages are pushes (RESP2 arrays, RESP3 `>` frames).
+
+use super::{cmd, container, Command, Ctx, Keys, FAST, LOADING, NOSCRIPT, NO_KEYS, PUBSUB, STALE};
+use crate::server::pubsub::Kind;
+
+const P: &[&str] = &["pubsub"];
+const G: &str = "pubsub";
+const SUB: u32 = PUBSUB | NOSCRIPT | LOADING | STALE;
+const PUB: u32 = PUBSUB | LOADING | STALE | FAST;
+/// Shard channels are declared as keys (for cluster slot checks), like Redis.
+const CHANNELS: Keys = Keys { first: 1, last: -1, step: 1 };
+const CHANNEL: Keys = Keys { first: 1, last: 1, step: 1 };
+
+#[rustfmt::skip]
+pub static COMMANDS: &[Command] = &[
+    cmd("subscribe", -2, SUB, NO_KEYS, P, G, "Listens for messages published to channels.", "2.0.0", subscribe),
+    cmd("unsubscribe", -1, SUB, NO_KEYS, P, G, "Stops listening to messages posted to channels.", "2.0.0", unsubscribe),
+    cmd("psubscribe", -2, SUB, NO_KEYS, P, G, "Listens for messages published to channels that match one or more patterns.", "2.0.0", psubscribe),
+    cmd("punsubscribe", -1, SUB, NO_KEYS, P, G, "Stops listening to messages published to channels that match one or more patterns.", "2.0.0", punsubscribe),
+    cmd("publish", 3, PUB, NO_KEYS, P, G, "Posts a message to a channel.", "2.0.0", publish),
+    cmd("ssubscribe", -2, SUB, CHANNELS, P, G, "Listens for messages published to shard channels.", "7.0.0", ssubscribe),
+    cmd("sunsubscribe", -1, SUB, CHANNELS, P, G, "Stops listening to messages posted to shard channels.", "7.0.0", sunsubscribe),
+    cmd("spublish", 3, PUB, CHANNEL, P, G, "Post a message to a shard channel", "7.0.0", spublish),
+    container("pubsub", G, "A container for Pub/Sub commands.", "2.8.0", PUBSUB_SUBCOMMANDS),
+];
+
+const INTRO: u32 = PUBSUB | LOADING | STALE;
+
+#[rustfmt::skip]
+static PUBSUB_SUBCOMMANDS: &[Command] = &[
+    cmd("channels", -2, INTRO, NO_KEYS, P, G, "Returns the active channels.", "2.8.0", pubsub_channels),
+    cmd("numsub", -2, INTRO, NO_KEYS, P, G, "Returns a count of subscribers to channels.", "2.8.0", pubsub_numsub),
+    cmd("numpat", 2, INTRO, NO_KEYS, P, G, "Returns a count of unique pattern subscriptions.", "2.8.0", pubsub_numpat),
+    cmd("shardchannels", -2, INTRO, NO_KEYS, P, G, "Returns the active shard channels.", "7.0.0", pubsub_shardchannels),
+    cmd("shardnumsub", -2, INTRO, NO_KEYS, P, G, "Returns the count of subscribers of shard channels.", "7.0.0", pubsub_shardnumsub),
+    cmd("help", 2, LOADING | STALE, NO_KEYS, &[], G, "Returns helpful text about the different subcommands.", "6.2.0", pubsub_help),
+];
+
+fn subscribe(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ctx.srv.pubsub_subscribe(ctx.client, Kind::Channel, &argv[1..]);
+}
+
+fn unsubscribe(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ctx.srv.pubsub_unsubscribe(ctx.client, Kind::Channel, &argv[1..]);
+}
+
+fn psubscribe(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ctx.srv.pubsub_subscribe(ctx.client, Kind::Pattern, &argv[1..]);
+}
+
+fn punsubscribe(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ctx.srv.pubsub_unsubscribe(ctx.client, Kind::Pattern, &argv[1..]);
+}
+
+fn ssubscribe(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ctx.srv.pubsub_subscribe(ctx.client, Kind::Shard, &argv[1..]);
+}
+
+fn sunsubscribe(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ctx.srv.pubsub_unsubscribe(ctx.client, Kind::Shard, &argv[1..]);
+}
+
+fn publish(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let n = ctx.srv.publish(Some(&mut *ctx.client), argv[1], argv[2]);
+    ctx.reply().int(n as i64);
+}
+
+fn spublish(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let n = ctx.srv.spublish(Some(&mut *ctx.client), argv[1], argv[2]);
+    ctx.reply().int(n as i64);
+}
+
+/// PUBSUB CHANNELS / SHARDCHANNELS [pattern]
+fn channels_generic(ctx: &mut Ctx, argv: &[&[u8]], shard: bool) {
+    if argv.len() > 3 {
+        return ctx.reply().error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+            super::args::lossy(argv[1])
+        ));
+    }
+    let pattern = argv.get(2).copied();
+    let found = ctx.srv.pubsub.channels_matching(shard, pattern);
+    let r = &mut ctx.client.reply;
+    r.array_len(found.len());
+    for ch in found {
+        r.bulk(ch);
+    }
+}
+
+/// PUBSUB NUMSUB / SHARDNUMSUB [channel ...]: a flat array of channel, count.
+fn numsub_generic(ctx: &mut Ctx, argv: &[&[u8]], shard: bool) {
+    let chans = &argv[2..];
+    let r = &mut ctx.client.reply;
+    r.array_len(chans.len() * 2);
+    for ch in chans {
+        r.bulk(ch);
+        r.int(ctx.srv.pubsub.subscribers(shard, ch) as i64);
+    }
+}
+
+fn pubsub_channels(ctx: &mut Ctx, argv: &[&[u8]]) {
+    channels_generic(ctx, argv, false);
+}
+
+fn pubsub_shardchannels(ctx: &mut Ctx, argv: &[&[u8]]) {
+    channels_generic(ctx, argv, true);
+}
+
+fn pubsub_numsub(ctx: &mut Ctx, argv: &[&[u8]]) {
+    numsub_generic(ctx, argv, false);
+}
+
+fn pubsub_shardnumsub(ctx: &mut Ctx, argv: &[&[u8]]) {
+    numsub_generic(ctx, argv, true);
+}
+
+fn pubsub_numpat(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let n = ctx.srv.pubsub.pattern_count();
+    ctx.reply().int(n as i64);
+}
+
+fn pubsub_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    super::introspection::help_reply(
+        ctx,
+        "PUBSUB",
+        &[
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+            "SHARDCHANNELS [<pattern>]",
+            "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+            "SHARDNUMSUB [<shardchannel> ...]",
+            "    Return the number of subscribers for the specified shard level channel(s)",
+        ],
+    );
+}
