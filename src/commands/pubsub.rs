@@ -6,7 +6,7 @@
 //! the handlers here parse and call into them. Replies are Redis 7.0's:
 //! confirmations and messages are pushes (RESP2 arrays, RESP3 `>` frames).
 
-use super::{cmd, container, Command, Ctx, Keys, FAST, LOADING, NOSCRIPT, NO_KEYS, PUBSUB, STALE};
+use super::{cmd, container, Command, Ctx, KeySpec, Keys, FAST, LOADING, NOSCRIPT, NO_KEYS, PUBSUB, STALE};
 use crate::server::pubsub::Kind;
 
 const P: &[&str] = &["pubsub"];
@@ -16,6 +16,8 @@ const PUB: u32 = PUBSUB | LOADING | STALE | FAST;
 /// Shard channels are declared as keys (for cluster slot checks), like Redis.
 const CHANNELS: Keys = Keys { first: 1, last: -1, step: 1 };
 const CHANNEL: Keys = Keys { first: 1, last: 1, step: 1 };
+static CHANNELS_SPEC: &[KeySpec] = &[KeySpec { notes: "", flags: &["not_key"], range: Some(CHANNELS) }];
+static CHANNEL_SPEC: &[KeySpec] = &[KeySpec { notes: "", flags: &["not_key"], range: Some(CHANNEL) }];
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
@@ -24,9 +26,9 @@ pub static COMMANDS: &[Command] = &[
     cmd("psubscribe", -2, SUB, NO_KEYS, P, G, "Listens for messages published to channels that match one or more patterns.", "2.0.0", psubscribe),
     cmd("punsubscribe", -1, SUB, NO_KEYS, P, G, "Stops listening to messages published to channels that match one or more patterns.", "2.0.0", punsubscribe),
     cmd("publish", 3, PUB, NO_KEYS, P, G, "Posts a message to a channel.", "2.0.0", publish),
-    cmd("ssubscribe", -2, SUB, CHANNELS, P, G, "Listens for messages published to shard channels.", "7.0.0", ssubscribe),
-    cmd("sunsubscribe", -1, SUB, CHANNELS, P, G, "Stops listening to messages posted to shard channels.", "7.0.0", sunsubscribe),
-    cmd("spublish", 3, PUB, CHANNEL, P, G, "Post a message to a shard channel", "7.0.0", spublish),
+    Command { key_specs: CHANNELS_SPEC, ..cmd("ssubscribe", -2, SUB, CHANNELS, P, G, "Listens for messages published to shard channels.", "7.0.0", ssubscribe) },
+    Command { key_specs: CHANNELS_SPEC, ..cmd("sunsubscribe", -1, SUB, CHANNELS, P, G, "Stops listening to messages posted to shard channels.", "7.0.0", sunsubscribe) },
+    Command { key_specs: CHANNEL_SPEC, ..cmd("spublish", 3, PUB, CHANNEL, P, G, "Post a message to a shard channel", "7.0.0", spublish) },
     container("pubsub", G, "A container for Pub/Sub commands.", "2.8.0", PUBSUB_SUBCOMMANDS),
 ];
 
