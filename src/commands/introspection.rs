@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 
 use super::args::{self, is};
-use super::{cmd, container, Command, Ctx, KeySpec, ADMIN, KEY_READ, KEY_UPDATE, LOADING, NOSCRIPT, NO_KEYS, STALE};
+use super::{
+    cmd, container, Command, Ctx, Find, KeySpec, ADMIN, KEY_READ, KEY_UPDATE, LOADING, NOSCRIPT, NO_KEYS, STALE,
+};
 use crate::config::{Config, LoadReport, D, REDIS_VERSION, TABLE};
 use crate::errors;
 use crate::util::{bytes_to_human, glob_match};
@@ -113,7 +115,7 @@ fn write_key_specs(r: &mut crate::protocol::Reply, c: &Command) {
         c.key_specs
     } else if c.keys.first > 0 {
         let flags = if c.flags & super::WRITE != 0 { KEY_UPDATE } else { KEY_READ };
-        derived = [KeySpec { notes: "", flags, range: Some(c.keys) }];
+        derived = [KeySpec { notes: "", flags, find: Find::Range(c.keys) }];
         &derived
     } else {
         &[]
@@ -130,16 +132,42 @@ fn write_key_specs(r: &mut crate::protocol::Reply, c: &Command) {
         for f in spec.flags {
             r.simple(f);
         }
-        let Some(k) = spec.range else {
-            for part in [&b"begin_search"[..], b"find_keys"] {
-                r.bulk(part);
+        let k = match spec.find {
+            Find::Range(k) => k,
+            Find::Unknown => {
+                for part in [&b"begin_search"[..], b"find_keys"] {
+                    r.bulk(part);
+                    r.map_len(2);
+                    r.bulk(b"type");
+                    r.bulk(b"unknown");
+                    r.bulk(b"spec");
+                    r.map_len(0);
+                }
+                continue;
+            }
+            Find::Keynum { index, keynumidx, firstkey, step } => {
+                r.bulk(b"begin_search");
                 r.map_len(2);
                 r.bulk(b"type");
-                r.bulk(b"unknown");
+                r.bulk(b"index");
                 r.bulk(b"spec");
-                r.map_len(0);
+                r.map_len(1);
+                r.bulk(b"index");
+                r.int(index as i64);
+                r.bulk(b"find_keys");
+                r.map_len(2);
+                r.bulk(b"type");
+                r.bulk(b"keynum");
+                r.bulk(b"spec");
+                r.map_len(3);
+                r.bulk(b"keynumidx");
+                r.int(keynumidx as i64);
+                r.bulk(b"firstkey");
+                r.int(firstkey as i64);
+                r.bulk(b"keystep");
+                r.int(step as i64);
+                continue;
             }
-            continue;
         };
         r.bulk(b"begin_search");
         r.map_len(2);
@@ -299,7 +327,12 @@ fn getkeys_common(ctx: &mut Ctx, argv: &[&[u8]], with_flags: bool) {
     }
     let keys = ctx.srv.commands.keys_with_flags(id, target);
     if keys.is_empty() {
-        return ctx.reply().error("ERR The command has no key arguments");
+        let has_keys = spec.keys.first > 0 || spec.flags & super::MOVABLE_KEYS != 0;
+        return ctx.reply().error(if has_keys {
+            "ERR Invalid arguments specified for command"
+        } else {
+            "ERR The command has no key arguments"
+        });
     }
     let r = ctx.reply();
     r.array_len(keys.len());

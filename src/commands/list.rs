@@ -40,17 +40,17 @@ pub static COMMANDS: &[Command] = &[
     cmd("lpos", -3, READONLY, ONE_KEY, L, G, "Returns the index of matching elements in a list.", "6.0.6", lpos),
     cmd("lmove", 5, WRITE | DENYOOM, TWO_KEYS, L, G, "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "6.2.0", lmove),
     cmd("rpoplpush", 3, WRITE | DENYOOM, TWO_KEYS, L, G, "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "1.2.0", rpoplpush),
-    cmd("lmpop", -4, WRITE | MOVABLE_KEYS, NO_KEYS, L, G, "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "7.0.0", lmpop),
+    Command { key_specs: super::POP_NUMKEYS, ..cmd("lmpop", -4, WRITE | MOVABLE_KEYS, NO_KEYS, L, G, "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "7.0.0", lmpop) },
     cmd("blpop", -3, WRITE | NOSCRIPT | BLOCKING, BPOP_KEYS, L, G, "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", blpop),
     cmd("brpop", -3, WRITE | NOSCRIPT | BLOCKING, BPOP_KEYS, L, G, "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", brpop),
     cmd("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, TWO_KEYS, L, G, "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "2.2.0", brpoplpush),
     cmd("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, TWO_KEYS, L, G, "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "6.2.0", blmove),
-    cmd("blmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, NO_KEYS, L, G, "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0", blmpop),
+    Command { key_specs: super::BLOCKING_POP_NUMKEYS, ..cmd("blmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, NO_KEYS, L, G, "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0", blmpop) },
     // The blocking sorted set pops live here, next to the other blocking
     // pops; they are built on the sorted set family's `zpop`.
     cmd("bzpopmin", -3, WRITE | NOSCRIPT | FAST | BLOCKING, BPOP_KEYS, &["sortedset"], "sorted-set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", bzpopmin),
     cmd("bzpopmax", -3, WRITE | NOSCRIPT | FAST | BLOCKING, BPOP_KEYS, &["sortedset"], "sorted-set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", bzpopmax),
-    cmd("bzmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, NO_KEYS, &["sortedset"], "sorted-set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0", bzmpop),
+    Command { key_specs: super::BLOCKING_POP_NUMKEYS, ..cmd("bzmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, NO_KEYS, &["sortedset"], "sorted-set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0", bzmpop) },
 ];
 
 /// The node size rule in force (`list-max-listpack-size`).

@@ -116,6 +116,10 @@ pub type KeyFlags = &'static [&'static str];
 pub const KEY_READ: KeyFlags = &["RO", "access"];
 /// Flags of a key read and modified by the command.
 pub const KEY_UPDATE: KeyFlags = &["RW", "update"];
+/// Flags of a key whose value the command replaces without reading it.
+pub const KEY_OVERWRITE: KeyFlags = &["OW", "update"];
+/// Flags of a key the command reads and removes elements from.
+pub const KEY_POP: KeyFlags = &["RW", "access", "delete"];
 
 /// Finds the keys of one call of a command whose keys cannot be told by
 /// position alone (SORT's `STORE destination`): `(argv index, flags)` pairs.
@@ -128,10 +132,40 @@ pub struct KeySpec {
     /// Shown as `notes` when not empty.
     pub notes: &'static str,
     pub flags: KeyFlags,
-    /// `Some(keys)`: an `index` begin search at `keys.first` and a `range`
-    /// find-keys (`lastkey` relative to it, `keystep`, limit 0). `None`: both
-    /// are `unknown` (the keys depend on the arguments' content or order).
-    pub range: Option<Keys>,
+    pub find: Find,
+}
+
+/// How a key spec finds its keys in a call.
+#[derive(Debug, Clone, Copy)]
+pub enum Find {
+    /// An `index` begin search at `keys.first` and a `range` find-keys
+    /// (`lastkey` relative to it, `keystep`, limit 0).
+    Range(Keys),
+    /// An `index` begin search at `index`, then a `keynum` find-keys: the
+    /// argument at `index + keynumidx` counts the keys, which start at
+    /// `index + firstkey`, `step` apart (ZUNION's `numkeys key [key ...]`).
+    Keynum { index: i32, keynumidx: i32, firstkey: i32, step: i32 },
+    /// Both `unknown`: the keys depend on the arguments' content or order.
+    Unknown,
+}
+
+/// The key spec of `numkeys key [key ...]` at argument `index`.
+pub const fn keynum_spec(index: i32, flags: KeyFlags) -> KeySpec {
+    KeySpec { notes: "", flags, find: Find::Keynum { index, keynumidx: 0, firstkey: 1, step: 1 } }
+}
+
+/// `numkeys key [key ...]` read (ZUNION, ZINTERCARD, SINTERCARD...).
+pub static READ_NUMKEYS: &[KeySpec] = &[keynum_spec(1, KEY_READ)];
+/// `destination numkeys key [key ...]` (ZUNIONSTORE...).
+pub static STORE_NUMKEYS: &[KeySpec] = &[one_key_spec(1, KEY_OVERWRITE), keynum_spec(2, KEY_READ)];
+/// `numkeys key [key ...]` popped from (LMPOP, ZMPOP).
+pub static POP_NUMKEYS: &[KeySpec] = &[keynum_spec(1, KEY_POP)];
+/// `timeout numkeys key [key ...]` popped from (BLMPOP, BZMPOP).
+pub static BLOCKING_POP_NUMKEYS: &[KeySpec] = &[keynum_spec(2, KEY_POP)];
+
+/// The key spec of one key at argument `index`.
+pub const fn one_key_spec(index: i32, flags: KeyFlags) -> KeySpec {
+    KeySpec { notes: "", flags, find: Find::Range(Keys { first: index, last: index, step: 1 }) }
 }
 
 /// One command's declaration.
@@ -358,6 +392,9 @@ impl CommandTable {
         if let Some(find) = spec.get_keys {
             return find(argv);
         }
+        if spec.key_specs.iter().any(|ks| matches!(ks.find, Find::Keynum { .. })) {
+            return keys_from_specs(spec.key_specs, argv);
+        }
         let k = spec.keys;
         if k.first <= 0 {
             return Vec::new();
@@ -373,6 +410,41 @@ impl CommandTable {
         }
         out
     }
+}
+
+/// The keys that `specs` (ranges and key counts, no unknowns) find in
+/// `argv`; none at all when a count is not a number or names more keys than
+/// there are arguments (COMMAND GETKEYS then reports invalid arguments).
+fn keys_from_specs(specs: &[KeySpec], argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
+    let mut out = Vec::new();
+    for ks in specs {
+        match ks.find {
+            Find::Range(k) => {
+                let last = if k.last < 0 { argv.len() as i32 + k.last } else { k.last };
+                let mut i = k.first;
+                while i <= last && (i as usize) < argv.len() {
+                    out.push((i as usize, ks.flags));
+                    i += k.step.max(1);
+                }
+            }
+            Find::Keynum { index, keynumidx, firstkey, step } => {
+                let Some(Ok(n)) = argv.get((index + keynumidx) as usize).map(|a| args::int(a)) else {
+                    return Vec::new();
+                };
+                let first = (index + firstkey) as usize;
+                let step = step.max(1) as usize;
+                let Some(end) = usize::try_from(n).ok().and_then(|n| n.checked_mul(step)).map(|n| first + n) else {
+                    return Vec::new();
+                };
+                if n < 1 || end > argv.len() {
+                    return Vec::new();
+                }
+                out.extend((first..end).step_by(step).map(|p| (p, ks.flags)));
+            }
+            Find::Unknown => {}
+        }
+    }
+    out
 }
 
 impl Default for CommandTable {

@@ -28,7 +28,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("spop", -2, WRITE | FAST, ONE_KEY, S, G, "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "1.0.0", spop),
     cmd("srandmember", -2, READONLY, ONE_KEY, S, G, "Get one or multiple random members from a set", "1.0.0", srandmember),
     cmd("sinter", -2, READONLY, ALL_KEYS, S, G, "Returns the intersect of multiple sets.", "1.0.0", sinter),
-    cmd("sintercard", -3, READONLY | MOVABLE_KEYS, NO_KEYS, S, G, "Returns the number of members of the intersect of multiple sets.", "7.0.0", sintercard),
+    Command { key_specs: super::READ_NUMKEYS, ..cmd("sintercard", -3, READONLY | MOVABLE_KEYS, NO_KEYS, S, G, "Returns the number of members of the intersect of multiple sets.", "7.0.0", sintercard) },
     cmd("sinterstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the intersect of multiple sets in a key.", "1.0.0", sinterstore),
     cmd("sunion", -2, READONLY, ALL_KEYS, S, G, "Returns the union of multiple sets.", "1.0.0", sunion),
     cmd("sunionstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the union of multiple sets in a key.", "1.0.0", sunionstore),

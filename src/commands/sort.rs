@@ -26,7 +26,10 @@
 use std::cmp::Ordering;
 
 use super::args::{self, is};
-use super::{cmd, Command, Ctx, KeyFlags, KeySpec, DENYOOM, KEY_READ, MOVABLE_KEYS, ONE_KEY, READONLY, WRITE};
+use super::{
+    cmd, Command, Ctx, Find, KeyFlags, KeySpec, DENYOOM, KEY_OVERWRITE, KEY_READ, MOVABLE_KEYS, ONE_KEY, READONLY,
+    WRITE,
+};
 use crate::config::D;
 use crate::errors;
 use crate::server::Conn;
@@ -37,24 +40,21 @@ const G: &str = "generic";
 const ACL: &[&str] = &["set", "sortedset", "list", "dangerous"];
 const COMPLEXITY: &str = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).";
 
-/// The flags of SORT's STORE destination: overwritten whatever it held.
-const KEY_OVERWRITE: KeyFlags = &["OW", "update"];
-
 const SORT_BY_GET_NOTES: &str = "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort";
 const SORT_STORE_NOTES: &str =
     "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array";
 
 #[rustfmt::skip]
 static SORT_SPECS: &[KeySpec] = &[
-    KeySpec { notes: "", flags: KEY_READ, range: Some(ONE_KEY) },
-    KeySpec { notes: SORT_BY_GET_NOTES, flags: KEY_READ, range: None },
-    KeySpec { notes: SORT_STORE_NOTES, flags: KEY_OVERWRITE, range: None },
+    KeySpec { notes: "", flags: KEY_READ, find: Find::Range(ONE_KEY) },
+    KeySpec { notes: SORT_BY_GET_NOTES, flags: KEY_READ, find: Find::Unknown },
+    KeySpec { notes: SORT_STORE_NOTES, flags: KEY_OVERWRITE, find: Find::Unknown },
 ];
 
 #[rustfmt::skip]
 static SORT_RO_SPECS: &[KeySpec] = &[
-    KeySpec { notes: "", flags: KEY_READ, range: Some(ONE_KEY) },
-    KeySpec { notes: SORT_BY_GET_NOTES, flags: KEY_READ, range: None },
+    KeySpec { notes: "", flags: KEY_READ, find: Find::Range(ONE_KEY) },
+    KeySpec { notes: SORT_BY_GET_NOTES, flags: KEY_READ, find: Find::Unknown },
 ];
 
 #[rustfmt::skip]
