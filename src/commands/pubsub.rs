@@ -6,7 +6,7 @@
 //! the handlers here parse and call into them. Replies are Redis 7.0's:
 //! confirmations and messages are pushes (RESP2 arrays, RESP3 `>` frames).
 
-use super::{cmd, container, Command, Ctx, KeySpec, Keys, FAST, LOADING, NOSCRIPT, NO_KEYS, PUBSUB, STALE};
+use super::{cmd, container, Command, Ctx, Find, KeySpec, Keys, FAST, LOADING, NOSCRIPT, NO_KEYS, PUBSUB, STALE};
 use crate::server::pubsub::Kind;
 
 const P: &[&str] = &["pubsub"];
@@ -16,8 +16,8 @@ const PUB: u32 = PUBSUB | LOADING | STALE | FAST;
 /// Shard channels are declared as keys (for cluster slot checks), like Redis.
 const CHANNELS: Keys = Keys { first: 1, last: -1, step: 1 };
 const CHANNEL: Keys = Keys { first: 1, last: 1, step: 1 };
-static CHANNELS_SPEC: &[KeySpec] = &[KeySpec { notes: "", flags: &["not_key"], range: Some(CHANNELS) }];
-static CHANNEL_SPEC: &[KeySpec] = &[KeySpec { notes: "", flags: &["not_key"], range: Some(CHANNEL) }];
+static CHANNELS_SPEC: &[KeySpec] = &[KeySpec { notes: "", flags: &["not_key"], find: Find::Range(CHANNELS) }];
+static CHANNEL_SPEC: &[KeySpec] = &[KeySpec { notes: "", flags: &["not_key"], find: Find::Range(CHANNEL) }];
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
