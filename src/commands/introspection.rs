@@ -132,63 +132,37 @@ fn write_key_specs(r: &mut crate::protocol::Reply, c: &Command) {
         for f in spec.flags {
             r.simple(f);
         }
-        let k = match spec.find {
-            Find::Range(k) => k,
+        match spec.find {
             Find::Unknown => {
-                for part in [&b"begin_search"[..], b"find_keys"] {
-                    r.bulk(part);
-                    r.map_len(2);
-                    r.bulk(b"type");
-                    r.bulk(b"unknown");
-                    r.bulk(b"spec");
-                    r.map_len(0);
-                }
-                continue;
+                write_search(r, b"begin_search", b"unknown", &[]);
+                write_search(r, b"find_keys", b"unknown", &[]);
+            }
+            Find::Range(k) => {
+                write_search(r, b"begin_search", b"index", &[(b"index", k.first)]);
+                let lastkey = if k.last < 0 { k.last } else { k.last - k.first };
+                let spec: [(&[u8], i32); 3] = [(b"lastkey", lastkey), (b"keystep", k.step), (b"limit", 0)];
+                write_search(r, b"find_keys", b"range", &spec);
             }
             Find::Keynum { index, keynumidx, firstkey, step } => {
-                r.bulk(b"begin_search");
-                r.map_len(2);
-                r.bulk(b"type");
-                r.bulk(b"index");
-                r.bulk(b"spec");
-                r.map_len(1);
-                r.bulk(b"index");
-                r.int(index as i64);
-                r.bulk(b"find_keys");
-                r.map_len(2);
-                r.bulk(b"type");
-                r.bulk(b"keynum");
-                r.bulk(b"spec");
-                r.map_len(3);
-                r.bulk(b"keynumidx");
-                r.int(keynumidx as i64);
-                r.bulk(b"firstkey");
-                r.int(firstkey as i64);
-                r.bulk(b"keystep");
-                r.int(step as i64);
-                continue;
+                write_search(r, b"begin_search", b"index", &[(b"index", index)]);
+                let spec: [(&[u8], i32); 3] = [(b"keynumidx", keynumidx), (b"firstkey", firstkey), (b"keystep", step)];
+                write_search(r, b"find_keys", b"keynum", &spec);
             }
-        };
-        r.bulk(b"begin_search");
-        r.map_len(2);
-        r.bulk(b"type");
-        r.bulk(b"index");
-        r.bulk(b"spec");
-        r.map_len(1);
-        r.bulk(b"index");
-        r.int(k.first as i64);
-        r.bulk(b"find_keys");
-        r.map_len(2);
-        r.bulk(b"type");
-        r.bulk(b"range");
-        r.bulk(b"spec");
-        r.map_len(3);
-        r.bulk(b"lastkey");
-        r.int(if k.last < 0 { k.last as i64 } else { (k.last - k.first) as i64 });
-        r.bulk(b"keystep");
-        r.int(k.step as i64);
-        r.bulk(b"limit");
-        r.int(0);
+        }
+    }
+}
+
+/// One `begin_search` / `find_keys` part of a key spec: `{type, spec: {...}}`.
+fn write_search(r: &mut crate::protocol::Reply, part: &[u8], kind: &[u8], spec: &[(&[u8], i32)]) {
+    r.bulk(part);
+    r.map_len(2);
+    r.bulk(b"type");
+    r.bulk(kind);
+    r.bulk(b"spec");
+    r.map_len(spec.len());
+    for (name, v) in spec {
+        r.bulk(name);
+        r.int(*v as i64);
     }
 }
 
