@@ -190,7 +190,7 @@ directives! {
     StreamNodeMaxBytes: "stream-node-max-bytes" => Mem { min: 0, max: I64MAX }, "4096", STORED_ONLY;
     StreamNodeMaxEntries: "stream-node-max-entries" => Int { min: 0, max: I64MAX }, "100", STORED_ONLY;
     // --- scripting
-    BusyReplyThreshold: "busy-reply-threshold" ["lua-time-limit"] => Int { min: 0, max: I64MAX }, "5000", STORED_ONLY;
+    BusyReplyThreshold: "busy-reply-threshold" ["lua-time-limit"] => Int { min: 0, max: I64MAX }, "5000", 0;
     // --- persistence (snapshots and the AOF arrive with the persistence work)
     Save: "save" => List, "3600 1 300 100 60 10000", 0;
     Dbfilename: "dbfilename" => Str, "dump.rdb", PROTECTED;

@@ -82,3 +82,5 @@ pub const NUMKEYS_EXCEED_ARGS: &str = "ERR Number of keys can't be greater than 
 
 // SORT.
 pub const SORT_NOT_DOUBLE: &str = "ERR One or more scores can't be converted into double";
+// Scripting.
+pub const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";

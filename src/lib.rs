@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod errors;
 pub mod protocol;
+pub mod scripting;
 pub mod server;
 pub mod store;
 pub mod util;

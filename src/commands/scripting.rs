@@ -1,48 +1,397 @@
-//! Scripting and functions. The Lua engine arrives with the scripting work;
-//! what is here is what exists without it: FUNCTION FLUSH (there are no
-//! libraries to remove yet, so it always succeeds), FUNCTION LIST (empty).
+//! Scripting and functions: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT,
+//! FUNCTION, FCALL, FCALL_RO. The engine lives in `crate::scripting`; these
+//! handlers parse arguments, find the script or function, check its flags
+//! against the command, and hand it to `scripting::run`.
 
-use super::args::is;
-use super::{cmd, container, Command, Ctx, NOSCRIPT, NO_KEYS, WRITE};
+use super::args::{int, is, lossy};
+use super::{
+    cmd, container, Command, Ctx, KeyFlags, DENYOOM, MOVABLE_KEYS, NOSCRIPT, NO_KEYS, NO_MANDATORY_KEYS, READONLY, SKIP_MONITOR,
+    STALE, WRITE,
+};
 use crate::errors;
+use crate::scripting::{self, functions, Invocation, NO_WRITES, WRITE_FLAG_WITH_RO};
 
 const S: &[&str] = &["scripting"];
 const G: &str = "scripting";
+const EVAL_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLE_KEYS;
+const ALLOW_BUSY: u32 = super::ALLOW_BUSY;
 
 #[rustfmt::skip]
-pub static COMMANDS: &[Command] = &[container("function", G, "A container for function commands.", "7.0.0", FUNCTION_SUBCOMMANDS)];
+pub static COMMANDS: &[Command] = &[
+    Command { get_keys: Some(numkeys_keys), ..cmd("eval", -3, EVAL_FLAGS, NO_KEYS, S, G, "Executes a server-side Lua script.", "2.6.0", eval) },
+    Command { get_keys: Some(numkeys_keys), ..cmd("evalsha", -3, EVAL_FLAGS, NO_KEYS, S, G, "Executes a server-side Lua script by SHA1 digest.", "2.6.0", evalsha) },
+    Command { get_keys: Some(numkeys_keys), ..cmd("eval_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Executes a read-only server-side Lua script.", "7.0.0", eval_ro) },
+    Command { get_keys: Some(numkeys_keys), ..cmd("evalsha_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Executes a read-only server-side Lua script by SHA1 digest.", "7.0.0", evalsha_ro) },
+    Command { get_keys: Some(numkeys_keys), ..cmd("fcall", -3, EVAL_FLAGS, NO_KEYS, S, G, "Invokes a function.", "7.0.0", fcall) },
+    Command { get_keys: Some(numkeys_keys), ..cmd("fcall_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Invokes a read-only function.", "7.0.0", fcall_ro) },
+    container("script", G, "A container for Lua scripts management commands.", "2.6.0", SCRIPT_SUBCOMMANDS),
+    container("function", G, "A container for function commands.", "7.0.0", FUNCTION_SUBCOMMANDS),
+];
+
+#[rustfmt::skip]
+static SCRIPT_SUBCOMMANDS: &[Command] = &[
+    cmd("load", 3, NOSCRIPT | STALE, NO_KEYS, S, G, "Loads a server-side Lua script to the script cache.", "2.6.0", script_load),
+    cmd("exists", -3, NOSCRIPT, NO_KEYS, S, G, "Determines whether server-side Lua scripts exist in the script cache.", "2.6.0", script_exists),
+    cmd("flush", -2, NOSCRIPT, NO_KEYS, S, G, "Removes all server-side Lua scripts from the script cache.", "2.6.0", script_flush),
+    cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Terminates a server-side Lua script during execution.", "2.6.0", script_kill),
+    cmd("debug", 3, NOSCRIPT, NO_KEYS, S, G, "Sets the debug mode of server-side Lua scripts.", "3.2.0", script_debug),
+    cmd("help", 2, super::LOADING | STALE, NO_KEYS, S, G, "Returns helpful text about the different subcommands.", "5.0.0", script_help),
+];
 
 #[rustfmt::skip]
 static FUNCTION_SUBCOMMANDS: &[Command] = &[
+    cmd("load", -3, WRITE | DENYOOM | NOSCRIPT, NO_KEYS, S, G, "Creates a library.", "7.0.0", function_load),
+    cmd("delete", 3, WRITE | NOSCRIPT, NO_KEYS, S, G, "Deletes a library and its functions.", "7.0.0", function_delete),
     cmd("flush", -2, WRITE | NOSCRIPT, NO_KEYS, S, G, "Deletes all libraries and functions.", "7.0.0", function_flush),
     cmd("list", -2, NOSCRIPT, NO_KEYS, S, G, "Returns information about all libraries.", "7.0.0", function_list),
-    cmd("help", 2, super::LOADING | super::STALE, NO_KEYS, S, G, "Returns helpful text about the different subcommands.", "7.0.0", function_help),
+    cmd("dump", 2, NOSCRIPT, NO_KEYS, S, G, "Dumps all libraries into a serialized binary payload.", "7.0.0", function_dump),
+    cmd("restore", -3, WRITE | DENYOOM | NOSCRIPT, NO_KEYS, S, G, "Restores all libraries from a payload.", "7.0.0", function_restore),
+    cmd("stats", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Returns information about a function during execution.", "7.0.0", function_stats),
+    cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Terminates a function during execution.", "7.0.0", function_kill),
+    cmd("help", 2, super::LOADING | STALE, NO_KEYS, S, G, "Returns helpful text about the different subcommands.", "7.0.0", function_help),
 ];
 
+/// Keys of `EVAL script numkeys key... arg...` (and EVALSHA, FCALL...). A
+/// script may do anything with them, so they count as read and written.
+fn numkeys_keys(argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
+    let flags = if argv[0].len() > 3 && argv[0][argv[0].len() - 3..].eq_ignore_ascii_case(b"_ro") {
+        super::KEY_READ
+    } else {
+        super::KEY_UPDATE
+    };
+    match argv.get(2).map(|a| int(a)) {
+        Some(Ok(n)) if n > 0 && (n as usize) <= argv.len().saturating_sub(3) => {
+            (3..3 + n as usize).map(|i| (i, flags)).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Keys and arguments of a script call.
+type KeysAndArgs<'a> = (&'a [&'a [u8]], &'a [&'a [u8]]);
+
+/// Splits `numkeys key... arg...` (argv[2] onwards) into keys and arguments.
+fn split_keys<'a>(argv: &'a [&'a [u8]], fcall: bool) -> Result<KeysAndArgs<'a>, &'static str> {
+    let n = match int(argv[2]) {
+        Ok(n) => n,
+        Err(_) if fcall => return Err("ERR Bad number of keys provided"),
+        Err(e) => return Err(e),
+    };
+    if n < 0 {
+        return Err("ERR Number of keys can't be negative");
+    }
+    if n as u64 > (argv.len() - 3) as u64 {
+        return Err(errors::NUMKEYS_EXCEED_ARGS);
+    }
+    let n = n as usize;
+    Ok((&argv[3..3 + n], &argv[3 + n..]))
+}
+
+fn eval(ctx: &mut Ctx, argv: &[&[u8]]) {
+    eval_generic(ctx, argv, false, false)
+}
+
+fn evalsha(ctx: &mut Ctx, argv: &[&[u8]]) {
+    eval_generic(ctx, argv, true, false)
+}
+
+fn eval_ro(ctx: &mut Ctx, argv: &[&[u8]]) {
+    eval_generic(ctx, argv, false, true)
+}
+
+fn evalsha_ro(ctx: &mut Ctx, argv: &[&[u8]]) {
+    eval_generic(ctx, argv, true, true)
+}
+
+fn eval_generic(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, ro: bool) {
+    let (keys, args) = match split_keys(argv, false) {
+        Ok(x) => x,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let key = if by_sha {
+        match scripting::sha_key(argv[1]) {
+            Some(k) if ctx.srv.scripting.script(&k).is_some() => k,
+            _ => return ctx.reply().error(errors::NOSCRIPT),
+        }
+    } else {
+        match ctx.srv.scripting.load_script(argv[1]) {
+            Ok(k) => k,
+            Err(e) => return ctx.reply().error(&e),
+        }
+    };
+    let script = ctx.srv.scripting.script(&key).expect("cached above");
+    let read_only = match script.flags {
+        None => ro,
+        Some(f) => {
+            if ro && f & NO_WRITES == 0 {
+                return ctx.reply().error(WRITE_FLAG_WITH_RO);
+            }
+            f & NO_WRITES != 0
+        }
+    };
+    let func = script.func.clone();
+    let name = String::from_utf8_lossy(&key).into_owned();
+    scripting::run(ctx, argv, Invocation { func, is_eval: true, name, keys, args, read_only });
+}
+
+fn fcall(ctx: &mut Ctx, argv: &[&[u8]]) {
+    fcall_generic(ctx, argv, false)
+}
+
+fn fcall_ro(ctx: &mut Ctx, argv: &[&[u8]]) {
+    fcall_generic(ctx, argv, true)
+}
+
+fn fcall_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) {
+    let (keys, args) = match split_keys(argv, true) {
+        Ok(x) => x,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let Some(f) = ctx.srv.scripting.funcs.lookup(argv[1]) else {
+        return ctx.reply().error("ERR Function not found");
+    };
+    let read_only = functions::is_read_only(f);
+    if ro && !read_only {
+        return ctx.reply().error(WRITE_FLAG_WITH_RO);
+    }
+    let func = f.func.clone();
+    let name = f.name.clone();
+    scripting::run(ctx, argv, Invocation { func, is_eval: false, name, keys, args, read_only });
+}
+
+fn script_load(ctx: &mut Ctx, argv: &[&[u8]]) {
+    match ctx.srv.scripting.load_script(argv[2]) {
+        Ok(k) => ctx.reply().bulk(&k),
+        Err(e) => ctx.reply().error(&e),
+    }
+}
+
+fn script_exists(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let found: Vec<bool> = argv[2..].iter().map(|s| ctx.srv.scripting.has_script(s)).collect();
+    let r = ctx.reply();
+    r.array_len(found.len());
+    for f in found {
+        r.int(f as i64);
+    }
+}
+
+/// The optional `ASYNC|SYNC` of SCRIPT FLUSH and FUNCTION FLUSH.
+fn flush_mode(argv: &[&[u8]]) -> bool {
+    match argv.len() {
+        2 => true,
+        3 => is(argv[2], "async") || is(argv[2], "sync"),
+        _ => false,
+    }
+}
+
+fn script_flush(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if !flush_mode(argv) {
+        return ctx.reply().error("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    }
+    ctx.srv.scripting.flush_scripts();
+    ctx.reply().ok();
+}
+
+fn script_kill(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    match scripting::kill(ctx.srv, true) {
+        Ok(()) => ctx.reply().ok(),
+        Err(e) => ctx.reply().error(e),
+    }
+}
+
+fn script_debug(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if is(argv[2], "no") {
+        return ctx.reply().ok();
+    }
+    if is(argv[2], "yes") || is(argv[2], "sync") {
+        return ctx.reply().error("ERR the Lua debugger is not supported by oxidis");
+    }
+    ctx.reply().error("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+}
+
+fn script_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    super::introspection::help_reply(
+        ctx,
+        "SCRIPT",
+        &[
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+        ],
+    );
+}
+
+fn function_load(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let mut replace = false;
+    let mut i = 2;
+    while i < argv.len() - 1 {
+        if is(argv[i], "replace") {
+            replace = true;
+        } else {
+            return ctx.reply().error(&format!("ERR Unknown option given: {}", lossy(argv[i])));
+        }
+        i += 1;
+    }
+    let code = argv[argv.len() - 1];
+    match functions::load(ctx.srv, code, replace) {
+        Ok(name) => ctx.reply().bulk(name.as_bytes()),
+        Err(e) => ctx.reply().error(&e),
+    }
+}
+
+fn function_delete(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if functions::delete(ctx.srv, &lossy(argv[2])) {
+        ctx.reply().ok();
+    } else {
+        ctx.reply().error("ERR Library not found");
+    }
+}
+
 fn function_flush(ctx: &mut Ctx, argv: &[&[u8]]) {
-    match argv.get(2) {
-        None => {}
-        Some(a) if is(a, "async") || is(a, "sync") => {}
-        Some(_) => return ctx.reply().error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"),
-    }
     if argv.len() > 3 {
-        return ctx.reply().error(errors::SYNTAX);
+        return ctx
+            .reply()
+            .error("ERR unknown subcommand or wrong number of arguments for 'flush'. Try FUNCTION HELP.");
     }
+    if !flush_mode(argv) {
+        return ctx.reply().error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+    }
+    ctx.srv.scripting.funcs.flush();
     ctx.reply().ok();
 }
 
 fn function_list(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let mut with_code = false;
+    let mut pattern: Option<&[u8]> = None;
     let mut i = 2;
     while i < argv.len() {
-        if is(argv[i], "withcode") {
+        if is(argv[i], "withcode") && !with_code {
+            with_code = true;
             i += 1;
-        } else if is(argv[i], "libraryname") && i + 1 < argv.len() {
+        } else if is(argv[i], "libraryname") && pattern.is_none() {
+            let Some(p) = argv.get(i + 1) else {
+                return ctx.reply().error("ERR library name argument was not given");
+            };
+            pattern = Some(p);
             i += 2;
         } else {
-            return ctx.reply().error("ERR Unknown argument");
+            return ctx.reply().error(&format!("ERR Unknown argument {}", lossy(argv[i])));
         }
     }
-    ctx.reply().array_len(0);
+    let funcs = &ctx.srv.scripting.funcs;
+    let libs: Vec<&functions::Library> = funcs
+        .libraries
+        .values()
+        .filter(|l| pattern.is_none_or(|p| crate::util::glob_match(p, l.name.as_bytes(), false)))
+        .collect();
+    let r = &mut ctx.client.reply;
+    r.array_len(libs.len());
+    for lib in libs {
+        r.map_len(if with_code { 4 } else { 3 });
+        r.bulk(b"library_name");
+        r.bulk(lib.name.as_bytes());
+        r.bulk(b"engine");
+        r.bulk(b"LUA");
+        r.bulk(b"functions");
+        r.array_len(lib.functions.len());
+        for f in lib.functions.values() {
+            r.map_len(3);
+            r.bulk(b"name");
+            r.bulk(f.name.as_bytes());
+            r.bulk(b"description");
+            r.opt_bulk(f.description.as_deref().map(str::as_bytes));
+            r.bulk(b"flags");
+            let names: Vec<&str> =
+                scripting::FLAG_NAMES.iter().filter(|(_, bit)| f.flags & bit != 0).map(|(n, _)| *n).collect();
+            r.set_len(names.len());
+            for n in names {
+                r.bulk(n.as_bytes());
+            }
+        }
+        if with_code {
+            r.bulk(b"library_code");
+            r.bulk(&lib.code);
+        }
+    }
+}
+
+fn function_dump(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let payload = functions::dump(ctx.srv);
+    ctx.reply().bulk(&payload);
+}
+
+fn function_restore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let policy = match argv.get(3) {
+        None => functions::RestorePolicy::Append,
+        Some(p) if argv.len() == 4 && is(p, "append") => functions::RestorePolicy::Append,
+        Some(p) if argv.len() == 4 && is(p, "replace") => functions::RestorePolicy::Replace,
+        Some(p) if argv.len() == 4 && is(p, "flush") => functions::RestorePolicy::Flush,
+        Some(_) if argv.len() == 4 => {
+            return ctx
+                .reply()
+                .error("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")
+        }
+        Some(_) => {
+            return ctx
+                .reply()
+                .error("ERR unknown subcommand or wrong number of arguments for 'restore'. Try FUNCTION HELP.")
+        }
+    };
+    match functions::restore(ctx.srv, argv[2], policy) {
+        Ok(()) => ctx.reply().ok(),
+        Err(e) => ctx.reply().error(&e),
+    }
+}
+
+fn function_stats(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let srv = &ctx.srv;
+    let running = srv.scripting.run.as_ref().filter(|r| !r.is_eval && !r.loading);
+    let libs = srv.scripting.funcs.libraries.len();
+    let funcs = srv.scripting.funcs.function_count();
+    let r = &mut ctx.client.reply;
+    r.map_len(2);
+    r.bulk(b"running_script");
+    match running {
+        None => r.null(),
+        Some(run) => {
+            r.map_len(3);
+            r.bulk(b"name");
+            r.bulk(run.name.as_bytes());
+            r.bulk(b"command");
+            r.array_len(run.argv.len());
+            for a in &run.argv {
+                r.bulk(a);
+            }
+            r.bulk(b"duration_ms");
+            r.int(run.start.elapsed().as_millis() as i64);
+        }
+    }
+    r.bulk(b"engines");
+    r.map_len(1);
+    r.bulk(b"LUA");
+    r.map_len(2);
+    r.bulk(b"libraries_count");
+    r.int(libs as i64);
+    r.bulk(b"functions_count");
+    r.int(funcs as i64);
+}
+
+fn function_kill(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    match scripting::kill(ctx.srv, false) {
+        Ok(()) => ctx.reply().ok(),
+        Err(e) => ctx.reply().error(e),
+    }
 }
 
 fn function_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
@@ -50,10 +399,43 @@ fn function_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
         ctx,
         "FUNCTION",
         &[
-            "LIST [LIBRARYNAME <pattern>] [WITHCODE]",
-            "    Return general information on all the libraries.",
-            "FLUSH [ASYNC|SYNC]",
+            "LOAD [REPLACE] <FUNCTION CODE>",
+            "    Create a new library with the given library name and code.",
+            "DELETE <LIBRARY NAME>",
+            "    Delete the given library.",
+            "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+            "    Return general information on all the libraries:",
+            "    * Library name",
+            "    * The engine used to run the Library",
+            "    * Library description",
+            "    * Functions list",
+            "    * Library code (if WITHCODE is given)",
+            "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+            "STATS",
+            "    Return information about the current function running:",
+            "    * Function name",
+            "    * Command used to run the function",
+            "    * Duration in MS that the function is running",
+            "    If no function is running, return nil",
+            "    In addition, returns a list of available engines.",
+            "KILL",
+            "    Kill the current running function.",
+            "FLUSH [<ASYNC|SYNC>]",
             "    Delete all the libraries.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the libraries.",
+            "    * SYNC: Synchronously flush the libraries.",
+            "DUMP",
+            "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+            "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+            "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+            "    control how to handle existing libraries (default APPEND):",
+            "    * FLUSH: delete all existing libraries.",
+            "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+            "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+            "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+            "      in case of functions name collision with another library).",
         ],
     );
 }

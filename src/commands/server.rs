@@ -94,6 +94,12 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         return ctx.reply().error("ERR No shutdown in progress.");
     }
+    if !req.nosave && ctx.srv.scripting.is_busy() {
+        // A running script has changed the data halfway: only NOSAVE may stop.
+        let run_eval = ctx.srv.scripting.run.as_ref().is_some_and(|r| r.is_eval);
+        let busy = if run_eval { crate::scripting::BUSY_EVAL } else { crate::scripting::BUSY_FUNCTION };
+        return ctx.reply().error(busy);
+    }
     ctx.srv.shutdown = Some(req);
     // Like Redis, no reply on success: the connection closes as the server exits.
     ctx.client.close_asap = true;

@@ -225,7 +225,9 @@ impl Server {
     /// the key exists. Keys made ready while serving (BLMOVE pushing to a list
     /// others wait on) are served in the same pass.
     pub fn serve_ready_keys(&mut self) {
-        if self.blocking.ready.is_empty() {
+        // Not while a script runs (other clients may be served meanwhile):
+        // its writes are seen whole, after it.
+        if self.blocking.ready.is_empty() || self.scripting.is_running() {
             return;
         }
         while let Some((db, key)) = self.blocking.ready.pop_front() {

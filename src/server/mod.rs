@@ -220,6 +220,12 @@ pub struct Server {
     pub pubsub: pubsub::PubSub,
     /// Output buffer limits per client class, parsed from the config (see `obuf.rs`).
     pub obuf: obuf::ObufLimits,
+    /// Lua scripts and functions (see `crate::scripting`).
+    pub scripting: crate::scripting::Scripting,
+    /// The poller, kept here so a long script can serve other clients.
+    poll: Option<Poll>,
+    /// A signal arrived while a script served other clients.
+    signal_pending: bool,
     listeners: Vec<Listener>,
     unix_path: Option<String>,
 }
@@ -262,6 +268,9 @@ impl Server {
             blocking: blocking::Blocking::default(),
             pubsub: pubsub::PubSub::default(),
             obuf,
+            scripting: Default::default(),
+            poll: None,
+            signal_pending: false,
             listeners: Vec::new(),
             unix_path: None,
         }
@@ -378,7 +387,7 @@ impl Server {
 
     /// Runs the event loop until shutdown.
     pub fn run(&mut self) -> io::Result<()> {
-        let mut poll = Poll::new()?;
+        let poll = Poll::new()?;
         let registry = poll.registry().try_clone()?;
         for (i, l) in self.listeners.iter_mut().enumerate() {
             let t = Token(LISTENER_BASE + i);
@@ -391,6 +400,7 @@ impl Server {
             signal_hook_mio::v1_0::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])?;
         registry.register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         self.registry = Some(registry);
+        self.poll = Some(poll);
         info!("Ready to accept connections");
 
         let mut events = Events::with_capacity(1024);
@@ -405,21 +415,19 @@ impl Server {
                 next_cron.saturating_duration_since(now).min(Duration::from_millis(100))
             };
             let timeout = self.blocking_poll_timeout(timeout);
-            if let Err(e) = poll.poll(&mut events, Some(timeout)) {
+            let mut poll = self.poll.take().expect("poller set above");
+            let polled = poll.poll(&mut events, Some(timeout));
+            self.poll = Some(poll);
+            if let Err(e) = polled {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(e);
                 }
             }
             self.ks.now_ms = crate::util::unix_ms();
+            let mut check_signals = std::mem::take(&mut self.signal_pending);
             for ev in events.iter() {
                 match ev.token() {
-                    SIGNAL_TOKEN => {
-                        for sig in signals.pending() {
-                            let name = if sig == signal_hook::consts::SIGINT { "SIGINT" } else { "SIGTERM" };
-                            warn!("Received {} scheduling shutdown...", name);
-                            self.shutdown = Some(ShutdownRequest::default());
-                        }
-                    }
+                    SIGNAL_TOKEN => check_signals = true,
                     t if t.0 < CLIENT_BASE => self.accept(t.0 - LISTENER_BASE),
                     t => {
                         if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
@@ -429,6 +437,13 @@ impl Server {
                             self.on_writable(t);
                         }
                     }
+                }
+            }
+            if check_signals {
+                for sig in signals.pending() {
+                    let name = if sig == signal_hook::consts::SIGINT { "SIGINT" } else { "SIGTERM" };
+                    warn!("Received {} scheduling shutdown...", name);
+                    self.shutdown = Some(ShutdownRequest::default());
                 }
             }
             let again = std::mem::take(&mut self.pending_reads);
@@ -616,6 +631,33 @@ impl Server {
         self.clients.put_back(c);
     }
 
+    /// Serves other clients while a script runs past `busy-reply-threshold`
+    /// (Redis's processEventsWhileBlocked): accepts, reads and runs what they
+    /// sent (`call` answers BUSY to all but `allow-busy` commands), writes
+    /// replies. The script's own client is read again after the script.
+    pub fn process_events_while_blocked(&mut self) {
+        let Some(mut poll) = self.poll.take() else { return };
+        let mut events = Events::with_capacity(256);
+        let _ = poll.poll(&mut events, Some(Duration::ZERO));
+        self.poll = Some(poll);
+        for ev in events.iter() {
+            match ev.token() {
+                SIGNAL_TOKEN => self.signal_pending = true,
+                t if t.0 < CLIENT_BASE => self.accept(t.0 - LISTENER_BASE),
+                t if self.clients.get(t).is_none() => self.pending_reads.push(t),
+                t => {
+                    if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                        self.on_readable(t, ev.is_read_closed() || ev.is_error());
+                    }
+                    if ev.is_writable() {
+                        self.on_writable(t);
+                    }
+                }
+            }
+        }
+        self.flush_pending();
+    }
+
     fn on_writable(&mut self, token: Token) {
         let Some(c) = self.clients.get_mut(token) else { return };
         if !c.in_pending {
@@ -730,7 +772,10 @@ impl Server {
     /// Checks and runs one command: lookup, arity, auth, then the handler, with
     /// stats, slowlog and MONITOR around it.
     pub fn call(&mut self, c: &mut Client, argv: &[&[u8]]) {
-        self.ks.now_ms = crate::util::unix_ms();
+        // A script sees one clock for its whole run, as Redis does.
+        if !self.scripting.is_running() {
+            self.ks.now_ms = crate::util::unix_ms();
+        }
         let id = match self.commands.resolve(argv) {
             Ok(id) => id,
             Err(e) => {
@@ -753,6 +798,10 @@ impl Server {
         {
             let msg = pubsub::not_allowed_error(&self.commands.entries[id].fullname);
             self.reject(c, Some(id), &msg);
+            return;
+        }
+        if let Some(busy) = self.scripting.busy_error(c.token, spec.flags) {
+            self.reject(c, Some(id), busy);
             return;
         }
         if !self.monitors.is_empty() && spec.flags & (commands::SKIP_MONITOR | commands::ADMIN) == 0 {
