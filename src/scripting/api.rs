@@ -69,7 +69,7 @@ fn to_argv(args: &MultiValue, buf: &mut Vec<u8>, ends: &mut Vec<usize>) -> bool 
         match v {
             Value::String(s) => buf.extend_from_slice(&s.as_bytes()),
             Value::Number(n) => number_arg(*n, buf),
-            Value::Integer(i) => crate::util::write_i64(buf, *i),
+            Value::Integer(i) => number_arg(*i as f64, buf),
             _ => return false,
         }
         ends.push(buf.len());
@@ -216,7 +216,7 @@ fn sha1hex(_: &Lua, args: MultiValue) -> mlua::Result<String> {
     match args.iter().next() {
         Some(Value::String(s)) if args.len() == 1 => buf.extend_from_slice(&s.as_bytes()),
         Some(Value::Number(n)) if args.len() == 1 => buf.extend_from_slice(lua_tostring_number(*n).as_bytes()),
-        Some(Value::Integer(i)) if args.len() == 1 => buf.extend_from_slice(i.to_string().as_bytes()),
+        Some(Value::Integer(i)) if args.len() == 1 => buf.extend_from_slice(lua_tostring_number(*i as f64).as_bytes()),
         _ => return Err(runtime("wrong number of arguments")),
     }
     Ok(super::sha1::sha1_hex(&buf))
@@ -264,7 +264,7 @@ fn log(_: &Lua, args: MultiValue) -> mlua::Result<()> {
         match v {
             Value::String(s) => msg.push_str(&String::from_utf8_lossy(&s.as_bytes())),
             Value::Number(n) => msg.push_str(&lua_tostring_number(*n)),
-            Value::Integer(n) => msg.push_str(&n.to_string()),
+            Value::Integer(n) => msg.push_str(&lua_tostring_number(*n as f64)),
             _ => {}
         }
     }
@@ -352,7 +352,7 @@ pub fn err_handler(lua: &Lua, err: Value) -> mlua::Result<Table> {
                 Value::Nil => "ERR nil".to_string(),
                 Value::Boolean(b) => format!("ERR {}", b),
                 Value::Number(n) => format!("ERR {}", lua_tostring_number(*n)),
-                Value::Integer(n) => format!("ERR {}", n),
+                Value::Integer(n) => format!("ERR {}", lua_tostring_number(*n as f64)),
                 v => format!("ERR {}", v.type_name()),
             };
             let t = lua.create_table()?;
