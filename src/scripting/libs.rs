@@ -731,7 +731,7 @@ fn mp_encode(v: &Value, level: usize, out: &mut Vec<u8>) -> mlua::Result<()> {
         Value::Integer(i) => mp_int(*i, out),
         Value::Number(n) => {
             let n = *n;
-            if n.fract() == 0.0 && n >= -9.223_372_036_854_776e18 && n < 9.223_372_036_854_776e18 {
+            if n.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&n) {
                 mp_int(n as i64, out);
             } else if n >= 0.0 && n.fract() == 0.0 && n < 1.844_674_407_370_955_2e19 {
                 out.push(0xcf);

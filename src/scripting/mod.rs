@@ -238,6 +238,26 @@ impl Scripting {
     }
 }
 
+/// The scripting lines of INFO memory (`used_memory_lua`...).
+pub fn memory_info(s: &Scripting) -> String {
+    use crate::util::bytes_to_human;
+    let vm_eval = s.eval_memory() as u64;
+    let vm_funcs = s.funcs.memory() as u64;
+    let scripts = s.scripts_bytes() as u64;
+    let funcs: u64 = s.funcs.libraries.values().map(|l| l.code.len() as u64).sum();
+    format!(
+        "used_memory_lua:{vm_eval}\r\nused_memory_vm_eval:{vm_eval}\r\nused_memory_lua_human:{}\r\nused_memory_scripts_eval:{scripts}\r\nnumber_of_cached_scripts:{}\r\nnumber_of_functions:{}\r\nnumber_of_libraries:{}\r\nused_memory_vm_functions:{vm_funcs}\r\nused_memory_vm_total:{}\r\nused_memory_vm_total_human:{}\r\nused_memory_functions:{funcs}\r\nused_memory_scripts:{}\r\nused_memory_scripts_human:{}\r\n",
+        bytes_to_human(vm_eval),
+        s.script_count(),
+        s.funcs.function_count(),
+        s.funcs.libraries.len(),
+        vm_eval + vm_funcs,
+        bytes_to_human(vm_eval + vm_funcs),
+        scripts + funcs,
+        bytes_to_human(scripts + funcs),
+    )
+}
+
 /// The lower-cased SHA as a map key, if `sha` has the length of one.
 pub fn sha_key(sha: &[u8]) -> Option<[u8; 40]> {
     if sha.len() != 40 {
@@ -394,11 +414,12 @@ fn hook_tick(srv: &mut Server) -> mlua::Result<()> {
             run.name
         );
     }
-    if run.last_poll.elapsed() < BUSY_POLL_EVERY {
+    if run.last_poll != run.start && run.last_poll.elapsed() < BUSY_POLL_EVERY {
         return Ok(());
     }
+    let first = run.last_poll == run.start;
     run.last_poll = Instant::now();
-    srv.process_events_while_blocked();
+    srv.process_events_while_blocked(first);
     if srv.shutdown.is_some_and(|s| s.nosave) {
         return Err(ScriptError::new("ERR Script killed by SHUTDOWN NOSAVE").into());
     }

@@ -635,7 +635,16 @@ impl Server {
     /// (Redis's processEventsWhileBlocked): accepts, reads and runs what they
     /// sent (`call` answers BUSY to all but `allow-busy` commands), writes
     /// replies. The script's own client is read again after the script.
-    pub fn process_events_while_blocked(&mut self) {
+    /// `sweep` (the first time) also reads every client once: readiness is
+    /// edge-triggered, and events the loop took before the script started
+    /// would otherwise wait for the script to end.
+    pub fn process_events_while_blocked(&mut self, sweep: bool) {
+        if sweep {
+            let tokens: Vec<Token> = self.clients.iter().map(|c| c.token).collect();
+            for t in tokens {
+                self.on_readable(t, false);
+            }
+        }
         let Some(mut poll) = self.poll.take() else { return };
         let mut events = Events::with_capacity(256);
         let _ = poll.poll(&mut events, Some(Duration::ZERO));
