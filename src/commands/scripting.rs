@@ -5,8 +5,8 @@
 
 use super::args::{int, is, lossy};
 use super::{
-    cmd, container, Command, Ctx, KeyFlags, DENYOOM, MOVABLE_KEYS, NOSCRIPT, NO_KEYS, NO_MANDATORY_KEYS, READONLY, SKIP_MONITOR,
-    STALE, WRITE,
+    cmd, container, Command, Ctx, Find, KeyFlags, KeySpec, DENYOOM, MOVABLE_KEYS, NOSCRIPT, NO_KEYS, NO_MANDATORY_KEYS,
+    READONLY, SKIP_MONITOR, STALE, WRITE,
 };
 use crate::errors;
 use crate::scripting::{self, functions, Invocation, NO_WRITES, WRITE_FLAG_WITH_RO};
@@ -16,14 +16,24 @@ const G: &str = "scripting";
 const EVAL_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLE_KEYS;
 const ALLOW_BUSY: u32 = super::ALLOW_BUSY;
 
+/// `numkeys key [key ...]` after the script (or SHA, or function name).
+const KEYNUM: Find = Find::Keynum { index: 2, keynumidx: 0, firstkey: 1, step: 1 };
+const RW_ACCESS: KeyFlags = &["RW", "access", "update"];
+const RW_NOTE: &str = "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE";
+const RO_NOTE: &str = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS";
+static EVAL_SPECS: &[KeySpec] = &[KeySpec { notes: RW_NOTE, flags: RW_ACCESS, find: KEYNUM }];
+static EVALSHA_SPECS: &[KeySpec] = &[KeySpec { notes: "", flags: RW_ACCESS, find: KEYNUM }];
+static EVAL_RO_SPECS: &[KeySpec] = &[KeySpec { notes: RO_NOTE, flags: super::KEY_READ, find: KEYNUM }];
+static EVALSHA_RO_SPECS: &[KeySpec] = &[KeySpec { notes: "", flags: super::KEY_READ, find: KEYNUM }];
+
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    Command { get_keys: Some(numkeys_keys), ..cmd("eval", -3, EVAL_FLAGS, NO_KEYS, S, G, "Executes a server-side Lua script.", "2.6.0", eval) },
-    Command { get_keys: Some(numkeys_keys), ..cmd("evalsha", -3, EVAL_FLAGS, NO_KEYS, S, G, "Executes a server-side Lua script by SHA1 digest.", "2.6.0", evalsha) },
-    Command { get_keys: Some(numkeys_keys), ..cmd("eval_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Executes a read-only server-side Lua script.", "7.0.0", eval_ro) },
-    Command { get_keys: Some(numkeys_keys), ..cmd("evalsha_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Executes a read-only server-side Lua script by SHA1 digest.", "7.0.0", evalsha_ro) },
-    Command { get_keys: Some(numkeys_keys), ..cmd("fcall", -3, EVAL_FLAGS, NO_KEYS, S, G, "Invokes a function.", "7.0.0", fcall) },
-    Command { get_keys: Some(numkeys_keys), ..cmd("fcall_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Invokes a read-only function.", "7.0.0", fcall_ro) },
+    Command { key_specs: EVAL_SPECS, ..cmd("eval", -3, EVAL_FLAGS, NO_KEYS, S, G, "Executes a server-side Lua script.", "2.6.0", eval) },
+    Command { key_specs: EVALSHA_SPECS, ..cmd("evalsha", -3, EVAL_FLAGS, NO_KEYS, S, G, "Executes a server-side Lua script by SHA1 digest.", "2.6.0", evalsha) },
+    Command { key_specs: EVAL_RO_SPECS, ..cmd("eval_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Executes a read-only server-side Lua script.", "7.0.0", eval_ro) },
+    Command { key_specs: EVALSHA_RO_SPECS, ..cmd("evalsha_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Executes a read-only server-side Lua script by SHA1 digest.", "7.0.0", evalsha_ro) },
+    Command { key_specs: EVAL_SPECS, ..cmd("fcall", -3, EVAL_FLAGS, NO_KEYS, S, G, "Invokes a function.", "7.0.0", fcall) },
+    Command { key_specs: EVAL_RO_SPECS, ..cmd("fcall_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Invokes a read-only function.", "7.0.0", fcall_ro) },
     container("script", G, "A container for Lua scripts management commands.", "2.6.0", SCRIPT_SUBCOMMANDS),
     container("function", G, "A container for function commands.", "7.0.0", FUNCTION_SUBCOMMANDS),
 ];
@@ -50,22 +60,6 @@ static FUNCTION_SUBCOMMANDS: &[Command] = &[
     cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Terminates a function during execution.", "7.0.0", function_kill),
     cmd("help", 2, super::LOADING | STALE, NO_KEYS, S, G, "Returns helpful text about the different subcommands.", "7.0.0", function_help),
 ];
-
-/// Keys of `EVAL script numkeys key... arg...` (and EVALSHA, FCALL...). A
-/// script may do anything with them, so they count as read and written.
-fn numkeys_keys(argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
-    let flags = if argv[0].len() > 3 && argv[0][argv[0].len() - 3..].eq_ignore_ascii_case(b"_ro") {
-        super::KEY_READ
-    } else {
-        super::KEY_UPDATE
-    };
-    match argv.get(2).map(|a| int(a)) {
-        Some(Ok(n)) if n > 0 && (n as usize) <= argv.len().saturating_sub(3) => {
-            (3..3 + n as usize).map(|i| (i, flags)).collect()
-        }
-        _ => Vec::new(),
-    }
-}
 
 /// Keys and arguments of a script call.
 type KeysAndArgs<'a> = (&'a [&'a [u8]], &'a [&'a [u8]]);
