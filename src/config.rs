@@ -154,7 +154,7 @@ directives! {
     LatencyMonitorThreshold: "latency-monitor-threshold" => Int { min: 0, max: I64MAX }, "0", STORED_ONLY;
     LatencyTracking: "latency-tracking" => Bool, "yes", 0;
     LatencyTrackingInfoPercentiles: "latency-tracking-info-percentiles" => List, "50 99 99.9", 0;
-    NotifyKeyspaceEvents: "notify-keyspace-events" => Str, "", STORED_ONLY;
+    NotifyKeyspaceEvents: "notify-keyspace-events" => Str, "", 0;
     TrackingTableMaxKeys: "tracking-table-max-keys" => Int { min: 0, max: I64MAX }, "1000000", STORED_ONLY;
     // --- memory (the eviction engine arrives with the memory work)
     Maxmemory: "maxmemory" => Mem { min: 0, max: I64MAX }, "0", DEFAULT_ONLY;

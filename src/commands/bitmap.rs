@@ -12,6 +12,7 @@ use super::args::{self, is};
 use super::{cmd, Command, Ctx, Keys, DENYOOM, FAST, ONE_KEY, READONLY, WRITE};
 use crate::config::D;
 use crate::errors;
+use crate::store::events::{GENERIC, STRING};
 use crate::store::{Str, Value};
 use crate::util::parse_i64_strict;
 
@@ -57,6 +58,7 @@ fn setbit(ctx: &mut Ctx, argv: &[&[u8]]) {
         let db = ctx.db();
         ctx.srv.ks.key_modified(db, key);
         ctx.srv.ks.dirty += 1;
+        ctx.notify(STRING, "setbit", key);
     }
     ctx.reply().int(was_set as i64);
 }
@@ -256,8 +258,10 @@ fn bitop(ctx: &mut Ctx, argv: &[&[u8]]) {
     if len > 0 {
         ks.set(db, dest, Value::Str(Str::Raw(res)), false);
         ks.dirty += 1;
+        ctx.notify(STRING, "set", dest);
     } else if ks.delete(db, dest) {
         ks.dirty += 1;
+        ctx.notify(GENERIC, "del", dest);
     }
     ctx.reply().int(len as i64);
 }
@@ -340,6 +344,7 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[&[u8]], read_only: bool) {
         let db = ctx.db();
         ctx.srv.ks.key_modified(db, key);
         ctx.srv.ks.dirty += changes;
+        ctx.notify(STRING, "setbit", key);
     }
     reply_fields(ctx, &values);
 }

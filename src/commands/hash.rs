@@ -12,6 +12,7 @@ use super::{cmd, Command, Ctx, DENYOOM, FAST, ONE_KEY, READONLY, WRITE};
 use crate::config::D;
 use crate::errors;
 use crate::protocol::Reply;
+use crate::store::events::{GENERIC, HASH};
 use crate::store::hash::{Hash, Limits};
 use crate::store::{Keyspace, Value};
 use crate::util::{fmt_human_double, glob_match, parse_f64, parse_i64_strict, Rng};
@@ -78,11 +79,14 @@ fn write<R>(ks: &mut Keyspace, db: usize, key: &[u8], f: impl FnOnce(&mut Hash) 
 }
 
 /// After a modification: deletes the key if the hash became empty, otherwise
-/// reports the change, and counts `changes` towards `dirty`.
-fn after_write(ks: &mut Keyspace, db: usize, key: &[u8], changes: usize) {
+/// reports the change, counts `changes` towards `dirty` and publishes the
+/// keyspace `event`.
+fn after_write(ctx: &mut Ctx, key: &[u8], changes: usize, event: &'static str) {
     if changes == 0 {
         return;
     }
+    let db = ctx.db();
+    let ks = &mut ctx.srv.ks;
     let empty = matches!(ks.lookup_write(db, key), Some(Value::Hash(h)) if h.is_empty());
     if empty {
         ks.delete(db, key);
@@ -90,6 +94,10 @@ fn after_write(ks: &mut Keyspace, db: usize, key: &[u8], changes: usize) {
         ks.key_modified(db, key);
     }
     ks.dirty += changes as u64;
+    ctx.notify(HASH, event, key);
+    if empty {
+        ctx.notify(GENERIC, "del", key);
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -128,7 +136,7 @@ fn hset_generic(ctx: &mut Ctx, argv: &[&[u8]], name: &str) -> Option<usize> {
             None
         }
         Ok(added) => {
-            after_write(&mut ctx.srv.ks, db, key, pairs.len() / 2);
+            after_write(ctx, key, pairs.len() / 2, "hset");
             Some(added)
         }
     }
@@ -142,7 +150,7 @@ fn hsetnx(ctx: &mut Ctx, argv: &[&[u8]]) {
     match res {
         Err(e) => ctx.reply().error(e),
         Ok(set) => {
-            after_write(&mut ctx.srv.ks, db, key, set as usize);
+            after_write(ctx, key, set as usize, "hset");
             ctx.reply().int(set as i64);
         }
     }
@@ -156,7 +164,7 @@ fn hdel(ctx: &mut Ctx, argv: &[&[u8]]) {
         Some(Value::Hash(h)) => argv[2..].iter().filter(|f| h.remove(f)).count(),
         Some(_) => return ctx.reply().error(errors::WRONGTYPE),
     };
-    after_write(&mut ctx.srv.ks, db, key, deleted);
+    after_write(ctx, key, deleted, "hdel");
     ctx.reply().int(deleted as i64);
 }
 
@@ -180,7 +188,7 @@ fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) {
     match res.and_then(|r| r) {
         Err(e) => ctx.reply().error(e),
         Ok(new) => {
-            after_write(&mut ctx.srv.ks, db, key, 1);
+            after_write(ctx, key, 1, "hincrby");
             ctx.reply().int(new);
         }
     }
@@ -213,7 +221,7 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
     match res.and_then(|r| r) {
         Err(e) => ctx.reply().error(e),
         Ok(text) => {
-            after_write(&mut ctx.srv.ks, db, key, 1);
+            after_write(ctx, key, 1, "hincrbyfloat");
             ctx.reply().bulk(text.as_bytes());
         }
     }

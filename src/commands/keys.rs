@@ -4,6 +4,7 @@
 use super::args::{self, is};
 use super::{cmd, container, Command, Ctx, Keys, ALL_KEYS, FAST, NO_KEYS, ONE_KEY, READONLY, WRITE};
 use crate::errors;
+use crate::store::events::GENERIC;
 use crate::store::Value;
 use crate::util::glob_match;
 
@@ -53,6 +54,7 @@ fn del(ctx: &mut Ctx, argv: &[&[u8]]) {
     for k in &argv[1..] {
         if ctx.srv.ks.delete(db, k) {
             n += 1;
+            ctx.notify(GENERIC, "del", k);
         }
     }
     ctx.srv.ks.dirty += n as u64;
@@ -61,20 +63,37 @@ fn del(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn exists(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.db();
-    let n = argv[1..].iter().filter(|k| ctx.srv.ks.exists(db, k)).count();
+    let mut n = 0;
+    for k in &argv[1..] {
+        if ctx.srv.ks.exists(db, k) {
+            n += 1;
+        } else {
+            ctx.srv.ks.note_miss(db, k);
+        }
+    }
     ctx.reply().int(n as i64);
 }
 
 fn touch(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.db();
-    let n = argv[1..].iter().filter(|k| ctx.srv.ks.lookup_write(db, k).is_some()).count();
+    let mut n = 0;
+    for k in &argv[1..] {
+        if ctx.srv.ks.lookup_write(db, k).is_some() {
+            n += 1;
+        } else {
+            ctx.srv.ks.note_miss(db, k);
+        }
+    }
     ctx.reply().int(n as i64);
 }
 
 fn type_(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.db();
-    let t = ctx.srv.ks.lookup_quiet(db, argv[1]).map(|o| o.value.type_name()).unwrap_or("none");
-    ctx.reply().simple(t);
+    let t = ctx.srv.ks.lookup_quiet(db, argv[1]).map(|o| o.value.type_name());
+    if t.is_none() {
+        ctx.srv.ks.note_miss(db, argv[1]);
+    }
+    ctx.reply().simple(t.unwrap_or("none"));
 }
 
 fn keys(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -214,6 +233,8 @@ fn rename_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) {
     ctx.srv.ks.delete(db, dst);
     ctx.srv.ks.put(db, dst, obj, ttl);
     ctx.srv.ks.dirty += 1;
+    ctx.notify(GENERIC, "rename_from", src);
+    ctx.notify(GENERIC, "rename_to", dst);
     if nx {
         ctx.reply().int(1)
     } else {
@@ -254,6 +275,8 @@ fn move_(ctx: &mut Ctx, argv: &[&[u8]]) {
     let Some((obj, ttl)) = ctx.srv.ks.take(src, key) else { return ctx.reply().int(0) };
     ctx.srv.ks.put(dst, key, obj, ttl);
     ctx.srv.ks.dirty += 1;
+    ctx.notify_db(GENERIC, "move_from", key, src);
+    ctx.notify_db(GENERIC, "move_to", key, dst);
     ctx.reply().int(1);
 }
 
@@ -290,6 +313,7 @@ fn copy(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     ctx.srv.ks.put(dst_db, dst, obj, ttl);
     ctx.srv.ks.dirty += 1;
+    ctx.notify_db(GENERIC, "copy_to", dst, dst_db);
     ctx.reply().int(1);
 }
 
@@ -352,8 +376,10 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], unit_ms: i64, absolute: bool) {
     }
     if when <= now {
         ctx.srv.ks.delete(db, key);
+        ctx.notify(GENERIC, "del", key);
     } else {
         ctx.srv.ks.set_expire(db, key, when);
+        ctx.notify(GENERIC, "expire", key);
     }
     ctx.srv.ks.dirty += 1;
     ctx.reply().int(1);
@@ -379,6 +405,7 @@ fn pexpireat(ctx: &mut Ctx, argv: &[&[u8]]) {
 fn ttl_generic(ctx: &mut Ctx, key: &[u8], ms: bool, absolute: bool) {
     let db = ctx.db();
     if ctx.srv.ks.lookup_quiet(db, key).is_none() {
+        ctx.srv.ks.note_miss(db, key);
         return ctx.reply().int(-2);
     }
     let Some(when) = ctx.srv.ks.expire_at(db, key) else { return ctx.reply().int(-1) };
@@ -412,6 +439,7 @@ fn persist(ctx: &mut Ctx, argv: &[&[u8]]) {
     let removed = ctx.srv.ks.persist(db, argv[1]);
     if removed {
         ctx.srv.ks.dirty += 1;
+        ctx.notify(GENERIC, "persist", argv[1]);
     }
     ctx.reply().int(removed as i64);
 }

@@ -13,6 +13,7 @@ use super::{
 use crate::config::D;
 use crate::errors;
 use crate::server::blocking::{self, block, parse_timeout};
+use crate::store::events::{GENERIC, LIST};
 use crate::store::list::{Fill, List};
 use crate::store::{Keyspace, Value};
 
@@ -76,12 +77,15 @@ fn read_list<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Result<Option<&
     }
 }
 
-/// Bookkeeping after `changed` elements of the list at `key` were modified:
-/// deletes the key if the list emptied, otherwise reports the modification.
-fn after_write(ks: &mut Keyspace, db: usize, key: &[u8], changed: usize) {
+/// Bookkeeping after `changed` elements of the list at `key` were modified
+/// by `event` (the keyspace event name): deletes the key if the list emptied,
+/// otherwise reports the modification.
+fn after_write(ctx: &mut Ctx, key: &[u8], changed: usize, event: &'static str) {
     if changed == 0 {
         return;
     }
+    let db = ctx.db();
+    let ks = &mut ctx.srv.ks;
     let empty = matches!(ks.lookup_quiet(db, key), Some(o) if o.value.is_empty());
     if empty {
         ks.delete(db, key);
@@ -89,6 +93,18 @@ fn after_write(ks: &mut Keyspace, db: usize, key: &[u8], changed: usize) {
         ks.key_modified(db, key);
     }
     ks.dirty += changed as u64;
+    ctx.notify(LIST, event, key);
+    if empty {
+        ctx.notify(GENERIC, "del", key);
+    }
+}
+
+fn pop_event(front: bool) -> &'static str {
+    if front {
+        "lpop"
+    } else {
+        "rpop"
+    }
 }
 
 /// Pushes `vals` at one end of the list at `key`, creating it unless `only_existing`.
@@ -124,6 +140,7 @@ pub(crate) fn push_values(
     ks.key_modified(db, key);
     ks.dirty += vals.len() as u64;
     ctx.srv.signal_key_ready(db, key);
+    ctx.notify(LIST, if front { "lpush" } else { "rpush" }, key);
     Ok(len)
 }
 
@@ -153,13 +170,13 @@ fn rpushx(ctx: &mut Ctx, argv: &[&[u8]]) {
 /// Pops up to `count` elements from one end of the list at `key`, deleting the
 /// key if it empties. `Ok(None)` if the key does not exist.
 pub(crate) fn pop_values(
-    ks: &mut Keyspace,
-    db: usize,
+    ctx: &mut Ctx,
     key: &[u8],
     front: bool,
     count: usize,
 ) -> Result<Option<Vec<Vec<u8>>>, &'static str> {
-    let Some(l) = write_list(ks, db, key)? else { return Ok(None) };
+    let db = ctx.db();
+    let Some(l) = write_list(&mut ctx.srv.ks, db, key)? else { return Ok(None) };
     let n = count.min(l.len());
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
@@ -168,7 +185,7 @@ pub(crate) fn pop_values(
             None => break,
         }
     }
-    after_write(ks, db, key, out.len());
+    after_write(ctx, key, out.len(), pop_event(front));
     Ok(Some(out))
 }
 
@@ -184,8 +201,7 @@ fn pop_command(ctx: &mut Ctx, argv: &[&[u8]], front: bool) {
             _ => return ctx.reply().error(errors::POSITIVE_RANGE),
         },
     };
-    let db = ctx.db();
-    let res = pop_values(&mut ctx.srv.ks, db, argv[1], front, count.unwrap_or(1));
+    let res = pop_values(ctx, argv[1], front, count.unwrap_or(1));
     let r = &mut ctx.client.reply;
     match (res, count) {
         (Err(e), _) => r.error(e),
@@ -288,7 +304,7 @@ fn lset(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     match res {
         Ok(()) => {
-            after_write(ks, db, argv[1], 1);
+            after_write(ctx, argv[1], 1, "lset");
             ctx.client.reply.ok();
         }
         Err(e) => ctx.client.reply.error(e),
@@ -318,7 +334,7 @@ fn linsert(ctx: &mut Ctx, argv: &[&[u8]]) {
         },
     };
     if res > 0 {
-        after_write(ks, db, argv[1], 1);
+        after_write(ctx, argv[1], 1, "linsert");
     }
     ctx.client.reply.int(res);
 }
@@ -332,7 +348,7 @@ fn lrem(ctx: &mut Ctx, argv: &[&[u8]]) {
         Ok(None) => 0,
         Ok(Some(l)) => l.remove_matching(argv[3], count),
     };
-    after_write(ks, db, argv[1], n);
+    after_write(ctx, argv[1], n, "lrem");
     ctx.client.reply.int(n as i64);
 }
 
@@ -345,7 +361,7 @@ fn ltrim(ctx: &mut Ctx, argv: &[&[u8]]) {
     let ks = &mut ctx.srv.ks;
     let removed = match write_list(ks, db, argv[1]) {
         Err(e) => return ctx.client.reply.error(e),
-        Ok(None) => 0,
+        Ok(None) => return ctx.client.reply.ok(),
         Ok(Some(l)) => {
             let len = l.len();
             match clamp_range(start, end, len) {
@@ -361,7 +377,11 @@ fn ltrim(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
         }
     };
-    after_write(ks, db, argv[1], removed);
+    if removed == 0 {
+        // Redis announces the trim even when it removed nothing.
+        ctx.notify(LIST, "ltrim", argv[1]);
+    }
+    after_write(ctx, argv[1], removed, "ltrim");
     ctx.client.reply.ok();
 }
 
@@ -503,7 +523,7 @@ pub(crate) fn move_one(
     // Push before the empty-source check so that a rotation of a
     // one-element list (src == dst) keeps the key.
     push_values(ctx, dst, &[&v], to_left, false)?;
-    after_write(&mut ctx.srv.ks, db, src, 1);
+    after_write(ctx, src, 1, pop_event(from_left));
     Ok(Moved::Value(v))
 }
 
@@ -565,9 +585,8 @@ fn parse_mpop(argv: &[&[u8]], first: usize, end: fn(&[u8]) -> Option<bool>) -> R
 /// `skip_wrongtype`, keys of another type count as missing (a blocked client
 /// being served ignores them, as Redis does).
 fn mpop_keys(ctx: &mut Ctx, keys: &[&[u8]], front: bool, count: usize, skip_wrongtype: bool) -> bool {
-    let db = ctx.db();
     for key in keys {
-        match pop_values(&mut ctx.srv.ks, db, key, front, count) {
+        match pop_values(ctx, key, front, count) {
             Err(_) if skip_wrongtype => continue,
             Err(e) => {
                 ctx.client.reply.error(e);
@@ -624,9 +643,8 @@ fn bpop(ctx: &mut Ctx, argv: &[&[u8]], front: bool, me: Handler) {
     let Some(deadline) = timeout_arg(ctx, argv[argv.len() - 1]) else { return };
     let keys = &argv[1..argv.len() - 1];
     let rerun = blocking::rerunning(ctx);
-    let db = ctx.db();
     for key in blocking::keys_to_try(ctx, keys) {
-        match pop_values(&mut ctx.srv.ks, db, key, front, 1) {
+        match pop_values(ctx, key, front, 1) {
             Err(_) if rerun => continue,
             Err(e) => return ctx.reply().error(e),
             Ok(None) => continue,
@@ -708,9 +726,8 @@ fn bzpop(ctx: &mut Ctx, argv: &[&[u8]], max: bool, me: Handler) {
     let Some(deadline) = timeout_arg(ctx, argv[argv.len() - 1]) else { return };
     let keys = &argv[1..argv.len() - 1];
     let rerun = blocking::rerunning(ctx);
-    let db = ctx.db();
     for key in blocking::keys_to_try(ctx, keys) {
-        match super::zset::zpop(&mut ctx.srv.ks, db, key, max, 1) {
+        match super::zset::zpop(ctx, key, max, 1) {
             Err(_) if rerun => continue,
             Err(e) => return ctx.reply().error(e),
             Ok(None) => continue,
@@ -736,9 +753,8 @@ fn bzmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     let max = a.front;
     let rerun = blocking::rerunning(ctx);
-    let db = ctx.db();
     for key in blocking::keys_to_try(ctx, &argv[a.keys.clone()]) {
-        match super::zset::zpop(&mut ctx.srv.ks, db, key, max, a.count) {
+        match super::zset::zpop(ctx, key, max, a.count) {
             Err(_) if rerun => continue,
             Err(e) => return ctx.reply().error(e),
             Ok(None) => continue,

@@ -8,6 +8,7 @@ use super::{cmd, Command, Ctx, Keys, ALL_KEYS, DENYOOM, FAST, MOVABLE_KEYS, NO_K
 use crate::config::D;
 use crate::errors;
 use crate::protocol::Reply;
+use crate::store::events::{GENERIC, SET};
 use crate::store::set::Set;
 use crate::store::{Keyspace, Value};
 use crate::util::glob_match;
@@ -64,11 +65,14 @@ fn write<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Result<Option<&'a m
 }
 
 /// After a modification: deletes the key if the set became empty, otherwise
-/// reports the change, and counts `changes` towards `dirty`.
-fn after_write(ks: &mut Keyspace, db: usize, key: &[u8], changes: usize) {
+/// reports the change, counts `changes` towards `dirty` and publishes the
+/// keyspace `event`.
+fn after_write(ctx: &mut Ctx, key: &[u8], changes: usize, event: &'static str) {
     if changes == 0 {
         return;
     }
+    let db = ctx.db();
+    let ks = &mut ctx.srv.ks;
     let empty = matches!(ks.lookup_write(db, key), Some(Value::Set(s)) if s.is_empty());
     if empty {
         ks.delete(db, key);
@@ -76,18 +80,27 @@ fn after_write(ks: &mut Keyspace, db: usize, key: &[u8], changes: usize) {
         ks.key_modified(db, key);
     }
     ks.dirty += changes as u64;
+    ctx.notify(SET, event, key);
+    if empty {
+        ctx.notify(GENERIC, "del", key);
+    }
 }
 
-/// Stores `s` at `dst` (replacing any value), or deletes `dst` if `s` is empty.
-fn store(ks: &mut Keyspace, db: usize, dst: &[u8], s: Set) {
+/// Stores `s` at `dst` (replacing any value) announcing `event`, or deletes
+/// `dst` if `s` is empty.
+fn store(ctx: &mut Ctx, dst: &[u8], s: Set, event: &'static str) {
+    let db = ctx.db();
+    let ks = &mut ctx.srv.ks;
     if s.is_empty() {
         if ks.delete(db, dst) {
             ks.dirty += 1;
+            ctx.notify(GENERIC, "del", dst);
         }
         return;
     }
     ks.set(db, dst, Value::Set(Box::new(s)), false);
     ks.dirty += 1;
+    ctx.notify(SET, event, dst);
 }
 
 // ---------------------------------------------------------------------------
@@ -109,6 +122,7 @@ fn sadd(ctx: &mut Ctx, argv: &[&[u8]]) {
     if added > 0 {
         ks.key_modified(db, key);
         ks.dirty += added as u64;
+        ctx.notify(SET, "sadd", key);
     }
     ctx.client.reply.int(added as i64);
 }
@@ -132,7 +146,7 @@ fn srem(ctx: &mut Ctx, argv: &[&[u8]]) {
             n
         }
     };
-    after_write(ks, db, key, removed);
+    after_write(ctx, key, removed, "srem");
     ctx.client.reply.int(removed as i64);
 }
 
@@ -154,20 +168,27 @@ fn smove(ctx: &mut Ctx, argv: &[&[u8]]) {
     if let Ok(Some(s)) = write(ks, db, src) {
         s.remove(member);
     }
-    after_write(ks, db, src, 1);
-    match write(ks, db, dst) {
+    after_write(ctx, src, 1, "srem");
+    let ks = &mut ctx.srv.ks;
+    let added = match write(ks, db, dst) {
         Ok(Some(s)) => {
-            if s.add(member, lim) {
+            let added = s.add(member, lim);
+            if added {
                 ks.key_modified(db, dst);
                 ks.dirty += 1;
             }
+            added
         }
         _ => {
             let mut s = Set::new();
             s.add(member, lim);
             ks.set(db, dst, Value::Set(Box::new(s)), false);
             ks.dirty += 1;
+            true
         }
+    };
+    if added {
+        ctx.notify(SET, "sadd", dst);
     }
     ctx.client.reply.int(1);
 }
@@ -244,7 +265,7 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) {
         Ok(s) => spop_from(s, count, &mut rng, r),
     };
     ks.rng = rng;
-    after_write(ks, db, key, popped);
+    after_write(ctx, key, popped, "spop");
 }
 
 /// SPOP's work on the set (if any) and its reply; returns how many members
@@ -462,19 +483,20 @@ fn sdiff(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn sinterstore(ctx: &mut Ctx, argv: &[&[u8]]) {
-    setop_generic(ctx, &argv[2..], Some(argv[1]), SetOp::Inter)
+    setop_generic(ctx, &argv[2..], Some((argv[1], "sinterstore")), SetOp::Inter)
 }
 
 fn sunionstore(ctx: &mut Ctx, argv: &[&[u8]]) {
-    setop_generic(ctx, &argv[2..], Some(argv[1]), SetOp::Union)
+    setop_generic(ctx, &argv[2..], Some((argv[1], "sunionstore")), SetOp::Union)
 }
 
 fn sdiffstore(ctx: &mut Ctx, argv: &[&[u8]]) {
-    setop_generic(ctx, &argv[2..], Some(argv[1]), SetOp::Diff)
+    setop_generic(ctx, &argv[2..], Some((argv[1], "sdiffstore")), SetOp::Diff)
 }
 
-/// The one code path behind SINTER/SUNION/SDIFF and their STORE forms.
-fn setop_generic(ctx: &mut Ctx, keys: &[&[u8]], dst: Option<&[u8]>, op: SetOp) {
+/// The one code path behind SINTER/SUNION/SDIFF and their STORE forms
+/// (`dst`: the destination and the keyspace event of the STORE form).
+fn setop_generic(ctx: &mut Ctx, keys: &[&[u8]], dst: Option<(&[u8], &'static str)>, op: SetOp) {
     let (db, lim) = (ctx.db(), max_intset(ctx));
     let ks = &mut ctx.srv.ks;
     if let Err(e) = check_inputs(ks, db, keys) {
@@ -482,14 +504,14 @@ fn setop_generic(ctx: &mut Ctx, keys: &[&[u8]], dst: Option<&[u8]>, op: SetOp) {
     }
     let sets = borrow_sets(ks, db, keys);
     let (result, _) = compute(op, &sets, lim, false, 0);
-    let r = &mut ctx.client.reply;
     match dst {
-        Some(dst) => {
+        Some((dst, event)) => {
             let n = result.len();
-            store(ks, db, dst, result);
-            r.int(n as i64);
+            store(ctx, dst, result, event);
+            ctx.client.reply.int(n as i64);
         }
         None => {
+            let r = &mut ctx.client.reply;
             r.set_len(result.len());
             result.for_each(|m| r.bulk(m));
         }

@@ -295,8 +295,10 @@ fn sort_generic(ctx: &mut Ctx, argv: &[&[u8]], readonly: bool) {
         ks.set(db, dest, Value::List(Box::new(list)), false);
         ks.dirty += out_len as u64;
         ctx.srv.signal_key_ready(db, dest);
+        ctx.notify(crate::store::events::LIST, "sortstore", dest);
     } else if ks.delete(db, dest) {
         ks.dirty += 1;
+        ctx.notify(crate::store::events::GENERIC, "del", dest);
     }
     ctx.reply().int(out_len as i64);
 }

@@ -3,6 +3,7 @@
 use super::args::{self, is};
 use super::{cmd, Command, Ctx, Keys, ALL_KEYS, DENYOOM, FAST, ONE_KEY, READONLY, WRITE};
 use crate::errors;
+use crate::store::events::{GENERIC, STRING};
 use crate::store::{Str, Value};
 use crate::util::{fmt_human_double, i64_to_bytes};
 
@@ -39,6 +40,18 @@ pub static COMMANDS: &[Command] = &[
 fn read_str<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Str>, &'static str> {
     let db = ctx.db();
     match ctx.srv.ks.lookup_read(db, key) {
+        None => Ok(None),
+        Some(Value::Str(s)) => Ok(Some(s)),
+        #[allow(unreachable_patterns)]
+        Some(_) => Err(errors::WRONGTYPE),
+    }
+}
+
+/// [`read_str`] for a command about to write the key: like Redis's write
+/// lookups, no hit/miss statistics and no `keymiss` event.
+fn read_str_for_write<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Str>, &'static str> {
+    let db = ctx.db();
+    match ctx.srv.ks.lookup_write(db, key) {
         None => Ok(None),
         Some(Value::Str(s)) => Ok(Some(s)),
         #[allow(unreachable_patterns)]
@@ -129,6 +142,10 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], cond: Cond, exp: Expiry, g
             ks.set_expire(db, key, when);
         }
         ks.dirty += 1;
+        ctx.notify(STRING, "set", key);
+        if matches!(exp, Expiry::At(_)) {
+            ctx.notify(GENERIC, "expire", key);
+        }
     }
     let r = &mut ctx.client.reply;
     match old {
@@ -207,6 +224,7 @@ fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) {
         let db = ctx.db();
         ctx.srv.ks.delete(db, argv[1]);
         ctx.srv.ks.dirty += 1;
+        ctx.notify(GENERIC, "del", argv[1]);
     }
     ctx.reply().opt_bulk(v.as_deref());
 }
@@ -254,15 +272,18 @@ fn getex(ctx: &mut Ctx, argv: &[&[u8]]) {
         Op::Persist => {
             if ks.persist(db, argv[1]) {
                 ks.dirty += 1;
+                ctx.notify(GENERIC, "persist", argv[1]);
             }
         }
         Op::At(t) if t <= ks.now_ms => {
             ks.delete(db, argv[1]);
             ks.dirty += 1;
+            ctx.notify(GENERIC, "del", argv[1]);
         }
         Op::At(t) => {
             ks.set_expire(db, argv[1], t);
             ks.dirty += 1;
+            ctx.notify(GENERIC, "expire", argv[1]);
         }
     }
     ctx.reply().bulk(&v);
@@ -286,6 +307,7 @@ fn mset(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.db();
     for pair in argv[1..].chunks(2) {
         ctx.srv.ks.set(db, pair[0], Value::str(pair[1]), false);
+        ctx.notify(STRING, "set", pair[0]);
     }
     ctx.srv.ks.dirty += (argv.len() / 2) as u64;
     ctx.reply().ok();
@@ -301,6 +323,7 @@ fn msetnx(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     for pair in argv[1..].chunks(2) {
         ctx.srv.ks.set(db, pair[0], Value::str(pair[1]), false);
+        ctx.notify(STRING, "set", pair[0]);
     }
     ctx.srv.ks.dirty += (argv.len() / 2) as u64;
     ctx.reply().int(1);
@@ -319,7 +342,7 @@ fn check_size(ctx: &mut Ctx, len: u64) -> bool {
 fn append(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.db();
     let key = argv[1];
-    let cur_len = match read_str(ctx, key) {
+    let cur_len = match read_str_for_write(ctx, key) {
         Err(e) => return ctx.reply().error(e),
         Ok(v) => v.map(|s| s.len()),
     };
@@ -342,6 +365,7 @@ fn append(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
     };
     ctx.srv.ks.dirty += 1;
+    ctx.notify(STRING, "append", key);
     ctx.reply().int(new_len as i64);
 }
 
@@ -394,7 +418,7 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) {
         return ctx.reply().error(errors::OFFSET_RANGE);
     }
     let val = argv[3];
-    let cur = match read_str(ctx, key) {
+    let cur = match read_str_for_write(ctx, key) {
         Err(e) => return ctx.reply().error(e),
         Ok(v) => v.map(|s| s.len()),
     };
@@ -410,6 +434,7 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) {
         let n = buf.len();
         ctx.srv.ks.set(db, key, Value::Str(Str::Raw(buf)), false);
         ctx.srv.ks.dirty += 1;
+        ctx.notify(STRING, "setrange", key);
         return ctx.reply().int(n as i64);
     };
     if val.is_empty() {
@@ -428,6 +453,7 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) {
     let n = raw.len();
     ctx.srv.ks.key_modified(db, key);
     ctx.srv.ks.dirty += 1;
+    ctx.notify(STRING, "setrange", key);
     ctx.reply().int(n as i64);
 }
 
@@ -454,6 +480,7 @@ fn incr_generic(ctx: &mut Ctx, key: &[u8], by: i64) {
         _ => ctx.srv.ks.set(db, key, Value::Str(Str::Int(new)), false),
     }
     ctx.srv.ks.dirty += 1;
+    ctx.notify(STRING, "incrby", key);
     ctx.reply().int(new);
 }
 
@@ -483,7 +510,7 @@ fn decrby(ctx: &mut Ctx, argv: &[&[u8]]) {
 fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.db();
     let key = argv[1];
-    let cur = match read_str(ctx, key) {
+    let cur = match read_str_for_write(ctx, key) {
         Err(e) => return ctx.reply().error(e),
         Ok(None) => 0.0,
         Ok(Some(s)) => match s.with_bytes(crate::util::parse_f64) {
@@ -505,6 +532,7 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
     let keep_ttl = true;
     ctx.srv.ks.set(db, key, Value::Str(stored), keep_ttl);
     ctx.srv.ks.dirty += 1;
+    ctx.notify(STRING, "incrbyfloat", key);
     ctx.reply().bulk(text.as_bytes());
 }
 

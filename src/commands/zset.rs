@@ -10,6 +10,7 @@ use super::{cmd, Command, Ctx, Keys, DENYOOM, FAST, MOVABLE_KEYS, NO_KEYS, ONE_K
 use crate::config::D;
 use crate::errors;
 use crate::protocol::Reply;
+use crate::store::events::{GENERIC, ZSET};
 use crate::store::zset::{Limits, ZSet};
 use crate::store::{Keyspace, Value};
 use crate::util::{fmt_double, glob_match};
@@ -85,11 +86,14 @@ fn write<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Result<Option<&'a m
 }
 
 /// After a modification: deletes the key if the set became empty, otherwise
-/// reports the change, and counts `changes` towards `dirty`.
-fn after_write(ks: &mut Keyspace, db: usize, key: &[u8], changes: usize) {
+/// reports the change, counts `changes` towards `dirty` and publishes the
+/// keyspace `event`.
+fn after_write(ctx: &mut Ctx, key: &[u8], changes: usize, event: &'static str) {
     if changes == 0 {
         return;
     }
+    let db = ctx.db();
+    let ks = &mut ctx.srv.ks;
     let empty = matches!(ks.lookup_write(db, key), Some(Value::ZSet(z)) if z.is_empty());
     if empty {
         ks.delete(db, key);
@@ -97,19 +101,28 @@ fn after_write(ks: &mut Keyspace, db: usize, key: &[u8], changes: usize) {
         ks.key_modified(db, key);
     }
     ks.dirty += changes as u64;
+    ctx.notify(ZSET, event, key);
+    if empty {
+        ctx.notify(GENERIC, "del", key);
+    }
 }
 
-/// Stores `z` at `dst` (replacing any value), or deletes `dst` if `z` is empty.
-fn store(ks: &mut Keyspace, db: usize, dst: &[u8], mut z: ZSet, lim: Limits) {
+/// Stores `z` at `dst` (replacing any value) announcing `event`, or deletes
+/// `dst` if `z` is empty.
+fn store(ctx: &mut Ctx, dst: &[u8], mut z: ZSet, lim: Limits, event: &'static str) {
+    let db = ctx.db();
+    let ks = &mut ctx.srv.ks;
     if z.is_empty() {
         if ks.delete(db, dst) {
             ks.dirty += 1;
+            ctx.notify(GENERIC, "del", dst);
         }
         return;
     }
     z.fit(lim);
     ks.set(db, dst, Value::ZSet(Box::new(z)), false);
     ks.dirty += 1;
+    ctx.notify(ZSET, event, dst);
 }
 
 /// Writes one (member, score) element: flat in RESP2 or without `nested`,
@@ -388,6 +401,9 @@ fn zadd_generic(ctx: &mut Ctx, key: &[u8], f: AddFlags, pairs: &[(f64, &[u8])]) 
         }
     };
     ks.dirty += (o.added + o.updated) as u64;
+    if o.added + o.updated > 0 {
+        ctx.notify(ZSET, if f.incr { "zincr" } else { "zadd" }, key);
+    }
     let r = &mut ctx.client.reply;
     if o.nan {
         r.error(errors::ZSCORE_NAN);
@@ -420,7 +436,7 @@ fn zrem(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
         }
     }
-    after_write(ks, db, argv[1], n);
+    after_write(ctx, argv[1], n, "zrem");
     ctx.client.reply.int(n as i64);
 }
 
@@ -707,7 +723,7 @@ fn zrangestore(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
     }
     let n = out.len();
-    store(ks, db, argv[1], out, lim);
+    store(ctx, argv[1], out, lim, "zrangestore");
     ctx.client.reply.int(n as i64);
 }
 
@@ -719,7 +735,7 @@ fn zremrangebyrank(ctx: &mut Ctx, argv: &[&[u8]]) {
         (Ok(s), Ok(e)) => (s, e),
         (Err(e), _) | (_, Err(e)) => return ctx.reply().error(e),
     };
-    zremrange_generic(ctx, argv[1], |z| match rank_range(start, end, z.len()) {
+    zremrange_generic(ctx, argv[1], "zremrangebyrank", |z| match rank_range(start, end, z.len()) {
         Some((s, e)) => (s, e + 1),
         None => (0, 0),
     })
@@ -727,19 +743,19 @@ fn zremrangebyrank(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn zremrangebyscore(ctx: &mut Ctx, argv: &[&[u8]]) {
     match ScoreRange::parse(argv[2], argv[3]) {
-        Ok(r) => zremrange_generic(ctx, argv[1], |z| r.ranks(z)),
+        Ok(r) => zremrange_generic(ctx, argv[1], "zremrangebyscore", |z| r.ranks(z)),
         Err(e) => ctx.reply().error(e),
     }
 }
 
 fn zremrangebylex(ctx: &mut Ctx, argv: &[&[u8]]) {
     match LexRange::parse(argv[2], argv[3]) {
-        Ok(r) => zremrange_generic(ctx, argv[1], |z| r.ranks(z)),
+        Ok(r) => zremrange_generic(ctx, argv[1], "zremrangebylex", |z| r.ranks(z)),
         Err(e) => ctx.reply().error(e),
     }
 }
 
-fn zremrange_generic(ctx: &mut Ctx, key: &[u8], ranks: impl Fn(&ZSet) -> (usize, usize)) {
+fn zremrange_generic(ctx: &mut Ctx, key: &[u8], event: &'static str, ranks: impl Fn(&ZSet) -> (usize, usize)) {
     let db = ctx.db();
     let ks = &mut ctx.srv.ks;
     let n = match write(ks, db, key) {
@@ -750,7 +766,7 @@ fn zremrange_generic(ctx: &mut Ctx, key: &[u8], ranks: impl Fn(&ZSet) -> (usize,
             z.remove_ranks(lo, hi)
         }
     };
-    after_write(ks, db, key, n);
+    after_write(ctx, key, n, event);
     ctx.client.reply.int(n as i64);
 }
 
@@ -765,8 +781,9 @@ pub type Popped = Vec<(Vec<u8>, f64)>;
 /// `Ok(None)` if the key does not exist, `Err(WRONGTYPE)` for another type.
 /// This is the building block for ZPOPMIN/ZPOPMAX/ZMPOP and the blocking
 /// BZPOPMIN/BZPOPMAX/BZMPOP.
-pub fn zpop(ks: &mut Keyspace, db: usize, key: &[u8], max: bool, count: usize) -> Result<Option<Popped>, &'static str> {
-    let Some(z) = write(ks, db, key)? else { return Ok(None) };
+pub fn zpop(ctx: &mut Ctx, key: &[u8], max: bool, count: usize) -> Result<Option<Popped>, &'static str> {
+    let db = ctx.db();
+    let Some(z) = write(&mut ctx.srv.ks, db, key)? else { return Ok(None) };
     let len = z.len();
     let n = count.min(len);
     let mut out = Vec::with_capacity(n);
@@ -777,7 +794,7 @@ pub fn zpop(ks: &mut Keyspace, db: usize, key: &[u8], max: bool, count: usize) -
         z.visit(0, n, false, |m, s| out.push((m.to_vec(), s)));
         z.remove_ranks(0, n);
     }
-    after_write(ks, db, key, n);
+    after_write(ctx, key, n, if max { "zpopmax" } else { "zpopmin" });
     Ok(Some(out))
 }
 
@@ -800,8 +817,7 @@ fn zpop_command(ctx: &mut Ctx, argv: &[&[u8]], max: bool) {
             _ => return ctx.reply().error(errors::POSITIVE_RANGE),
         },
     };
-    let db = ctx.db();
-    let res = zpop(&mut ctx.srv.ks, db, argv[1], max, count.unwrap_or(1));
+    let res = zpop(ctx, argv[1], max, count.unwrap_or(1));
     let r = &mut ctx.client.reply;
     match res {
         Err(e) => r.error(e),
@@ -845,9 +861,8 @@ fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
             return ctx.reply().error(errors::SYNTAX);
         }
     }
-    let db = ctx.db();
     for key in &argv[2..where_idx] {
-        match zpop(&mut ctx.srv.ks, db, key, max, count.unwrap_or(1)) {
+        match zpop(ctx, key, max, count.unwrap_or(1)) {
             Err(e) => return ctx.client.reply.error(e),
             Ok(None) => continue,
             Ok(Some(items)) => {
@@ -1099,8 +1114,12 @@ fn setop_generic(ctx: &mut Ctx, argv: &[&[u8]], numkeys_idx: usize, dst: Option<
             for (m, s) in &items {
                 z.insert(m, *s, lim);
             }
-            let db = ctx.db();
-            store(&mut ctx.srv.ks, db, dst, z, lim);
+            let event = match op {
+                SetOp::Union => "zunionstore",
+                SetOp::Inter => "zinterstore",
+                SetOp::Diff => "zdiffstore",
+            };
+            store(ctx, dst, z, lim, event);
             ctx.client.reply.int(items.len() as i64);
         }
         None => reply_elements(&mut ctx.client.reply, &items, withscores),

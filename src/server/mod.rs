@@ -10,6 +10,7 @@ pub mod blocking;
 pub mod client;
 pub mod histogram;
 pub mod log;
+pub mod notify;
 pub mod obuf;
 pub mod pubsub;
 
@@ -237,8 +238,10 @@ impl Server {
         let mut rng = crate::util::Rng::new();
         let run_id: String = (0..40).map(|_| format!("{:x}", rng.below(16))).collect();
         let obuf = obuf::ObufLimits::from_config(&config);
+        let mut ks = Keyspace::new(dbs);
+        ks.notify_flags = crate::store::events::parse_flags(config.str(D::NotifyKeyspaceEvents));
         Server {
-            ks: Keyspace::new(dbs),
+            ks,
             config,
             commands: CommandTable::new(),
             clients: Clients::default(),
@@ -839,6 +842,9 @@ impl Server {
         let dur_ns = start.elapsed().as_nanos() as u64;
         let dur = dur_ns / 1000;
         self.ks.touch = true;
+        if !self.ks.events.is_empty() {
+            self.publish_queued_events(Some(c));
+        }
         if skipping && c.reply_mode != ReplyMode::On && c.reply.buf.len() >= mark && !c.close_after_reply {
             c.reply.buf.truncate(mark);
             if c.reply_mode == ReplyMode::Skip {
@@ -959,6 +965,10 @@ impl Server {
 
     /// Writes pending output of every client that has some.
     fn flush_pending(&mut self) {
+        // Keyspace events noticed outside commands (blocked clients' lookups...).
+        if !self.ks.events.is_empty() {
+            self.publish_queued_events(None);
+        }
         let pending = std::mem::take(&mut self.pending_writes);
         for t in pending {
             let Some(c) = self.clients.get_mut(t) else { continue };
@@ -1076,6 +1086,9 @@ impl Server {
             let effort = self.config.int(D::ActiveExpireEffort).clamp(1, 10) as u64;
             let budget = 1_000_000 * (25 + 2 * (effort - 1)) / hz / 100;
             self.ks.active_expire_cycle(budget);
+            if !self.ks.events.is_empty() {
+                self.publish_queued_events(None);
+            }
         }
         // Shrink tables that emptied, and move rehashing along.
         for db in self.ks.dbs.iter_mut() {
@@ -1097,6 +1110,7 @@ impl Server {
     /// Refreshes what is derived from the configuration after CONFIG SET.
     pub fn config_changed(&mut self) {
         self.obuf = obuf::ObufLimits::from_config(&self.config);
+        self.refresh_notify_flags();
     }
 
     /// The client with this id, if connected (CLIENT KILL ID, CLIENT UNBLOCK).

@@ -6,6 +6,7 @@
 //! replicas) live here and nowhere else.
 
 pub mod dict;
+pub mod events;
 pub mod hash;
 pub mod list;
 pub mod memory;
@@ -64,6 +65,10 @@ pub struct Keyspace {
     pub touch: bool,
     /// Lazy expiry can be turned off (`DEBUG SET-ACTIVE-EXPIRE` is for the active cycle).
     pub active_expire_enabled: bool,
+    /// Wanted keyspace event classes (`events::parse_flags`; 0 when off).
+    pub notify_flags: u32,
+    /// Events noticed here (expiry, new keys, misses) not published yet.
+    pub events: Vec<events::Pending>,
 }
 
 impl Keyspace {
@@ -76,7 +81,24 @@ impl Keyspace {
             rng: Rng::new(),
             touch: true,
             active_expire_enabled: true,
+            notify_flags: 0,
+            events: Vec::new(),
         }
+    }
+
+    /// Queues a keyspace event of `class` if that class is wanted.
+    #[inline]
+    pub fn queue_event(&mut self, class: u32, event: &'static str, db: usize, key: &[u8]) {
+        if self.notify_flags & class != 0 {
+            self.events.push(events::Pending { class, event, db, key: key.to_vec() });
+        }
+    }
+
+    /// Notes a read of a missing key (the `keymiss` event), for lookups that
+    /// do not go through [`Keyspace::lookup_read`] (EXISTS, TYPE, TTL...).
+    #[inline]
+    pub fn note_miss(&mut self, db: usize, key: &[u8]) {
+        self.queue_event(events::KEY_MISS, "keymiss", db, key);
     }
 
     /// True if `key` has a deadline that has passed.
@@ -103,6 +125,7 @@ impl Keyspace {
         d.expires.remove(key);
         d.dict.remove(key);
         self.stats.expired_keys += 1;
+        self.queue_event(events::EXPIRED, "expired", db, key);
         self.key_modified(db, key);
     }
 
@@ -122,6 +145,15 @@ impl Keyspace {
             }
             None => {
                 self.stats.misses += 1;
+                // (Field by field: the found branch still borrows `self.dbs`.)
+                if self.notify_flags & events::KEY_MISS != 0 {
+                    self.events.push(events::Pending {
+                        class: events::KEY_MISS,
+                        event: "keymiss",
+                        db,
+                        key: key.to_vec(),
+                    });
+                }
                 None
             }
         }
@@ -154,15 +186,22 @@ impl Keyspace {
     pub fn set(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
         let clock = lru_clock(self.now_ms);
         let d = &mut self.dbs[db];
-        match d.dict.get_mut(key) {
+        let created = match d.dict.get_mut(key) {
             Some(o) => {
                 o.value = value;
                 o.lru = clock;
+                false
             }
-            None => d.dict.insert_new(key.into(), Obj { value, lru: clock }),
-        }
+            None => {
+                d.dict.insert_new(key.into(), Obj { value, lru: clock });
+                true
+            }
+        };
         if !keep_ttl && !d.expires.is_empty() {
             d.expires.remove(key);
+        }
+        if created {
+            self.queue_event(events::NEW, "new", db, key);
         }
         self.key_modified(db, key);
     }
@@ -198,7 +237,7 @@ impl Keyspace {
     /// Puts a value with an optional deadline (the counterpart of `take`).
     pub fn put(&mut self, db: usize, key: &[u8], obj: Obj, when: Option<i64>) {
         let d = &mut self.dbs[db];
-        d.dict.insert(key.into(), obj);
+        let created = d.dict.insert(key.into(), obj).is_none();
         match when {
             Some(t) => {
                 d.expires.insert(key.into(), t);
@@ -206,6 +245,9 @@ impl Keyspace {
             None => {
                 d.expires.remove(key);
             }
+        }
+        if created {
+            self.queue_event(events::NEW, "new", db, key);
         }
         self.key_modified(db, key);
     }
