@@ -529,3 +529,218 @@ fn omem_reflects_pending_output() {
     assert!(f["tot-mem"].parse::<u64>().unwrap() >= omem);
     assert!(f["events"].contains('w'));
 }
+
+// ---------------------------------------------------------------- keyspace notifications
+
+/// Sets `notify-keyspace-events` to `flags`, runs `cmds` (words split on
+/// spaces) and returns the keyevent/keyspace messages they published, as
+/// "channel message" strings, in order.
+fn events(srv: &Server, flags: &str, cmds: &[&str]) -> Vec<String> {
+    let mut c = srv.conn();
+    q::<String>(&mut c, &["CONFIG", "SET", "notify-keyspace-events", flags]);
+    let mut sub = raw(srv);
+    sub.cmd(&["PSUBSCRIBE", "*"]);
+    for line in cmds {
+        let words: Vec<&str> = line.split(' ').collect();
+        let _ = common::r(&mut c, &words);
+    }
+    q::<i64>(&mut c, &["PUBLISH", "sentinel", "end"]);
+    let mut out = Vec::new();
+    loop {
+        let f = sub.read();
+        let items = f.items();
+        let (ch, m) = (items[2].text(), items[3].text());
+        if ch == "sentinel" {
+            break;
+        }
+        out.push(format!("{ch} {m}"));
+    }
+    q::<String>(&mut c, &["CONFIG", "SET", "notify-keyspace-events", ""]);
+    out
+}
+
+/// Only the keyevent messages, as "event key".
+fn keyevents(srv: &Server, flags: &str, cmds: &[&str]) -> Vec<String> {
+    events(srv, flags, cmds).into_iter().filter_map(|e| e.strip_prefix("__keyevent@0__:").map(str::to_string)).collect()
+}
+
+#[test]
+fn keyspace_and_keyevent_channels() {
+    let srv = Server::start();
+    assert_eq!(events(&srv, "KEA", &["SET foo bar"]), vec!["__keyspace@0__:foo set", "__keyevent@0__:set foo"]);
+    assert_eq!(events(&srv, "K$", &["SET foo bar"]), vec!["__keyspace@0__:foo set"]);
+    assert_eq!(events(&srv, "Eg", &["SELECT 5", "SET x 1", "DEL x"]), vec!["__keyevent@5__:del x"]);
+    // Classes without K or E publish nothing; off means nothing.
+    assert!(events(&srv, "A", &["SET foo bar", "DEL foo"]).is_empty());
+    assert!(events(&srv, "", &["SET foo bar", "DEL foo"]).is_empty());
+    // Masking: only list events.
+    assert_eq!(keyevents(&srv, "El", &["SET foo bar", "LPUSH l a", "DEL l"]), vec!["lpush l"]);
+    let mut c = srv.conn();
+    q::<String>(&mut c, &["CONFIG", "SET", "notify-keyspace-events", "KA"]);
+    assert_eq!(q::<Vec<String>>(&mut c, &["CONFIG", "GET", "notify-keyspace-events"])[1], "AK");
+    q::<String>(&mut c, &["CONFIG", "SET", "notify-keyspace-events", "$lshzxeKE"]);
+    assert_eq!(q::<Vec<String>>(&mut c, &["CONFIG", "GET", "notify-keyspace-events"])[1], "$lshzxeKE");
+    common::assert_err(
+        common::r(&mut c, &["CONFIG", "SET", "notify-keyspace-events", "Q"]),
+        "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character",
+    );
+}
+
+#[test]
+fn keyevents_of_every_family() {
+    let srv = Server::start();
+    // Expected lists checked against Redis 7.0 (tests/clients/keyspace_events_diff.py).
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["SET s v EX 100", "SET s v KEEPTTL", "SET s v NX"], &["set s", "expire s", "set s"]),
+        (
+            &["MSET a 1 b 2", "INCR a", "DECRBY a 2", "INCRBYFLOAT a 1.5"],
+            &["set a", "set b", "incrby a", "incrby a", "incrbyfloat a"],
+        ),
+        (&["APPEND s2 x", "SETRANGE s2 3 y", "SETRANGE s2 0 ''", "GETDEL s2"], &["append s2", "setrange s2", "del s2"]),
+        (
+            &["SET g v", "GETEX g EX 100", "GETEX g PERSIST", "GETEX g", "GETEX g PXAT 1"],
+            &["set g", "expire g", "persist g", "del g"],
+        ),
+        (
+            &["SETBIT b 7 1", "SETBIT b 7 1", "BITOP OR b2 b", "BITFIELD b3 SET u8 0 1", "BITOP AND b2 nokey"],
+            &["setbit b", "set b2", "setbit b3", "del b2"],
+        ),
+        (
+            &["SET k v", "EXPIRE k 100", "EXPIRE k 100 NX", "PERSIST k", "PERSIST k", "PEXPIRE k 0"],
+            &["set k", "expire k", "persist k", "del k"],
+        ),
+        (
+            &["SET r1 a", "RENAME r1 r2", "SET r3 b", "RENAMENX r2 r3", "RENAMENX r2 r4"],
+            &["set r1", "rename_from r1", "rename_to r2", "set r3", "rename_from r2", "rename_to r4"],
+        ),
+        (
+            &["SET m v", "MOVE m 1", "SET c v", "COPY c c2", "COPY c c2", "COPY c c2 REPLACE"],
+            &["set m", "move_from m", "set c", "copy_to c2", "copy_to c2"],
+        ),
+        (
+            &[
+                "LPUSH l a b c",
+                "RPUSH l d",
+                "LINSERT l BEFORE a x",
+                "LSET l 0 y",
+                "LTRIM l 0 -1",
+                "LREM l 1 y",
+                "LPOP l",
+                "RPOP l 5",
+            ],
+            &["lpush l", "rpush l", "linsert l", "lset l", "ltrim l", "lrem l", "lpop l", "rpop l", "del l"],
+        ),
+        (
+            &["RPUSH src a b", "LMOVE src dst LEFT RIGHT", "RPOPLPUSH src dst"],
+            &["rpush src", "rpush dst", "lpop src", "lpush dst", "rpop src", "del src"],
+        ),
+        (
+            &[
+                "HSET h a 1 b 2",
+                "HSETNX h a 1",
+                "HSETNX h c 1",
+                "HINCRBY h a 1",
+                "HINCRBYFLOAT h a 1.5",
+                "HDEL h a b c",
+            ],
+            &["hset h", "hset h", "hincrby h", "hincrbyfloat h", "hdel h", "del h"],
+        ),
+        (
+            &[
+                "SADD s a b c",
+                "SADD s a",
+                "SREM s a",
+                "SMOVE s t b",
+                "SPOP s 5",
+                "SADD u x",
+                "SINTERSTORE v t u",
+                "SUNIONSTORE v t u",
+            ],
+            &["sadd s", "srem s", "srem s", "sadd t", "spop s", "del s", "sadd u", "sunionstore v"],
+        ),
+        (
+            &[
+                "ZADD z 1 a 2 b 3 c",
+                "ZADD z 1 a",
+                "ZADD z INCR 1 a",
+                "ZINCRBY z 1 b",
+                "ZREM z a",
+                "ZREMRANGEBYSCORE z 0 0",
+                "ZPOPMIN z",
+                "ZPOPMAX z",
+            ],
+            &["zadd z", "zincr z", "zincr z", "zrem z", "zpopmin z", "zpopmax z", "del z"],
+        ),
+        (
+            &[
+                "ZADD y 1 a 2 b",
+                "ZUNIONSTORE w 1 y",
+                "ZINTERSTORE w 2 y nokey",
+                "ZRANGESTORE w y 0 0",
+                "ZREMRANGEBYRANK y 0 0",
+                "ZREMRANGEBYLEX y - +",
+            ],
+            &["zadd y", "zunionstore w", "del w", "zrangestore w", "zremrangebyrank y", "zremrangebylex y", "del y"],
+        ),
+        (&["RPUSH sl 3 1 2", "SORT sl STORE sl2", "SORT nokey STORE sl2"], &["rpush sl", "sortstore sl2", "del sl2"]),
+        (&["SET f x", "FLUSHALL", "SET f2 x", "SWAPDB 0 1"], &["set f", "set f2"]),
+    ];
+    for (cmds, want) in cases {
+        let mut c = srv.conn();
+        q::<String>(&mut c, &["FLUSHALL"]);
+        let cmds: Vec<&str> =
+            cmds.iter().map(|l| if *l == "SETRANGE s2 0 ''" { "SETRANGE s2 0 " } else { l }).collect();
+        assert_eq!(keyevents(&srv, "EA", &cmds), *want, "{cmds:?}");
+    }
+}
+
+#[test]
+fn new_key_and_key_miss_events() {
+    let srv = Server::start();
+    assert_eq!(
+        keyevents(&srv, "En", &["SET foo bar", "SET foo baz", "SET bar bar", "RPUSH l a", "RPUSH l b"]),
+        vec!["new foo", "new bar", "new l"]
+    );
+    // A new key is announced before what created it.
+    assert_eq!(keyevents(&srv, "Eng$", &["DEL x", "SET x 1"]), vec!["new x", "set x"]);
+    assert_eq!(
+        keyevents(
+            &srv,
+            "Em",
+            &["GET nokey", "EXISTS nokey", "TYPE nokey", "APPEND nokey2 x", "LPUSHX nokey3 a", "GET nokey2"]
+        ),
+        vec!["keymiss nokey", "keymiss nokey", "keymiss nokey"]
+    );
+}
+
+#[test]
+fn expired_events_lazy_and_active() {
+    let srv = Server::start_with(&["--enable-debug-command", "yes"]);
+    let mut c = srv.conn();
+    q::<String>(&mut c, &["CONFIG", "SET", "notify-keyspace-events", "Ex"]);
+    let mut sub = raw(&srv);
+    sub.cmd(&["PSUBSCRIBE", "*"]);
+    // Active expiry: nobody touches the key.
+    q::<String>(&mut c, &["PSETEX", "foo", "100", "1"]);
+    assert_eq!(sub.read(), msg(&["pmessage", "*", "__keyevent@0__:expired", "foo"]));
+    // Lazy expiry: the access finds it expired (the active cycle is off).
+    q::<String>(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    q::<String>(&mut c, &["PSETEX", "bar", "50", "1"]);
+    std::thread::sleep(Duration::from_millis(150));
+    assert!(sub.silent_for(Duration::from_millis(100)));
+    assert_eq!(q::<Option<String>>(&mut c, &["GET", "bar"]), None);
+    assert_eq!(sub.read(), msg(&["pmessage", "*", "__keyevent@0__:expired", "bar"]));
+}
+
+#[test]
+fn notifications_to_a_resp3_client_come_before_its_reply() {
+    let srv = Server::start();
+    let mut c = srv.conn();
+    q::<String>(&mut c, &["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+    let mut me = raw(&srv);
+    me.cmd(&["HELLO", "3"]);
+    me.cmd(&["SUBSCRIBE", "__keyevent@0__:set"]);
+    me.send(&raw::encode_str(&["SET", "k", "v"]));
+    assert_eq!(me.read(), push(&["message", "__keyevent@0__:set", "k"]));
+    assert_eq!(me.read(), Frame::Simple("OK".into()));
+}
