@@ -306,8 +306,9 @@ fn run_library_code(srv: &mut Server, code: &[u8], offset: usize) -> Result<Vec<
     }
 }
 
-/// Compiles and runs a library's code; the library is not installed yet.
-fn build_library(srv: &mut Server, code: &[u8]) -> Result<Library, String> {
+/// Checks a library's metadata line: its engine and name; returns the name
+/// and where the code starts.
+fn check_metadata(code: &[u8]) -> Result<(String, usize), String> {
     let (engine, name, offset) = parse_metadata(code)?;
     if !engine.eq_ignore_ascii_case("lua") {
         return Err(format!("ERR Engine '{}' not found", engine));
@@ -315,6 +316,12 @@ fn build_library(srv: &mut Server, code: &[u8]) -> Result<Library, String> {
     if !valid_name(&name) {
         return Err(format!("ERR {}", NAME_ERROR));
     }
+    Ok((name, offset))
+}
+
+/// Compiles and runs a library's code; the library is not installed yet.
+fn build_library(srv: &mut Server, code: &[u8]) -> Result<Library, String> {
+    let (name, offset) = check_metadata(code)?;
     let registered = run_library_code(srv, code, offset)?;
     if registered.is_empty() {
         return Err("ERR No functions registered".into());
@@ -325,11 +332,10 @@ fn build_library(srv: &mut Server, code: &[u8]) -> Result<Library, String> {
 
 /// FUNCTION LOAD: returns the library name.
 pub fn load(srv: &mut Server, code: &[u8], replace: bool) -> Result<String, String> {
-    // Fail early on a name clash, before running any code.
-    if let Ok((_, name, _)) = parse_metadata(code) {
-        if !replace && srv.scripting.funcs.libraries.contains_key(&name) {
-            return Err(format!("ERR Library '{}' already exists", name));
-        }
+    // Fail on a name clash before running any code.
+    let (name, _) = check_metadata(code)?;
+    if !replace && srv.scripting.funcs.libraries.contains_key(&name) {
+        return Err(format!("ERR Library '{}' already exists", name));
     }
     let lib = build_library(srv, code)?;
     install(srv, vec![lib], replace).map(|mut names| names.pop().unwrap_or_default())

@@ -619,10 +619,27 @@ impl Server {
         self.after_client_work(c);
     }
 
+    /// Closes the listening sockets (the server is about to exit).
+    fn close_listeners(&mut self) {
+        for mut l in std::mem::take(&mut self.listeners) {
+            if let Some(reg) = self.registry.as_ref() {
+                let _ = match &mut l {
+                    Listener::Tcp(t) => reg.deregister(t),
+                    Listener::Unix(u, _) => reg.deregister(u),
+                };
+            }
+        }
+    }
+
     /// Puts a client back after it ran commands, scheduling its output or closing it.
     fn after_client_work(&mut self, mut c: Box<Client>) {
         let token = c.token;
         if c.close_asap {
+            if self.shutdown.is_some() {
+                // SHUTDOWN: stop listening before the client sees its
+                // connection close, so it cannot reconnect to a dying server.
+                self.close_listeners();
+            }
             self.clients.put_back(c);
             self.close_client(token);
             return;
