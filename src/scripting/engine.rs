@@ -125,6 +125,7 @@ setmetatable(G, {__index = missing})
 
 local handler = api.err_handler
 local function run(f, a, b)
+  if a == nil then return xpcall(f, handler) end
   return xpcall(function() return f(a, b) end, handler)
 end
 return P, M, protect, run, missing

@@ -151,11 +151,31 @@ impl RunState {
     }
 }
 
+/// Hashes a script SHA by its first hex digits: SHAs are uniformly spread
+/// already, so hashing them again (SipHash) on every EVALSHA is wasted work.
+#[derive(Default, Clone, Copy)]
+pub struct ShaHasher(u64);
+
+impl std::hash::Hasher for ShaHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes.iter().take(16) {
+            let digit = if b.is_ascii_digit() { b - b'0' } else { (b | 0x20).wrapping_sub(b'a' - 10) };
+            self.0 = (self.0 << 4) | (digit & 0x0f) as u64;
+        }
+    }
+}
+
+type ShaMap<V> = HashMap<[u8; 40], V, std::hash::BuildHasherDefault<ShaHasher>>;
+
 /// Scripting state of the server.
 #[derive(Default)]
 pub struct Scripting {
     eval: Option<Engine>,
-    scripts: HashMap<[u8; 40], Script>,
+    scripts: ShaMap<Script>,
     /// Total bytes of cached script bodies.
     scripts_bytes: usize,
     pub funcs: functions::Functions,
