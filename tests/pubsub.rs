@@ -370,6 +370,21 @@ fn client_list_fields_types_and_disconnection() {
 }
 
 #[test]
+fn idle_timeout_spares_subscribers() {
+    let srv = Server::start_with(&["--timeout", "1"]);
+    let mut sub = raw(&srv);
+    sub.cmd(&["SUBSCRIBE", "quiet"]);
+    let mut idle = raw(&srv);
+    idle.cmd(&["PING"]);
+    // The idle normal client is closed within a few cron ticks past 1 s.
+    assert_eq!(idle.wait_closed(Duration::from_secs(10)), End::Closed);
+    // The subscriber, idle just as long, still gets messages.
+    let mut c = srv.conn();
+    assert_eq!(q::<i64>(&mut c, &["PUBLISH", "quiet", "still here"]), 1);
+    assert_eq!(sub.read(), msg(&["message", "quiet", "still here"]));
+}
+
+#[test]
 fn redis_crate_pubsub_api() {
     let srv = Server::start();
     let mut con = srv.conn();

@@ -1089,7 +1089,10 @@ impl Server {
             let idle: Vec<Token> = self
                 .clients
                 .iter()
-                .filter(|c| !c.monitor && !c.blocked && now - c.last_interaction_ms > timeout * 1000)
+                // Subscribers only listen: like Redis, `timeout` spares them.
+                .filter(|c| {
+                    !c.monitor && !c.blocked && !c.pubsub.active() && now - c.last_interaction_ms > timeout * 1000
+                })
                 .map(|c| c.token)
                 .collect();
             for t in idle {
