@@ -8,7 +8,7 @@
 //!
 //! Directives whose feature oxidis does not have yet are still known (so real
 //! configuration files load), but only at a value that keeps today's behaviour
-//! (`appendonly no`); any other value is refused with a clear error
+//! (`daemonize no`); any other value is refused with a clear error
 //! (flag `DEFAULT_ONLY`).
 
 use std::collections::HashMap;
@@ -191,27 +191,27 @@ directives! {
     StreamNodeMaxEntries: "stream-node-max-entries" => Int { min: 0, max: I64MAX }, "100", STORED_ONLY;
     // --- scripting
     BusyReplyThreshold: "busy-reply-threshold" ["lua-time-limit"] => Int { min: 0, max: I64MAX }, "5000", 0;
-    // --- persistence (snapshots and the AOF arrive with the persistence work)
+    // --- persistence (src/persistence)
     Save: "save" => List, "3600 1 300 100 60 10000", 0;
     Dbfilename: "dbfilename" => Str, "dump.rdb", PROTECTED;
-    Rdbcompression: "rdbcompression" => Bool, "yes", STORED_ONLY;
-    Rdbchecksum: "rdbchecksum" => Bool, "yes", STORED_ONLY;
+    Rdbcompression: "rdbcompression" => Bool, "yes", 0;
+    Rdbchecksum: "rdbchecksum" => Bool, "yes", 0;
     RdbDelSyncFiles: "rdb-del-sync-files" => Bool, "no", STORED_ONLY;
     RdbSaveIncrementalFsync: "rdb-save-incremental-fsync" => Bool, "yes", STORED_ONLY;
-    RdbKeySaveDelay: "rdb-key-save-delay" => Int { min: i32::MIN as i64, max: IMAX }, "0", STORED_ONLY;
-    KeyLoadDelay: "key-load-delay" => Int { min: i32::MIN as i64, max: IMAX }, "0", STORED_ONLY;
+    RdbKeySaveDelay: "rdb-key-save-delay" => Int { min: i32::MIN as i64, max: IMAX }, "0", 0;
+    KeyLoadDelay: "key-load-delay" => Int { min: i32::MIN as i64, max: IMAX }, "0", 0;
     LoadingProcessEventsIntervalBytes: "loading-process-events-interval-bytes" => Mem { min: 1024, max: IMAX }, "2097152", STORED_ONLY;
-    StopWritesOnBgsaveError: "stop-writes-on-bgsave-error" => Bool, "yes", STORED_ONLY;
+    StopWritesOnBgsaveError: "stop-writes-on-bgsave-error" => Bool, "yes", 0;
     SanitizeDumpPayload: "sanitize-dump-payload" => Enum(&["no", "yes", "clients"]), "no", STORED_ONLY;
-    Appendonly: "appendonly" => Bool, "no", DEFAULT_ONLY;
-    Appendfilename: "appendfilename" => Str, "appendonly.aof", IMMUTABLE | STORED_ONLY;
-    Appenddirname: "appenddirname" => Str, "appendonlydir", IMMUTABLE | STORED_ONLY;
-    Appendfsync: "appendfsync" => Enum(&["always", "everysec", "no"]), "everysec", STORED_ONLY;
+    Appendonly: "appendonly" => Bool, "no", 0;
+    Appendfilename: "appendfilename" => Str, "appendonly.aof", IMMUTABLE;
+    Appenddirname: "appenddirname" => Str, "appendonlydir", IMMUTABLE;
+    Appendfsync: "appendfsync" => Enum(&["always", "everysec", "no"]), "everysec", 0;
     NoAppendfsyncOnRewrite: "no-appendfsync-on-rewrite" => Bool, "no", STORED_ONLY;
-    AutoAofRewritePercentage: "auto-aof-rewrite-percentage" => Int { min: 0, max: IMAX }, "100", STORED_ONLY;
-    AutoAofRewriteMinSize: "auto-aof-rewrite-min-size" => Mem { min: 0, max: I64MAX }, "67108864", STORED_ONLY;
-    AofLoadTruncated: "aof-load-truncated" => Bool, "yes", STORED_ONLY;
-    AofUseRdbPreamble: "aof-use-rdb-preamble" => Bool, "yes", STORED_ONLY;
+    AutoAofRewritePercentage: "auto-aof-rewrite-percentage" => Int { min: 0, max: IMAX }, "100", 0;
+    AutoAofRewriteMinSize: "auto-aof-rewrite-min-size" => Mem { min: 0, max: I64MAX }, "67108864", 0;
+    AofLoadTruncated: "aof-load-truncated" => Bool, "yes", 0;
+    AofUseRdbPreamble: "aof-use-rdb-preamble" => Bool, "yes", 0;
     AofRewriteIncrementalFsync: "aof-rewrite-incremental-fsync" => Bool, "yes", STORED_ONLY;
     AofTimestampEnabled: "aof-timestamp-enabled" => Bool, "no", STORED_ONLY;
     AofDisableAutoGc: "aof-disable-auto-gc" => Bool, "no", STORED_ONLY;
@@ -460,7 +460,7 @@ impl Config {
     }
 
     /// Checks a value without storing it.
-    pub fn validate(&self, idx: usize, words: &[String], report: &mut LoadReport) -> Result<Val, ConfigError> {
+    pub fn validate(&self, idx: usize, words: &[String], _report: &mut LoadReport) -> Result<Val, ConfigError> {
         let d = &TABLE[idx];
         let mut v = parse_value(d, words)?;
         if d.flags & DEFAULT_ONLY != 0 {
@@ -482,12 +482,6 @@ impl Config {
                 let parts: Vec<&str> = s.split_whitespace().collect();
                 if !parts.len().is_multiple_of(2) || parts.iter().any(|p| p.parse::<u64>().is_err()) {
                     return err("Invalid save parameters");
-                }
-                if !parts.is_empty() {
-                    report.warnings.push(
-                        "save schedule accepted, but oxidis does not write snapshots yet: no snapshots are taken"
-                            .into(),
-                    );
                 }
                 v = Val::Str(parts.join(" "));
             }
@@ -984,7 +978,7 @@ mod tests {
         assert!(e.contains("argument couldn't be parsed into an integer"), "{e}");
         let e = c.load_text("loglevel --bla\n", &mut r, std::path::Path::new(".")).unwrap_err();
         assert!(e.contains("argument(s) must be one of the following"), "{e}");
-        assert!(c.load_text("appendonly yes\n", &mut r, std::path::Path::new(".")).is_err());
+        assert!(c.load_text("daemonize yes\n", &mut r, std::path::Path::new(".")).is_err());
         assert!(c.load_text("appendonly no\nsave 900 1\nsave 60 100\n", &mut r, std::path::Path::new(".")).is_ok());
         assert_eq!(c.str(D::Save), "900 1 60 100");
         c.load_text("save \"\"\n", &mut r, std::path::Path::new(".")).unwrap();

@@ -84,3 +84,14 @@ pub const NUMKEYS_EXCEED_ARGS: &str = "ERR Number of keys can't be greater than 
 pub const SORT_NOT_DOUBLE: &str = "ERR One or more scores can't be converted into double";
 // Scripting.
 pub const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
+
+// Persistence (SAVE, BGSAVE, DUMP/RESTORE, MISCONF).
+pub const BGSAVE_IN_PROGRESS: &str = "ERR Background save already in progress";
+pub const BGSAVE_CHILD_ACTIVE: &str = "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
+pub const BUSYKEY: &str = "BUSYKEY Target key name already exists.";
+pub const DUMP_PAYLOAD: &str = "ERR DUMP payload version or checksum are wrong";
+pub const BAD_DATA_FORMAT: &str = "ERR Bad data format";
+pub const RESTORE_TTL: &str = "ERR Invalid TTL value, must be >= 0";
+pub const RESTORE_IDLETIME: &str = "ERR Invalid IDLETIME value, must be >= 0";
+pub const RESTORE_FREQ: &str = "ERR Invalid FREQ value, must be >= 0 and <= 255";
+pub const MISCONF_RDB: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";

@@ -7,6 +7,7 @@
 pub mod commands;
 pub mod config;
 pub mod errors;
+pub mod persistence;
 pub mod protocol;
 pub mod scripting;
 pub mod server;

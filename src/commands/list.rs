@@ -594,6 +594,9 @@ fn mpop_keys(ctx: &mut Ctx, keys: &[&[u8]], front: bool, count: usize, skip_wron
             }
             Ok(None) => continue,
             Ok(Some(items)) => {
+                // Propagated as the pop it was, from the key it was.
+                let cmd: &[u8] = if front { b"LPOP" } else { b"RPOP" };
+                ctx.srv.persist.prop.rewrite_parts(&[cmd, key, items.len().to_string().as_bytes()]);
                 let r = &mut ctx.client.reply;
                 r.array_len(2);
                 r.bulk(key);
@@ -649,6 +652,7 @@ fn bpop(ctx: &mut Ctx, argv: &[&[u8]], front: bool, me: Handler) {
             Err(e) => return ctx.reply().error(e),
             Ok(None) => continue,
             Ok(Some(items)) => {
+                ctx.srv.persist.prop.rewrite_parts(&[if front { b"LPOP" } else { b"RPOP" }, key]);
                 let r = &mut ctx.client.reply;
                 r.array_len(2);
                 r.bulk(key);
@@ -733,6 +737,7 @@ fn bzpop(ctx: &mut Ctx, argv: &[&[u8]], max: bool, me: Handler) {
             Ok(None) => continue,
             Ok(Some(items)) => {
                 let Some((m, s)) = items.first() else { continue };
+                ctx.srv.persist.prop.rewrite_parts(&[if max { b"ZPOPMAX" } else { b"ZPOPMIN" }, key]);
                 let r = &mut ctx.client.reply;
                 r.array_len(3);
                 r.bulk(key);
@@ -759,6 +764,8 @@ fn bzmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
             Err(e) => return ctx.reply().error(e),
             Ok(None) => continue,
             Ok(Some(items)) => {
+                let cmd: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+                ctx.srv.persist.prop.rewrite_parts(&[cmd, key, items.len().to_string().as_bytes()]);
                 let r = &mut ctx.client.reply;
                 r.array_len(2);
                 r.bulk(key);

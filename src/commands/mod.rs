@@ -14,6 +14,7 @@ pub mod introspection;
 pub mod keys;
 pub mod list;
 pub mod memory;
+pub mod persistence;
 pub mod pubsub;
 pub mod scripting;
 pub mod server;
@@ -299,6 +300,7 @@ fn families() -> Vec<&'static [Command]> {
         memory::COMMANDS,
         sort::COMMANDS,
         pubsub::COMMANDS,
+        persistence::COMMANDS,
     ]
 }
 

@@ -78,7 +78,9 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
             req.nosave = true;
         } else if is(a, "save") {
             req.save = true;
-        } else if is(a, "now") || is(a, "force") {
+        } else if is(a, "now") {
+        } else if is(a, "force") {
+            req.force = true;
         } else if is(a, "abort") {
             abort = true;
         } else {
@@ -100,6 +102,10 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
         let busy = if run_eval { crate::scripting::BUSY_EVAL } else { crate::scripting::BUSY_FUNCTION };
         return ctx.reply().error(busy);
     }
+    if let Err(e) = crate::persistence::prepare_shutdown(ctx.srv, req.save, req.nosave, req.force) {
+        return ctx.reply().error(&e);
+    }
+    req.prepared = true;
     ctx.srv.shutdown = Some(req);
     // Like Redis, no reply on success: the connection closes as the server exits.
     ctx.client.close_asap = true;
@@ -138,16 +144,42 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
                 r.simple(&"0".repeat(40));
             }
         }
+        ("reload", _) => {
+            let mut save = true;
+            let mut flush = true;
+            for a in &argv[2..] {
+                if is(a, "merge") {
+                    flush = false;
+                } else if is(a, "nosave") {
+                    save = false;
+                } else if is(a, "noflush") {
+                    flush = false;
+                } else {
+                    return ctx.reply().error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+                }
+            }
+            match crate::persistence::debug_reload(ctx.srv, save, flush) {
+                Ok(()) => ctx.reply().ok(),
+                Err(e) => ctx.reply().error(&e),
+            }
+        }
+        ("loadaof", 2) => match crate::persistence::aof::debug_loadaof(ctx.srv) {
+            Ok(()) => ctx.reply().ok(),
+            Err(e) => ctx.reply().error(&e),
+        },
         ("object", 3) => {
             let db = ctx.db();
             let now = ctx.srv.ks.now_ms;
+            let opt = crate::persistence::encode_options(&ctx.srv.config);
             match ctx.srv.ks.lookup_quiet(db, argv[2]) {
                 None => ctx.reply().error(errors::NO_SUCH_KEY),
                 Some(o) => {
+                    let mut ser = Vec::new();
+                    crate::persistence::rdb::put_value(&mut ser, &o.value, opt);
                     let s = format!(
                         "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
                         o.value.encoding(),
-                        o.value.len(),
+                        ser.len(),
                         o.lru,
                         crate::store::value::idle_seconds(o.lru, now)
                     );
@@ -191,6 +223,10 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
                 "    Write <message> to the server log.",
                 "OBJECT <key>",
                 "    Show low level info about the key and associated value.",
+                "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
+                "    Save the RDB on disk and reload it back to memory.",
+                "LOADAOF",
+                "    Flush the AOF buffers on disk and reload the AOF in memory.",
                 "POPULATE <count> [<prefix>] [<size>]",
                 "    Create <count> string keys named key:<num>.",
                 "SET-ACTIVE-EXPIRE <0|1>",

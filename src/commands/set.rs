@@ -257,24 +257,45 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) {
     let ks = &mut ctx.srv.ks;
     let mut rng = std::mem::take(&mut ks.rng);
     let r = &mut ctx.client.reply;
+    let mut members = Vec::new();
     let popped = match write(ks, db, key) {
         Err(e) => {
             r.error(e);
             0
         }
-        Ok(s) => spop_from(s, count, &mut rng, r),
+        Ok(s) => spop_from(s, count, &mut rng, r, &mut members),
     };
     ks.rng = rng;
     after_write(ctx, key, popped, "spop");
+    // Propagated as what it removed: SREM of the members, or DEL of the key.
+    if popped > 0 {
+        let prop = &mut ctx.srv.persist.prop;
+        if ctx.srv.ks.dbs[db].dict.contains_key(key) {
+            let mut v = vec![b"SREM".to_vec(), key.to_vec()];
+            v.append(&mut members);
+            prop.rewrite(v);
+        } else {
+            prop.rewrite_parts(&[b"DEL", key]);
+        }
+    }
 }
 
 /// SPOP's work on the set (if any) and its reply; returns how many members
 /// were removed.
-fn spop_from(set: Option<&mut Set>, count: Option<u64>, rng: &mut crate::util::Rng, r: &mut Reply) -> usize {
+/// The popped members are added to `out` (unless the whole set went).
+fn spop_from(
+    set: Option<&mut Set>,
+    count: Option<u64>,
+    rng: &mut crate::util::Rng,
+    r: &mut Reply,
+    out: &mut Vec<Vec<u8>>,
+) -> usize {
     let Some(count) = count else {
         let popped = set.and_then(|s| s.pop_random(rng));
         r.opt_bulk(popped.as_deref());
-        return popped.is_some() as usize;
+        let n = popped.is_some() as usize;
+        out.extend(popped);
+        return n;
     };
     let Some(s) = set else {
         r.set_len(0);
@@ -298,6 +319,7 @@ fn spop_from(set: Option<&mut Set>, count: Option<u64>, rng: &mut crate::util::R
         for _ in 0..count {
             if let Some(m) = s.pop_random(rng) {
                 r.bulk(&m);
+                out.push(m);
             }
         }
     } else {
@@ -310,7 +332,10 @@ fn spop_from(set: Option<&mut Set>, count: Option<u64>, rng: &mut crate::util::R
             }
         }
         r.set_len(s.len());
-        s.for_each(|m| r.bulk(m));
+        s.for_each(|m| {
+            r.bulk(m);
+            out.push(m.to_vec());
+        });
         *s = keep;
     }
     count

@@ -262,7 +262,9 @@ impl Server {
         self.blocking.rerunning = Some(t);
         self.blocking.still_blocked = false;
         self.ks.now_ms = crate::util::unix_ms();
+        let dirty = self.ks.dirty;
         handler(&mut Ctx { srv: self, client: &mut c }, &refs);
+        crate::persistence::propagate::after_rerun(self, dirty, c.db, &refs);
         self.blocking.rerunning = None;
         if !self.blocking.still_blocked {
             self.blocking.remove(t);

@@ -20,6 +20,14 @@ use tracing_subscriber::Layer;
 static LEVEL: AtomicU8 = AtomicU8::new(2);
 
 /// Sets the active Redis log level (`debug`, `verbose`, `notice`, `warning`, `nothing`).
+/// Set in a fork child (BGSAVE, AOF rewrite): its log lines say `C`, as Redis's do.
+static CHILD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Marks this process as a fork child for the log's role letter.
+pub fn set_child_role() {
+    CHILD.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 pub fn set_level(name: &str) {
     let v = match name {
         "debug" => 0,
@@ -55,7 +63,8 @@ where
             Level::INFO => '*',
             _ => '#',
         };
-        write!(w, "{}:M {} {} ", std::process::id(), timestamp(), sym)?;
+        let role = if CHILD.load(std::sync::atomic::Ordering::Relaxed) { 'C' } else { 'M' };
+        write!(w, "{}:{} {} {} ", std::process::id(), role, timestamp(), sym)?;
         ctx.field_format().format_fields(w.by_ref(), event)?;
         writeln!(w)
     }

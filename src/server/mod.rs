@@ -106,6 +106,10 @@ pub enum PauseMode {
 pub struct ShutdownRequest {
     pub nosave: bool,
     pub save: bool,
+    /// SHUTDOWN FORCE: exit even if the final save fails.
+    pub force: bool,
+    /// The SHUTDOWN command already did the persistence work.
+    pub prepared: bool,
 }
 
 /// A listening socket.
@@ -227,6 +231,8 @@ pub struct Server {
     poll: Option<Poll>,
     /// A signal arrived while a script served other clients.
     signal_pending: bool,
+    /// RDB snapshots, the AOF and the propagation point (see `persistence`).
+    pub persist: crate::persistence::State,
     listeners: Vec<Listener>,
     unix_path: Option<String>,
 }
@@ -274,6 +280,7 @@ impl Server {
             scripting: Default::default(),
             poll: None,
             signal_pending: false,
+            persist: Default::default(),
             listeners: Vec::new(),
             unix_path: None,
         }
@@ -388,6 +395,18 @@ impl Server {
         }
     }
 
+    /// Raw descriptors of the listening sockets (a fork child closes them).
+    pub fn listener_fds(&self) -> Vec<i32> {
+        use std::os::fd::AsRawFd;
+        self.listeners
+            .iter()
+            .map(|l| match l {
+                Listener::Tcp(t) => t.as_raw_fd(),
+                Listener::Unix(u, _) => u.as_raw_fd(),
+            })
+            .collect()
+    }
+
     /// Runs the event loop until shutdown.
     pub fn run(&mut self) -> io::Result<()> {
         let poll = Poll::new()?;
@@ -472,8 +491,11 @@ impl Server {
     /// Last steps before exiting: log, remove the pid file and the socket file.
     fn prepare_shutdown(&mut self, req: ShutdownRequest) -> bool {
         warn!("User requested shutdown...");
-        if req.save && !req.nosave {
-            warn!("SHUTDOWN SAVE requested, but oxidis does not write snapshots yet: nothing saved");
+        if !req.prepared {
+            if let Err(e) = crate::persistence::prepare_shutdown(self, req.save, req.nosave, req.force) {
+                warn!("SIGTERM received but errors trying to shut down the server, check the logs for more information ({})", e);
+                return false;
+            }
         }
         // Flush what we can to clients still connected.
         let tokens: Vec<Token> = self.clients.iter().map(|c| c.token).collect();
@@ -853,9 +875,16 @@ impl Server {
             c.last_cmd.clear();
             c.last_cmd.push_str(fullname);
         }
+        if let Some(msg) = crate::persistence::deny_write(self, spec.flags & commands::WRITE != 0 || fullname == "ping")
+        {
+            self.reject(c, Some(id), &msg);
+            return;
+        }
         self.arm_output_limit(c);
         let start = Instant::now();
+        let prop_mark = crate::persistence::propagate::before_call(self);
         (spec.handler)(&mut Ctx { srv: self, client: c }, argv);
+        crate::persistence::propagate::after_call(self, prop_mark, c, id, argv);
         let dur_ns = start.elapsed().as_nanos() as u64;
         let dur = dur_ns / 1000;
         self.ks.touch = true;
@@ -986,6 +1015,8 @@ impl Server {
         if !self.ks.events.is_empty() {
             self.publish_queued_events(None);
         }
+        // What the commands propagated reaches the AOF before their replies leave.
+        crate::persistence::before_sleep(self);
         let pending = std::mem::take(&mut self.pending_writes);
         for t in pending {
             let Some(c) = self.clients.get_mut(t) else { continue };
@@ -1120,6 +1151,7 @@ impl Server {
             }
         }
         self.enforce_output_limits_cron();
+        crate::persistence::cron(self);
         for c in self.clients.iter_mut() {
             if c.qbuf.is_empty() && c.qbuf.capacity() > 32 * 1024 {
                 c.qbuf = Vec::new();
@@ -1131,6 +1163,7 @@ impl Server {
     pub fn config_changed(&mut self) {
         self.obuf = obuf::ObufLimits::from_config(&self.config);
         self.refresh_notify_flags();
+        crate::persistence::aof::config_changed(self);
     }
 
     /// The client with this id, if connected (CLIENT KILL ID, CLIENT UNBLOCK).

@@ -69,6 +69,10 @@ pub struct Keyspace {
     pub notify_flags: u32,
     /// Events noticed here (expiry, new keys, misses) not published yet.
     pub events: Vec<events::Pending>,
+    /// Record keys the keyspace deletes on its own (expiry) in
+    /// `implicit_deletes`, for propagation as DEL (on while the AOF is on).
+    pub log_deletes: bool,
+    pub implicit_deletes: Vec<(usize, Box<[u8]>)>,
 }
 
 impl Keyspace {
@@ -83,6 +87,8 @@ impl Keyspace {
             active_expire_enabled: true,
             notify_flags: 0,
             events: Vec::new(),
+            log_deletes: false,
+            implicit_deletes: Vec::new(),
         }
     }
 
@@ -126,6 +132,9 @@ impl Keyspace {
         d.dict.remove(key);
         self.stats.expired_keys += 1;
         self.queue_event(events::EXPIRED, "expired", db, key);
+        if self.log_deletes {
+            self.implicit_deletes.push((db, key.into()));
+        }
         self.key_modified(db, key);
     }
 

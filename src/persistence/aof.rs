@@ -1,0 +1,1092 @@
+//! The append-only file, in Redis 7's multi-part layout.
+//!
+//! `appenddirname/` holds a *base* (`appendonly.aof.N.base.rdb`: an RDB
+//! image, or `.base.aof` commands with `aof-use-rdb-preamble no`), the
+//! *incr* files (`appendonly.aof.N.incr.aof`: the commands propagated since)
+//! and `appendonly.aof.manifest`, which lists them (`file <name> seq <n>
+//! type <b|i|h>`). The manifest is replaced atomically (temp file, fsync,
+//! rename), so a crash at any moment leaves a consistent set.
+//!
+//! Writing: [`feed`] appends a propagated command to an in-memory buffer;
+//! [`flush`] runs before replies are sent and writes the buffer to the incr
+//! file. With `appendfsync always` it then fsyncs on the loop thread, so no
+//! client is told "OK" before its write is on disk; with `everysec` a helper
+//! thread fsyncs once a second; with `no` the kernel decides.
+//!
+//! Rewriting (BGREWRITEAOF, automatic growth, `appendonly yes` at run time):
+//! the parent starts a new incr file and sends new commands there, then forks;
+//! the child writes the new base from its copy-on-write image. When the child
+//! succeeds, the base is renamed into place and the manifest swaps the old
+//! base and incr files for the new ones, which are then deleted. No rewrite
+//! buffer is needed: everything after the fork is in the new incr file.
+//!
+//! Loading replays base then incr files. A last file cut short by a crash is
+//! truncated to its last complete command (`aof-load-truncated yes`), and a
+//! transaction without its EXEC is dropped.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Instant;
+
+use mio::Token;
+use tracing::{info, warn};
+
+use super::rdb::RdbReader;
+use super::ChildKind;
+use crate::commands::Ctx;
+use crate::config::D;
+use crate::server::{Client, Conn, Server};
+use crate::store::Value;
+use crate::util::unix_ms;
+
+/// Whether the AOF is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AofState {
+    #[default]
+    Off,
+    On,
+    /// Turned on at run time: waiting for the first rewrite to make a base.
+    WaitRewrite,
+}
+
+/// One file named by the manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AofFile {
+    pub name: String,
+    pub seq: u64,
+    /// `b` base, `i` incr, `h` history (to delete).
+    pub kind: char,
+}
+
+/// The manifest: which files make the AOF, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Manifest {
+    pub base: Option<AofFile>,
+    pub incrs: Vec<AofFile>,
+    pub history: Vec<AofFile>,
+    /// Highest base and incr sequence numbers ever used.
+    pub base_seq: u64,
+    pub incr_seq: u64,
+}
+
+impl Manifest {
+    /// The manifest's text.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let mut line = |f: &AofFile| {
+            let name = if f.name.bytes().any(|b| b <= b' ' || b == b'"' || b == b'\'') {
+                crate::config::repr_bytes(f.name.as_bytes())
+            } else {
+                f.name.clone()
+            };
+            s.push_str(&format!("file {} seq {} type {}\n", name, f.seq, f.kind));
+        };
+        if let Some(b) = &self.base {
+            line(b);
+        }
+        for h in &self.history {
+            line(h);
+        }
+        for i in &self.incrs {
+            line(i);
+        }
+        s
+    }
+
+    /// Parses a manifest (Redis's format; `#` lines are comments).
+    pub fn parse(text: &[u8]) -> Result<Manifest, String> {
+        let mut m = Manifest::default();
+        for raw in text.split(|&b| b == b'\n') {
+            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if line.iter().all(|b| b.is_ascii_whitespace()) || line.first() == Some(&b'#') {
+                continue;
+            }
+            let words = crate::protocol::parser::split_args(line).ok_or("Invalid AOF manifest file format")?;
+            if words.len() % 2 != 0 {
+                return Err("Invalid AOF manifest file format".into());
+            }
+            let (mut name, mut seq, mut kind) = (None, None, None);
+            for kv in words.chunks_exact(2) {
+                let v = String::from_utf8_lossy(&kv[1]).into_owned();
+                match kv[0].to_ascii_lowercase().as_slice() {
+                    b"file" => name = Some(v),
+                    b"seq" => seq = v.parse::<u64>().ok(),
+                    b"type" => kind = v.chars().next().filter(|_| v.len() == 1),
+                    _ => {}
+                }
+            }
+            let (Some(name), Some(seq), Some(kind)) = (name, seq, kind) else {
+                return Err("Invalid AOF manifest file format".into());
+            };
+            if name.contains('/') {
+                return Err("File can't be a path, just a filename".into());
+            }
+            let f = AofFile { name, seq, kind };
+            match kind {
+                'b' => {
+                    if m.base.is_some() {
+                        return Err("Found duplicate base file information".into());
+                    }
+                    m.base_seq = m.base_seq.max(seq);
+                    m.base = Some(f);
+                }
+                'i' => {
+                    if m.incrs.last().is_some_and(|l| l.seq >= seq) {
+                        return Err("Found a non-monotonic sequence number".into());
+                    }
+                    m.incr_seq = m.incr_seq.max(seq);
+                    m.incrs.push(f);
+                }
+                'h' => m.history.push(f),
+                _ => return Err("Unknown AOF file type".into()),
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// The append-only file's state.
+pub struct Aof {
+    pub state: AofState,
+    /// Propagated commands not yet written to the file.
+    pub buf: Vec<u8>,
+    file: Option<File>,
+    /// Database of the last SELECT written (None: the next command writes one).
+    selected_db: Option<usize>,
+    pub manifest: Manifest,
+    /// Replaying the AOF: nothing is propagated.
+    pub loading: bool,
+    /// Bytes of base + incr files (`aof_current_size`).
+    pub current_size: u64,
+    /// Size after the last rewrite or load (`aof_base_size`), for the
+    /// automatic rewrite's growth rule.
+    pub base_size: u64,
+    /// Bytes of the incr file being written (a failed write is cut back to it).
+    incr_size: u64,
+    last_fsync_ms: i64,
+    /// Written since the last fsync request.
+    unsynced: bool,
+    fsync_tx: Option<mpsc::Sender<File>>,
+    fsync_pending: Arc<AtomicUsize>,
+    write_error: Option<String>,
+    pub rewrite_scheduled: bool,
+    pub rewrites: u64,
+    pub last_rewrite_time_sec: i64,
+    pub last_bgrewrite_ok: bool,
+    pub consecutive_failures: u64,
+    pub delayed_fsync: u64,
+    /// The incr file the running rewrite opened.
+    rewrite_incr: Option<AofFile>,
+}
+
+impl Default for Aof {
+    fn default() -> Self {
+        Aof {
+            state: AofState::Off,
+            buf: Vec::new(),
+            file: None,
+            selected_db: None,
+            manifest: Manifest::default(),
+            loading: false,
+            current_size: 0,
+            base_size: 0,
+            incr_size: 0,
+            last_fsync_ms: 0,
+            unsynced: false,
+            fsync_tx: None,
+            fsync_pending: Arc::new(AtomicUsize::new(0)),
+            write_error: None,
+            rewrite_scheduled: false,
+            rewrites: 0,
+            last_rewrite_time_sec: -1,
+            last_bgrewrite_ok: true,
+            consecutive_failures: 0,
+            delayed_fsync: 0,
+            rewrite_incr: None,
+        }
+    }
+}
+
+impl Aof {
+    /// The last write error, while writes keep failing (MISCONF).
+    pub fn write_error(&self) -> Option<&str> {
+        self.write_error.as_deref()
+    }
+}
+
+fn aof_dir(srv: &Server) -> PathBuf {
+    PathBuf::from(srv.config.str(D::Appenddirname))
+}
+
+fn manifest_name(srv: &Server) -> String {
+    format!("{}.manifest", srv.config.str(D::Appendfilename))
+}
+
+fn base_name(srv: &Server, seq: u64) -> String {
+    let ext = if srv.config.bool(D::AofUseRdbPreamble) { "rdb" } else { "aof" };
+    format!("{}.{}.base.{}", srv.config.str(D::Appendfilename), seq, ext)
+}
+
+fn incr_name(srv: &Server, seq: u64) -> String {
+    format!("{}.{}.incr.aof", srv.config.str(D::Appendfilename), seq)
+}
+
+fn file_size(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Writes the manifest atomically.
+fn persist_manifest(srv: &Server, m: &Manifest) -> io::Result<()> {
+    let dir = aof_dir(srv);
+    let path = dir.join(manifest_name(srv));
+    let tmp = dir.join(format!("temp-{}", manifest_name(srv)));
+    let mut f = File::create(&tmp)?;
+    f.write_all(m.to_text().as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    super::fsync_dir(&path);
+    Ok(())
+}
+
+/// Appends one command in RESP to `out`.
+pub fn encode_command(out: &mut Vec<u8>, argv: &[Vec<u8>]) {
+    out.push(b'*');
+    out.extend_from_slice(argv.len().to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for a in argv {
+        out.push(b'$');
+        out.extend_from_slice(a.len().to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Appends a propagated command to the AOF buffer (with a SELECT first when
+/// the database changes).
+pub fn feed(srv: &mut Server, db: Option<usize>, argv: &[Vec<u8>]) {
+    let has_rewrite_child = srv.persist.child.as_ref().is_some_and(|c| c.kind == ChildKind::Aof);
+    let aof = &mut srv.persist.aof;
+    if aof.loading || aof.state == AofState::Off || (aof.state == AofState::WaitRewrite && !has_rewrite_child) {
+        return;
+    }
+    if let Some(d) = db {
+        if aof.selected_db != Some(d) {
+            encode_command(&mut aof.buf, &[b"SELECT".to_vec(), d.to_string().into_bytes()]);
+            aof.selected_db = Some(d);
+        }
+    }
+    encode_command(&mut aof.buf, argv);
+}
+
+/// Writes the buffer to the incr file and applies `appendfsync`. `force`:
+/// shutting down or switching files (write even if an earlier write failed).
+pub fn flush(srv: &mut Server, force: bool) {
+    let always = srv.config.str(D::Appendfsync) == "always";
+    let everysec = srv.config.str(D::Appendfsync) == "everysec";
+    let aof = &mut srv.persist.aof;
+    if aof.buf.is_empty() {
+        if everysec && aof.unsynced && unix_ms() - aof.last_fsync_ms >= 1000 {
+            request_fsync(aof);
+        }
+        return;
+    }
+    let _ = force;
+    let Some(f) = aof.file.as_mut() else { return };
+    match f.write_all(&aof.buf) {
+        Ok(()) => {
+            aof.current_size += aof.buf.len() as u64;
+            aof.incr_size += aof.buf.len() as u64;
+            aof.buf.clear();
+            if aof.buf.capacity() > 4 * 1024 * 1024 {
+                aof.buf = Vec::new();
+            }
+            if aof.write_error.take().is_some() {
+                warn!("AOF write error looks solved, Redis can write again.");
+            }
+        }
+        Err(e) => {
+            // Undo a partial write so the file ends at a command boundary.
+            let _ = f.set_len(aof.incr_size);
+            if aof.write_error.is_none() {
+                warn!("Error writing to the AOF file: {}", e);
+            }
+            aof.write_error = Some(e.to_string());
+            if always {
+                warn!("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
+                std::process::exit(1);
+            }
+            return;
+        }
+    }
+    aof.unsynced = true;
+    if always {
+        if let Err(e) = f.sync_data() {
+            warn!("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...", e);
+            std::process::exit(1);
+        }
+        aof.unsynced = false;
+        aof.last_fsync_ms = unix_ms();
+    } else if everysec && unix_ms() - aof.last_fsync_ms >= 1000 {
+        request_fsync(aof);
+    }
+}
+
+/// Hands an fsync of the current file to the helper thread (`everysec`).
+fn request_fsync(aof: &mut Aof) {
+    let Some(f) = aof.file.as_ref() else { return };
+    if aof.fsync_pending.load(Ordering::Acquire) > 0 {
+        // The previous fsync is still running (a slow disk): try later.
+        aof.delayed_fsync += 1;
+        return;
+    }
+    if aof.fsync_tx.is_none() {
+        let (tx, rx) = mpsc::channel::<File>();
+        let pending = aof.fsync_pending.clone();
+        let spawned = std::thread::Builder::new().name("aof-fsync".into()).spawn(move || {
+            for f in rx {
+                let _ = f.sync_data();
+                pending.fetch_sub(1, Ordering::AcqRel);
+            }
+        });
+        if spawned.is_err() {
+            let _ = f.sync_data();
+            aof.unsynced = false;
+            aof.last_fsync_ms = unix_ms();
+            return;
+        }
+        aof.fsync_tx = Some(tx);
+    }
+    let Ok(dup) = f.try_clone() else { return };
+    aof.fsync_pending.fetch_add(1, Ordering::AcqRel);
+    if let Some(tx) = &aof.fsync_tx {
+        if tx.send(dup).is_err() {
+            aof.fsync_pending.fetch_sub(1, Ordering::AcqRel);
+            return;
+        }
+    }
+    aof.unsynced = false;
+    aof.last_fsync_ms = unix_ms();
+}
+
+/// fsyncs the incr file now, on this thread (shutdown, switching files).
+pub fn fsync_now(srv: &mut Server) {
+    let aof = &mut srv.persist.aof;
+    if let Some(f) = aof.file.as_ref() {
+        let _ = f.sync_data();
+        aof.unsynced = false;
+        aof.last_fsync_ms = unix_ms();
+    }
+}
+
+/// Cron work: a pending `everysec` fsync, retrying failed writes, and the
+/// automatic rewrite when the file grew enough.
+pub fn cron(srv: &mut Server) {
+    if srv.persist.aof.state == AofState::Off {
+        return;
+    }
+    flush(srv, false);
+    let aof = &srv.persist.aof;
+    let perc = srv.config.int(D::AutoAofRewritePercentage);
+    let min = srv.config.int(D::AutoAofRewriteMinSize) as u64;
+    if aof.state == AofState::On && srv.persist.child.is_none() && perc > 0 && aof.current_size > min {
+        let base = aof.base_size.max(1);
+        let growth = (aof.current_size * 100 / base) as i64 - 100;
+        if growth >= perc {
+            info!("Starting automatic rewriting of AOF on {}% growth", growth);
+            let _ = start_rewrite(srv);
+        }
+    }
+}
+
+/// Opens (creating) an AOF file for appending.
+fn open_append(path: &Path) -> io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+/// Starts a background rewrite. The caller checked no child is running.
+pub fn start_rewrite(srv: &mut Server) -> Result<i32, String> {
+    srv.persist.aof.rewrite_scheduled = false;
+    if srv.persist.child.is_some() {
+        return Err("child active".into());
+    }
+    let dir = aof_dir(srv);
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        warn!("Can't open or create append-only dir {}: {}", dir.display(), e);
+        return Err(e.to_string());
+    }
+    // Everything before the fork goes to the current incr file; everything
+    // after it to a new one, which the new base will be followed by.
+    flush(srv, true);
+    fsync_now(srv);
+    if srv.persist.aof.state != AofState::Off {
+        open_rewrite_incr(srv)?;
+    }
+    let preamble = srv.config.bool(D::AofUseRdbPreamble);
+    let result = super::fork_child(srv, ChildKind::Aof, move |s| {
+        let tmp = format!("temp-rewriteaof-bg-{}.aof", std::process::id());
+        match write_base(s, Path::new(&tmp), preamble) {
+            Ok(()) => {
+                info!("Successfully created the temporary AOF base file {}", tmp);
+                true
+            }
+            Err(e) => {
+                warn!("Error rewriting the append only file: {}", e);
+                let _ = std::fs::remove_file(&tmp);
+                false
+            }
+        }
+    });
+    match result {
+        Ok(pid) => {
+            info!("Background append only file rewriting started by pid {}", pid);
+            Ok(pid)
+        }
+        Err(e) => {
+            warn!("Can't rewrite append only file in background: fork: {}", e);
+            srv.persist.aof.last_bgrewrite_ok = false;
+            srv.persist.aof.consecutive_failures += 1;
+            Err(e)
+        }
+    }
+}
+
+/// Opens the incr file that commands after a rewrite's fork go to. With the
+/// AOF on it joins the manifest at once; while waiting for the first rewrite
+/// it joins when the rewrite succeeds.
+fn open_rewrite_incr(srv: &mut Server) -> Result<(), String> {
+    let dir = aof_dir(srv);
+    let seq = srv.persist.aof.manifest.incr_seq + 1;
+    let name = incr_name(srv, seq);
+    let file = match open_append(&dir.join(&name)) {
+        Ok(f) => f,
+        Err(e) => {
+            warn!("Can't open the append-only file {}: {}", name, e);
+            return Err(e.to_string());
+        }
+    };
+    let incr = AofFile { name: name.clone(), seq, kind: 'i' };
+    if srv.persist.aof.state == AofState::On {
+        let mut m = srv.persist.aof.manifest.clone();
+        m.incrs.push(incr.clone());
+        m.incr_seq = seq;
+        if let Err(e) = persist_manifest(srv, &m) {
+            warn!("Can't persist the AOF manifest: {}", e);
+            let _ = std::fs::remove_file(dir.join(&name));
+            return Err(e.to_string());
+        }
+        srv.persist.aof.manifest = m;
+    } else {
+        srv.persist.aof.manifest.incr_seq = seq;
+    }
+    info!("Creating AOF incr file {} on background rewrite", name);
+    let aof = &mut srv.persist.aof;
+    aof.file = Some(file);
+    aof.selected_db = None;
+    aof.incr_size = 0;
+    aof.rewrite_incr = Some(incr);
+    Ok(())
+}
+
+/// Writes a complete base file: an RDB image, or commands without the preamble.
+fn write_base(srv: &Server, path: &Path, preamble: bool) -> io::Result<()> {
+    let f = File::create(path)?;
+    let w = BufWriter::with_capacity(64 * 1024, f);
+    let w = if preamble { super::write_snapshot(w, srv, true)? } else { write_commands(w, srv)? };
+    let f = w.into_inner().map_err(|e| e.into_error())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// The data set as commands (a base file with `aof-use-rdb-preamble no`).
+fn write_commands<W: Write>(mut out: W, srv: &Server) -> io::Result<W> {
+    const BATCH: usize = 64;
+    let mut buf = Vec::with_capacity(64 * 1024);
+    for lib in srv.scripting.funcs.libraries.values() {
+        encode_command(&mut buf, &[b"FUNCTION".to_vec(), b"LOAD".to_vec(), lib.code.clone()]);
+    }
+    for (i, db) in srv.ks.dbs.iter().enumerate() {
+        if db.dict.is_empty() {
+            continue;
+        }
+        encode_command(&mut buf, &[b"SELECT".to_vec(), i.to_string().into_bytes()]);
+        for e in db.dict.iter() {
+            let key = e.key.to_vec();
+            let mut batch: Vec<Vec<u8>> = Vec::new();
+            let emit = |buf: &mut Vec<u8>, cmd: &[u8], batch: &mut Vec<Vec<u8>>, force: bool| {
+                if batch.len() >= BATCH * 2 || (force && !batch.is_empty()) {
+                    let mut argv = vec![cmd.to_vec(), key.clone()];
+                    argv.append(batch);
+                    encode_command(buf, &argv);
+                }
+            };
+            match &e.value.value {
+                Value::Str(s) => encode_command(&mut buf, &[b"SET".to_vec(), key.clone(), s.to_vec()]),
+                Value::List(l) => {
+                    for item in l.iter() {
+                        batch.push(item.to_vec());
+                        emit(&mut buf, b"RPUSH", &mut batch, false);
+                    }
+                    emit(&mut buf, b"RPUSH", &mut batch, true);
+                }
+                Value::Set(s) => {
+                    s.for_each(|m| {
+                        batch.push(m.to_vec());
+                        emit(&mut buf, b"SADD", &mut batch, false);
+                    });
+                    emit(&mut buf, b"SADD", &mut batch, true);
+                }
+                Value::ZSet(z) => {
+                    z.for_each(|m, score| {
+                        batch.push(crate::util::fmt_double(score).into_bytes());
+                        batch.push(m.to_vec());
+                        emit(&mut buf, b"ZADD", &mut batch, false);
+                    });
+                    emit(&mut buf, b"ZADD", &mut batch, true);
+                }
+                Value::Hash(h) => {
+                    h.for_each(|f, v| {
+                        batch.push(f.to_vec());
+                        batch.push(v.to_vec());
+                        emit(&mut buf, b"HSET", &mut batch, false);
+                    });
+                    emit(&mut buf, b"HSET", &mut batch, true);
+                }
+            }
+            if let Some(t) = db.expires.get(&e.key) {
+                encode_command(&mut buf, &[b"PEXPIREAT".to_vec(), key.clone(), t.to_string().into_bytes()]);
+            }
+            if buf.len() >= 64 * 1024 {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+    }
+    out.write_all(&buf)?;
+    out.flush()?;
+    Ok(out)
+}
+
+/// The parent's side of a finished rewrite.
+pub fn rewrite_done(srv: &mut Server, pid: i32, ok: bool, signal: i32) {
+    let tmp = PathBuf::from(format!("temp-rewriteaof-bg-{}.aof", pid));
+    let incr = srv.persist.aof.rewrite_incr.take();
+    let elapsed_ok = |srv: &mut Server, ok: bool| {
+        let aof = &mut srv.persist.aof;
+        if ok {
+            aof.rewrites += 1;
+            aof.last_bgrewrite_ok = true;
+            aof.consecutive_failures = 0;
+        } else {
+            aof.last_bgrewrite_ok = false;
+            aof.consecutive_failures += 1;
+        }
+    };
+    if !ok {
+        if signal != 0 {
+            warn!("Background AOF rewrite terminated by signal {}", signal);
+        } else {
+            warn!("Background AOF rewrite terminated with error");
+        }
+        let _ = std::fs::remove_file(&tmp);
+        if signal != libc::SIGUSR1 {
+            elapsed_ok(srv, false);
+        }
+        if srv.persist.aof.state == AofState::WaitRewrite {
+            srv.persist.aof.rewrite_scheduled = true;
+        }
+        return;
+    }
+    info!("Background AOF rewrite terminated with success");
+    let dir = aof_dir(srv);
+    let mut m = srv.persist.aof.manifest.clone();
+    let seq = m.base_seq + 1;
+    let name = base_name(srv, seq);
+    if let Err(e) = std::fs::rename(&tmp, dir.join(&name)) {
+        warn!("Error trying to rename the temporary AOF base file {} into {}: {}", tmp.display(), name, e);
+        let _ = std::fs::remove_file(&tmp);
+        elapsed_ok(srv, false);
+        return;
+    }
+    info!("Successfully renamed the temporary AOF base file {} into {}", tmp.display(), name);
+    // The new base replaces the old base and every incr file before the one
+    // opened when the rewrite started.
+    // (With the AOF off there is no new incr file: the base is all there is.)
+    if let Some(old) = m.base.take() {
+        m.history.push(AofFile { kind: 'h', ..old });
+    }
+    let keep_from = incr.as_ref().map(|f| f.seq);
+    let (keep, old): (Vec<AofFile>, Vec<AofFile>) =
+        m.incrs.drain(..).partition(|f| keep_from.is_some_and(|s| f.seq >= s));
+    m.history.extend(old.into_iter().map(|f| AofFile { kind: 'h', ..f }));
+    m.incrs = keep;
+    if let Some(i) = incr {
+        if m.incrs.is_empty() {
+            m.incrs.push(i);
+        }
+    }
+    m.base = Some(AofFile { name: name.clone(), seq, kind: 'b' });
+    m.base_seq = seq;
+    if let Err(e) = persist_manifest(srv, &m) {
+        warn!("Can't persist the AOF manifest: {}", e);
+        let _ = std::fs::remove_file(dir.join(&name));
+        elapsed_ok(srv, false);
+        return;
+    }
+    for h in std::mem::take(&mut m.history) {
+        info!("Removing the history file {} in the background", h.name);
+        let _ = std::fs::remove_file(dir.join(&h.name));
+    }
+    // The manifest without the history entries (a crash before this only
+    // leaves files a later start deletes).
+    if let Err(e) = persist_manifest(srv, &m) {
+        warn!("Can't persist the AOF manifest: {}", e);
+    }
+    srv.persist.aof.manifest = m;
+    if srv.persist.aof.state == AofState::WaitRewrite {
+        srv.persist.aof.state = AofState::On;
+        info!("AOF rewrite done: the append only file is now on");
+    }
+    let base_size = file_size(&dir.join(&name));
+    let incr_size: u64 = srv.persist.aof.manifest.incrs.iter().map(|f| file_size(&dir.join(&f.name))).sum();
+    let aof = &mut srv.persist.aof;
+    aof.base_size = base_size;
+    aof.current_size = base_size + incr_size;
+    aof.last_rewrite_time_sec = 0;
+    elapsed_ok(srv, true);
+    info!("Background AOF rewrite finished successfully");
+}
+
+/// A rewrite child was killed by us: forget its temp file.
+pub fn rewrite_aborted(srv: &mut Server, pid: i32) {
+    let _ = std::fs::remove_file(format!("temp-rewriteaof-bg-{}.aof", pid));
+    srv.persist.aof.rewrite_incr = None;
+    info!("Killing running AOF rewrite child: {}", pid);
+}
+
+/// BGREWRITEAOF's reply.
+pub fn bgrewriteaof(srv: &mut Server) -> Result<&'static str, String> {
+    match srv.persist.child.as_ref().map(|c| c.kind) {
+        Some(ChildKind::Aof) => Err("ERR Background append only file rewriting already in progress".into()),
+        Some(ChildKind::Rdb) => {
+            srv.persist.aof.rewrite_scheduled = true;
+            Ok("Background append only file rewriting scheduled")
+        }
+        None => match start_rewrite(srv) {
+            Ok(_) => Ok("Background append only file rewriting started"),
+            Err(_) => {
+                Err("ERR Can't execute an AOF background rewriting. Please check the server logs for more information."
+                    .into())
+            }
+        },
+    }
+}
+
+/// `appendonly` changed at run time (CONFIG SET): start or stop the AOF.
+pub fn config_changed(srv: &mut Server) {
+    let want = srv.config.bool(D::Appendonly);
+    let state = srv.persist.aof.state;
+    if want && state == AofState::Off {
+        srv.persist.aof.state = AofState::WaitRewrite;
+        srv.persist.aof.selected_db = None;
+        if srv.persist.child.is_some() {
+            if srv.persist.child.as_ref().is_some_and(|c| c.kind == ChildKind::Aof) {
+                super::kill_child(srv);
+            } else {
+                srv.persist.aof.rewrite_scheduled = true;
+                warn!("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+                return;
+            }
+        }
+        if start_rewrite(srv).is_err() {
+            srv.persist.aof.rewrite_scheduled = true;
+        }
+        srv.ks.log_deletes = true;
+    } else if !want && state != AofState::Off {
+        flush(srv, true);
+        fsync_now(srv);
+        if srv.persist.child.as_ref().is_some_and(|c| c.kind == ChildKind::Aof) {
+            super::kill_child(srv);
+        }
+        let aof = &mut srv.persist.aof;
+        aof.state = AofState::Off;
+        aof.file = None;
+        aof.buf.clear();
+        aof.rewrite_scheduled = false;
+        srv.ks.log_deletes = false;
+    }
+}
+
+/// INFO's AOF fields.
+pub fn info_fields(srv: &Server, child_started: Option<Instant>) -> String {
+    let a = &srv.persist.aof;
+    let mut s = format!(
+        "aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\n",
+        (a.state != AofState::Off) as u8,
+        child_started.is_some() as u8,
+        a.rewrite_scheduled as u8,
+        a.last_rewrite_time_sec,
+        child_started.map_or(-1, |t| t.elapsed().as_secs() as i64),
+        if a.last_bgrewrite_ok { "ok" } else { "err" },
+        a.rewrites,
+        a.consecutive_failures,
+        if a.write_error.is_none() { "ok" } else { "err" },
+    );
+    if a.state != AofState::Off {
+        s.push_str(&format!(
+            "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:{}\r\naof_buffer_length:{}\r\naof_pending_bio_fsync:{}\r\naof_delayed_fsync:{}\r\n",
+            a.current_size,
+            a.base_size,
+            a.rewrite_scheduled as u8,
+            a.buf.len(),
+            a.fsync_pending.load(Ordering::Acquire),
+            a.delayed_fsync,
+        ));
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------
+// Loading.
+
+/// How replaying one file ended.
+enum Replay {
+    Complete,
+    /// Cut short: the file is valid up to this offset.
+    Truncated(u64),
+}
+
+/// Replays the AOF at start-up and opens it for appending.
+pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
+    let dir = aof_dir(srv);
+    let mpath = dir.join(manifest_name(srv));
+    let appendfilename = srv.config.str(D::Appendfilename).to_string();
+    let mut manifest = if mpath.exists() {
+        let text =
+            std::fs::read(&mpath).map_err(|e| format!("Can't open the AOF manifest {}: {}", mpath.display(), e))?;
+        Manifest::parse(&text)?
+    } else if Path::new(&appendfilename).is_file() {
+        // An AOF from Redis before 7.0: it becomes the base of a new manifest.
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        std::fs::rename(&appendfilename, dir.join(&appendfilename)).map_err(|e| e.to_string())?;
+        let m = Manifest {
+            base: Some(AofFile { name: appendfilename.clone(), seq: 1, kind: 'b' }),
+            base_seq: 1,
+            ..Manifest::default()
+        };
+        persist_manifest(srv, &m).map_err(|e| e.to_string())?;
+        info!("Successfully migrated an old-style AOF into the AOF directory");
+        m
+    } else {
+        Manifest::default()
+    };
+    let files: Vec<AofFile> = manifest.base.iter().chain(manifest.incrs.iter()).cloned().collect();
+    let n = files.len();
+    let mut total = 0;
+    for (i, f) in files.iter().enumerate() {
+        let path = dir.join(&f.name);
+        if !path.exists() {
+            return Err(format!("The AOF file {} doesn't exist", f.name));
+        }
+        load_file(srv, &path, i + 1 == n)?;
+        total += file_size(&path);
+    }
+    // Leftovers of an interrupted rewrite or of history not yet deleted.
+    for h in std::mem::take(&mut manifest.history) {
+        let _ = std::fs::remove_file(dir.join(&h.name));
+    }
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("Can't open or create append-only dir {}: {}", dir.display(), e))?;
+    if manifest.base.is_none() && manifest.incrs.is_empty() {
+        let seq = manifest.base_seq + 1;
+        let name = base_name(srv, seq);
+        info!("Creating AOF base file {} on server start", name);
+        let tmp = PathBuf::from(format!("temp-rewriteaof-{}.aof", std::process::id()));
+        write_base(srv, &tmp, srv.config.bool(D::AofUseRdbPreamble)).map_err(|e| e.to_string())?;
+        std::fs::rename(&tmp, dir.join(&name)).map_err(|e| e.to_string())?;
+        manifest.base = Some(AofFile { name: name.clone(), seq, kind: 'b' });
+        manifest.base_seq = seq;
+        total += file_size(&dir.join(&name));
+    }
+    if manifest.incrs.is_empty() {
+        let seq = manifest.incr_seq + 1;
+        let name = incr_name(srv, seq);
+        info!("Creating AOF incr file {} on server start", name);
+        manifest.incrs.push(AofFile { name, seq, kind: 'i' });
+        manifest.incr_seq = seq;
+        persist_manifest(srv, &manifest).map_err(|e| e.to_string())?;
+    }
+    let last = manifest.incrs.last().map(|f| f.name.clone()).unwrap_or_default();
+    let file = open_append(&dir.join(&last)).map_err(|e| format!("Can't open the append-only file {}: {}", last, e))?;
+    let incr_size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let aof = &mut srv.persist.aof;
+    aof.incr_size = incr_size;
+    aof.file = Some(file);
+    aof.manifest = manifest;
+    aof.state = AofState::On;
+    aof.selected_db = None;
+    aof.current_size = total;
+    aof.base_size = total;
+    aof.last_fsync_ms = unix_ms();
+    srv.ks.log_deletes = true;
+    Ok(())
+}
+
+/// With `appendonly no`, the manifest left by an earlier run is still read,
+/// so a rewrite continues its sequence numbers (as Redis does).
+pub fn read_manifest_if_any(srv: &mut Server) {
+    let path = aof_dir(srv).join(manifest_name(srv));
+    if let Ok(text) = std::fs::read(&path) {
+        if let Ok(m) = Manifest::parse(&text) {
+            srv.persist.aof.manifest = m;
+        }
+    }
+}
+
+/// Replays one AOF file into the keyspace; a truncated last file is cut
+/// back to its last complete command when `aof-load-truncated` allows.
+fn load_file(srv: &mut Server, path: &Path, last: bool) -> Result<(), String> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let f = File::open(path)
+        .map_err(|e| format!("Fatal error: can't open the append log file {} for reading: {}", name, e))?;
+    if f.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+        return Ok(());
+    }
+    srv.persist.aof.loading = true;
+    let log_deletes = std::mem::replace(&mut srv.ks.log_deletes, false);
+    let result = replay(srv, BufReader::with_capacity(256 * 1024, f), &name);
+    srv.persist.aof.loading = false;
+    srv.ks.log_deletes = log_deletes;
+    match result? {
+        Replay::Complete => {
+            info!("DB loaded from {} file {}", if last { "incr" } else { "base" }, name);
+            Ok(())
+        }
+        Replay::Truncated(valid) => {
+            if !last {
+                return Err(format!("Fatal error: the truncated file is not the last file ({})", name));
+            }
+            if !srv.config.bool(D::AofLoadTruncated) {
+                return Err(format!("Unexpected end of file reading the append only file {}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.", name));
+            }
+            warn!("!!! Warning: short read while loading the AOF file {}!!!", name);
+            warn!("!!! Truncating the AOF {} at offset {} !!!", name, valid);
+            let f = OpenOptions::new().write(true).open(path).map_err(|e| e.to_string())?;
+            f.set_len(valid).map_err(|e| format!("Error truncating the AOF file {}: {}", name, e))?;
+            let _ = f.sync_all();
+            warn!("AOF {} loaded anyway because aof-load-truncated is enabled", name);
+            Ok(())
+        }
+    }
+}
+
+/// Reads one line ending in CRLF (without it); `None` at a clean EOF.
+fn read_line<R: BufRead>(r: &mut R, pos: &mut u64) -> io::Result<Option<Vec<u8>>> {
+    let mut line = Vec::new();
+    let n = r.read_until(b'\n', &mut line)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    *pos += n as u64;
+    if !line.ends_with(b"\r\n") {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated line"));
+    }
+    line.truncate(line.len() - 2);
+    Ok(Some(line))
+}
+
+/// One command of an AOF; `Ok(None)` at a clean end of file.
+fn read_command<R: BufRead>(r: &mut R, pos: &mut u64) -> Result<Option<Vec<Vec<u8>>>, ReadErr> {
+    let line = loop {
+        match read_line(r, pos).map_err(ReadErr::from)? {
+            None => return Ok(None),
+            Some(l) if l.first() == Some(&b'#') => continue,
+            Some(l) => break l,
+        }
+    };
+    if line.first() != Some(&b'*') {
+        return Err(ReadErr::Format);
+    }
+    let argc: usize = std::str::from_utf8(&line[1..]).ok().and_then(|s| s.parse().ok()).ok_or(ReadErr::Format)?;
+    if argc < 1 {
+        return Err(ReadErr::Format);
+    }
+    let mut argv = Vec::with_capacity(argc);
+    for _ in 0..argc {
+        let l = read_line(r, pos).map_err(ReadErr::from)?.ok_or(ReadErr::Truncated)?;
+        if l.first() != Some(&b'$') {
+            return Err(ReadErr::Format);
+        }
+        let len: usize = std::str::from_utf8(&l[1..]).ok().and_then(|s| s.parse().ok()).ok_or(ReadErr::Format)?;
+        let mut arg = vec![0u8; len + 2];
+        let mut got = 0;
+        while got < arg.len() {
+            match r.read(&mut arg[got..]) {
+                Ok(0) => return Err(ReadErr::Truncated),
+                Ok(k) => got += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(ReadErr::Io(e)),
+            }
+        }
+        *pos += arg.len() as u64;
+        if &arg[len..] != b"\r\n" {
+            return Err(ReadErr::Format);
+        }
+        arg.truncate(len);
+        argv.push(arg);
+    }
+    Ok(Some(argv))
+}
+
+enum ReadErr {
+    Truncated,
+    Format,
+    Io(io::Error),
+}
+
+impl From<io::Error> for ReadErr {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            ReadErr::Truncated
+        } else {
+            ReadErr::Io(e)
+        }
+    }
+}
+
+/// Replays a stream of commands (after an RDB preamble, if any).
+fn replay<R: BufRead>(srv: &mut Server, mut r: R, name: &str) -> Result<Replay, String> {
+    let mut pos: u64 = 0;
+    if r.fill_buf().map_err(|e| e.to_string())?.starts_with(b"REDIS") {
+        let mut rd = RdbReader::new(r);
+        super::load_rdb_stream(srv, &mut rd, true).map_err(|e| {
+            format!("Error reading the RDB preamble of the AOF file {}, AOF loading aborted: {}", name, e)
+        })?;
+        pos = rd.pos;
+        r = rd.into_inner();
+    }
+    let mut client = Client::new(0, Token(usize::MAX - 1), Conn::None, "aof".into(), String::new(), false, unix_ms());
+    client.authenticated = true;
+    // Commands of an open MULTI, applied only once its EXEC is read.
+    let mut tx: Option<(u64, Vec<Vec<Vec<u8>>>)> = None;
+    loop {
+        let start = pos;
+        let argv = match read_command(&mut r, &mut pos) {
+            Ok(Some(a)) => a,
+            Ok(None) => break,
+            Err(ReadErr::Truncated) => {
+                let valid = tx.as_ref().map_or(start, |(at, _)| *at);
+                return Ok(Replay::Truncated(valid));
+            }
+            Err(ReadErr::Format) => {
+                return Err(format!("Bad file format reading the append only file {}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>", name));
+            }
+            Err(ReadErr::Io(e)) => {
+                return Err(format!("Unrecoverable error reading the append only file {}: {}", name, e))
+            }
+        };
+        if argv[0].eq_ignore_ascii_case(b"multi") {
+            tx = Some((start, Vec::new()));
+            continue;
+        }
+        if argv[0].eq_ignore_ascii_case(b"exec") {
+            if let Some((_, cmds)) = tx.take() {
+                for c in cmds {
+                    run(srv, &mut client, &c, name)?;
+                }
+            }
+            continue;
+        }
+        match tx.as_mut() {
+            Some((_, cmds)) => cmds.push(argv),
+            None => run(srv, &mut client, &argv, name)?,
+        }
+    }
+    if let Some((at, _)) = tx {
+        // A MULTI without its EXEC: the transaction never happened.
+        return Ok(Replay::Truncated(at));
+    }
+    Ok(Replay::Complete)
+}
+
+/// Runs one replayed command through its handler.
+fn run(srv: &mut Server, c: &mut Client, argv: &[Vec<u8>], name: &str) -> Result<(), String> {
+    let refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+    let id = srv.commands.resolve(&refs).map_err(|_| {
+        format!("Unknown command '{}' reading the append only file {}", String::from_utf8_lossy(&argv[0]), name)
+    })?;
+    let spec = srv.commands.entries[id].spec;
+    let argc = refs.len() as i32;
+    if (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {
+        return Err(format!(
+            "Wrong number of arguments for '{}' reading the append only file {}",
+            String::from_utf8_lossy(&argv[0]),
+            name
+        ));
+    }
+    srv.ks.now_ms = unix_ms();
+    (spec.handler)(&mut Ctx { srv, client: c }, &refs);
+    c.reply.buf.clear();
+    c.reply.errors = 0;
+    Ok(())
+}
+
+/// DEBUG LOADAOF: write out what is pending, empty the data set and replay
+/// the AOF again.
+pub fn debug_loadaof(srv: &mut Server) -> Result<(), String> {
+    if srv.persist.aof.state != AofState::On {
+        return Err("ERR AOF is not enabled".into());
+    }
+    flush(srv, true);
+    fsync_now(srv);
+    srv.ks.flush_all();
+    let dir = aof_dir(srv);
+    let files: Vec<AofFile> =
+        srv.persist.aof.manifest.base.iter().chain(srv.persist.aof.manifest.incrs.iter()).cloned().collect();
+    let n = files.len();
+    for (i, f) in files.iter().enumerate() {
+        if let Err(e) = load_file(srv, &dir.join(&f.name), i + 1 == n) {
+            warn!("{}", e);
+            return Err("ERR Error trying to load the AOF files, check server logs.".into());
+        }
+    }
+    info!("Append Only File loaded by DEBUG LOADAOF");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_roundtrip() {
+        let text = b"file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n";
+        let m = Manifest::parse(text).expect("valid");
+        assert_eq!(m.base.as_ref().map(|b| b.name.as_str()), Some("appendonly.aof.1.base.rdb"));
+        assert_eq!(m.incrs.len(), 2);
+        assert_eq!(m.incr_seq, 2);
+        assert_eq!(m.to_text().as_bytes(), &text[..]);
+        assert!(Manifest::parse(b"file a seq 1 type b\nfile b seq 2 type b\n").is_err());
+        assert!(Manifest::parse(b"file x/y seq 1 type b\n").is_err());
+        assert!(Manifest::parse(b"file a seq x type i\n").is_err());
+    }
+
+    #[test]
+    fn commands_read_back() {
+        let mut buf = Vec::new();
+        encode_command(&mut buf, &[b"SET".to_vec(), b"k".to_vec(), b"a\r\nb".to_vec()]);
+        let mut pos = 0;
+        let mut r = &buf[..];
+        let cmd = read_command(&mut r, &mut pos).ok().flatten().expect("command");
+        assert_eq!(cmd[2], b"a\r\nb");
+        assert_eq!(pos as usize, buf.len());
+        for cut in 1..buf.len() {
+            let mut pos = 0;
+            let mut r = &buf[..cut];
+            assert!(matches!(read_command(&mut r, &mut pos), Err(ReadErr::Truncated)), "cut at {cut}");
+        }
+    }
+}

@@ -1,0 +1,575 @@
+//! Persistence: RDB snapshots (SAVE, BGSAVE in a forked child, the `save`
+//! schedule, loading at start-up, SHUTDOWN's save) and the append-only file
+//! (see [`aof`]).
+//!
+//! The server calls in at a few points only: [`cron`] from its cron tick
+//! (reaping the child, save points, scheduled rewrites), [`before_sleep`]
+//! before replies are written (the AOF must reach the file, and with
+//! `appendfsync always` the disk, before a client hears "OK"), [`deny_write`]
+//! before a command runs (MISCONF), [`after_call`] after it ran (feeding the
+//! propagation point), and [`load_at_startup`] once.
+//!
+//! A background save forks: the child owns a copy-on-write image of the
+//! keyspace, writes `temp-<pid>.rdb`, fsyncs and renames it over
+//! `dbfilename`, and exits; the parent only records the child's pid and reaps
+//! it with `waitpid(WNOHANG)` from the cron. No lock is ever taken on the
+//! keyspace.
+
+pub mod aof;
+pub mod crc64;
+pub mod lzf;
+pub mod propagate;
+pub mod rdb;
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use tracing::{info, warn};
+
+use crate::config::{Config, D};
+use crate::server::Server;
+use crate::store::hash;
+use crate::store::list::Fill;
+use crate::store::value::{lru_clock, Obj, LRU_CLOCK_MAX};
+use crate::store::zset;
+use crate::util::unix_ms;
+use rdb::{EncodeOptions, KeyAux, LoadLimits, LoadOptions, RdbError, RdbReader, RdbWriter};
+
+/// What kind of work a forked child does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildKind {
+    Rdb,
+    Aof,
+}
+
+/// The running fork child, if any (one at a time, as in Redis).
+#[derive(Debug, Clone)]
+pub struct ChildInfo {
+    pub pid: i32,
+    pub kind: ChildKind,
+    pub started: Instant,
+}
+
+/// Persistence state kept by the server (INFO persistence reads it).
+pub struct State {
+    pub child: Option<ChildInfo>,
+    /// BGSAVE SCHEDULE (or a save point) waiting for the running child.
+    pub bgsave_scheduled: bool,
+    /// Status of the last background save (`rdb_last_bgsave_status`).
+    pub last_bgsave_ok: bool,
+    /// Unix seconds of the last BGSAVE attempt (failed ones are retried
+    /// only after 5 s).
+    pub last_bgsave_try: i64,
+    /// `dirty` when the running BGSAVE started: what it covers.
+    pub dirty_before_bgsave: u64,
+    pub rdb_saves: u64,
+    pub last_bgsave_time_sec: i64,
+    pub latest_fork_usec: u64,
+    pub total_forks: u64,
+    pub last_load_keys_loaded: u64,
+    pub last_load_keys_expired: u64,
+    /// The append-only file.
+    pub aof: aof::Aof,
+    /// The propagation point's state.
+    pub prop: propagate::Propagation,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            child: None,
+            bgsave_scheduled: false,
+            last_bgsave_ok: true,
+            last_bgsave_try: 0,
+            dirty_before_bgsave: 0,
+            rdb_saves: 0,
+            last_bgsave_time_sec: -1,
+            latest_fork_usec: 0,
+            total_forks: 0,
+            last_load_keys_loaded: 0,
+            last_load_keys_expired: 0,
+            aof: aof::Aof::default(),
+            prop: Default::default(),
+        }
+    }
+}
+
+/// Seconds Redis waits before retrying a failed BGSAVE from a save point.
+const BGSAVE_RETRY_DELAY: i64 = 5;
+
+/// The `save <seconds> <changes>` points.
+pub fn save_points(cfg: &Config) -> Vec<(i64, u64)> {
+    let parts: Vec<&str> = cfg.str(D::Save).split_whitespace().collect();
+    parts.chunks_exact(2).filter_map(|c| Some((c[0].parse::<i64>().ok()?, c[1].parse::<u64>().ok()?))).collect()
+}
+
+/// The encoding thresholds values are loaded with.
+pub fn load_limits(cfg: &Config) -> LoadLimits {
+    LoadLimits {
+        hash: hash::Limits {
+            max_entries: cfg.int(D::HashMaxListpackEntries).max(0) as usize,
+            max_value: cfg.int(D::HashMaxListpackValue).max(0) as usize,
+        },
+        zset: zset::Limits {
+            max_entries: cfg.int(D::ZsetMaxListpackEntries).max(0) as usize,
+            max_value: cfg.int(D::ZsetMaxListpackValue).max(0) as usize,
+        },
+        list_fill: Fill(cfg.int(D::ListMaxListpackSize)),
+        max_intset: cfg.int(D::SetMaxIntsetEntries).max(0) as usize,
+    }
+}
+
+pub fn encode_options(cfg: &Config) -> EncodeOptions {
+    EncodeOptions { compress: cfg.bool(D::Rdbcompression), list_fill: cfg.int(D::ListMaxListpackSize) }
+}
+
+/// Which access information goes with each key (the eviction policy's).
+fn key_aux_mode(cfg: &Config) -> u8 {
+    let p = cfg.str(D::MaxmemoryPolicy);
+    if p.contains("lru") {
+        1
+    } else if p.contains("lfu") {
+        2
+    } else {
+        0
+    }
+}
+
+/// The path of the RDB file (`dbfilename`, relative to `dir`, the cwd).
+pub fn rdb_path(cfg: &Config) -> PathBuf {
+    PathBuf::from(cfg.str(D::Dbfilename))
+}
+
+/// Writes a complete RDB image of the keyspace to `out`.
+pub fn write_snapshot<W: Write>(out: W, srv: &Server, aof_base: bool) -> io::Result<W> {
+    let cfg = &srv.config;
+    let opt = encode_options(cfg);
+    let aux_mode = key_aux_mode(cfg);
+    let delay = cfg.int(D::RdbKeySaveDelay);
+    let now = unix_ms();
+    let mut w = RdbWriter::new(out, cfg.bool(D::Rdbchecksum));
+    w.header();
+    w.aux("redis-ver", crate::config::REDIS_VERSION.as_bytes());
+    w.aux("redis-bits", b"64");
+    w.aux("ctime", (now / 1000).to_string().as_bytes());
+    w.aux("used-mem", crate::commands::introspection::rss_bytes().to_string().as_bytes());
+    w.aux("aof-base", if aof_base { b"1" } else { b"0" });
+    for lib in srv.scripting.funcs.libraries.values() {
+        w.function(&lib.code);
+    }
+    for (i, db) in srv.ks.dbs.iter().enumerate() {
+        if db.dict.is_empty() {
+            continue;
+        }
+        w.select_db(i, db.dict.len(), db.expires.len());
+        for e in db.dict.iter() {
+            let expire = if db.expires.is_empty() { None } else { db.expires.get(&e.key).copied() };
+            let aux = match aux_mode {
+                1 => KeyAux::Idle(crate::store::value::idle_seconds(e.value.lru, now)),
+                2 => KeyAux::Freq((e.value.lru & 0xff) as u8),
+                _ => KeyAux::None,
+            };
+            rdb::put_key(&mut w.buf, &e.key, &e.value.value, expire, aux, opt);
+            w.maybe_flush()?;
+            if delay > 0 {
+                std::thread::sleep(std::time::Duration::from_micros(delay as u64));
+            }
+        }
+    }
+    w.finish()
+}
+
+/// Saves the keyspace to `path` the safe way: a temp file in the same
+/// directory, fsync, rename over the target.
+pub fn save_to_file(srv: &Server, path: &Path, aof_base: bool) -> io::Result<()> {
+    let tmp = PathBuf::from(format!("temp-{}.rdb", std::process::id()));
+    let tmp = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.join(tmp),
+        _ => tmp,
+    };
+    let result = (|| {
+        let f = File::create(&tmp)?;
+        let w = write_snapshot(BufWriter::with_capacity(64 * 1024, f), srv, aof_base)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        fsync_dir(path);
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Makes a rename durable by syncing the directory that holds `path`.
+pub fn fsync_dir(path: &Path) {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// SAVE: a synchronous snapshot. Updates `dirty`, LASTSAVE and the status.
+pub fn rdb_save(srv: &mut Server) -> Result<(), String> {
+    let path = rdb_path(&srv.config);
+    match save_to_file(srv, &path, false) {
+        Ok(()) => {
+            info!("DB saved on disk");
+            srv.ks.dirty = 0;
+            srv.lastsave = unix_ms() / 1000;
+            srv.persist.last_bgsave_ok = true;
+            srv.persist.rdb_saves += 1;
+            Ok(())
+        }
+        Err(e) => {
+            let dir = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
+            warn!("Failed saving the DB (in server root dir {}): {}", dir, e);
+            Err(e.to_string())
+        }
+    }
+}
+
+/// Forks a child that runs `work` and exits with its status. Returns the
+/// child's pid.
+fn fork_child(srv: &mut Server, kind: ChildKind, work: impl FnOnce(&Server) -> bool) -> Result<i32, String> {
+    let start = Instant::now();
+    // SAFETY: the child only reads the (copy-on-write) server state, writes
+    // files and leaves with `_exit`, never returning into the event loop.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error().to_string());
+    }
+    if pid == 0 {
+        crate::server::log::set_child_role();
+        // The child: listening sockets belong to the parent (a restarted
+        // server must be able to bind them while we still run).
+        for fd in srv.listener_fds() {
+            // SAFETY: closing our copy of an inherited descriptor.
+            unsafe { libc::close(fd) };
+        }
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(srv))).unwrap_or(false);
+        // SAFETY: leave without running the parent's destructors or atexit hooks.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    srv.persist.latest_fork_usec = start.elapsed().as_micros() as u64;
+    srv.persist.total_forks += 1;
+    srv.persist.child = Some(ChildInfo { pid, kind, started: Instant::now() });
+    Ok(pid)
+}
+
+/// BGSAVE: forks a child that writes the snapshot.
+pub fn bgsave(srv: &mut Server) -> Result<i32, String> {
+    if srv.persist.child.is_some() {
+        return Err("child active".into());
+    }
+    srv.persist.dirty_before_bgsave = srv.ks.dirty;
+    srv.persist.last_bgsave_try = unix_ms() / 1000;
+    let path = rdb_path(&srv.config);
+    let result = fork_child(srv, ChildKind::Rdb, move |s| match save_to_file(s, &path, false) {
+        Ok(()) => {
+            info!("DB saved on disk");
+            true
+        }
+        Err(e) => {
+            warn!("Write error saving DB on disk: {}", e);
+            false
+        }
+    });
+    match result {
+        Ok(pid) => {
+            info!("Background saving started by pid {}", pid);
+            Ok(pid)
+        }
+        Err(e) => {
+            srv.persist.last_bgsave_ok = false;
+            warn!("Can't save in background: fork: {}", e);
+            Err(e)
+        }
+    }
+}
+
+/// Stops the running child (SHUTDOWN, FLUSHALL, a failed rewrite) and
+/// removes its temp file.
+pub fn kill_child(srv: &mut Server) {
+    let Some(c) = srv.persist.child.take() else { return };
+    // SAFETY: signalling and reaping our own child process.
+    unsafe {
+        libc::kill(c.pid, libc::SIGUSR1);
+        let mut status = 0;
+        libc::waitpid(c.pid, &mut status, 0);
+    }
+    match c.kind {
+        ChildKind::Rdb => {
+            let _ = std::fs::remove_file(format!("temp-{}.rdb", c.pid));
+        }
+        ChildKind::Aof => aof::rewrite_aborted(srv, c.pid),
+    }
+}
+
+/// Reaps a finished child, if any, and applies its outcome.
+fn check_child(srv: &mut Server) {
+    let Some(c) = srv.persist.child.clone() else { return };
+    let mut status = 0;
+    // SAFETY: non-blocking wait on our own child.
+    let r = unsafe { libc::waitpid(c.pid, &mut status, libc::WNOHANG) };
+    if r == 0 {
+        return;
+    }
+    srv.persist.child = None;
+    let (code, signal) = if r < 0 {
+        (1, 0)
+    } else if libc::WIFSIGNALED(status) {
+        (0, libc::WTERMSIG(status))
+    } else {
+        (libc::WEXITSTATUS(status), 0)
+    };
+    match c.kind {
+        ChildKind::Rdb => {
+            srv.persist.last_bgsave_time_sec = c.started.elapsed().as_secs() as i64;
+            if signal == 0 && code == 0 {
+                info!("Background saving terminated with success");
+                srv.ks.dirty = srv.ks.dirty.saturating_sub(srv.persist.dirty_before_bgsave);
+                srv.lastsave = unix_ms() / 1000;
+                srv.persist.last_bgsave_ok = true;
+                srv.persist.rdb_saves += 1;
+            } else if signal == 0 {
+                warn!("Background saving error");
+                srv.persist.last_bgsave_ok = false;
+            } else {
+                warn!("Background saving terminated by signal {}", signal);
+                let _ = std::fs::remove_file(format!("temp-{}.rdb", c.pid));
+                if signal != libc::SIGUSR1 {
+                    srv.persist.last_bgsave_ok = false;
+                }
+            }
+        }
+        ChildKind::Aof => aof::rewrite_done(srv, c.pid, signal == 0 && code == 0, signal),
+    }
+}
+
+/// The cron's persistence work: reap the child, start scheduled work, check
+/// the save points and the automatic AOF rewrite.
+pub fn cron(srv: &mut Server) {
+    check_child(srv);
+    if srv.persist.child.is_none() {
+        if srv.persist.bgsave_scheduled {
+            srv.persist.bgsave_scheduled = false;
+            let _ = bgsave(srv);
+        } else if srv.persist.aof.rewrite_scheduled {
+            let _ = aof::start_rewrite(srv);
+        }
+    }
+    if srv.persist.child.is_none() {
+        let now = unix_ms() / 1000;
+        let dirty = srv.ks.dirty;
+        let retry_ok = now - srv.persist.last_bgsave_try > BGSAVE_RETRY_DELAY || srv.persist.last_bgsave_ok;
+        for (secs, changes) in save_points(&srv.config) {
+            if dirty >= changes && now - srv.lastsave > secs && retry_ok {
+                info!("{} changes in {} seconds. Saving...", changes, secs);
+                let _ = bgsave(srv);
+                break;
+            }
+        }
+    }
+    aof::cron(srv);
+}
+
+/// Work before the loop sleeps and replies are written: the AOF buffer goes
+/// to the file (and to the disk with `appendfsync always`).
+pub fn before_sleep(srv: &mut Server) {
+    propagate::flush_outside_calls(srv);
+    aof::flush(srv, false);
+}
+
+/// The MISCONF error a write must get when persistence is failing, if any.
+pub fn deny_write(srv: &Server, is_write_or_ping: bool) -> Option<String> {
+    if !is_write_or_ping {
+        return None;
+    }
+    if srv.config.bool(D::StopWritesOnBgsaveError)
+        && !srv.persist.last_bgsave_ok
+        && !save_points(&srv.config).is_empty()
+    {
+        return Some(crate::errors::MISCONF_RDB.to_string());
+    }
+    srv.persist.aof.write_error().map(|e| format!("MISCONF Errors writing to the AOF file: {e}"))
+}
+
+/// Loads an RDB file into the keyspace (which the caller emptied if it
+/// wants to). Returns what the load found.
+pub fn load_rdb_file(srv: &mut Server, path: &Path) -> Result<rdb::LoadInfo, RdbError> {
+    let f = File::open(path)?;
+    let mut rd = RdbReader::new(BufReader::with_capacity(256 * 1024, f));
+    load_rdb_stream(srv, &mut rd, false)
+}
+
+/// Loads an RDB stream (a file, or an AOF's preamble) into the keyspace.
+pub fn load_rdb_stream<R: io::BufRead>(
+    srv: &mut Server,
+    rd: &mut RdbReader<R>,
+    aof_preamble: bool,
+) -> Result<rdb::LoadInfo, RdbError> {
+    let opt = LoadOptions {
+        limits: load_limits(&srv.config),
+        databases: srv.ks.dbs.len(),
+        skip_expired: !aof_preamble,
+        now_ms: unix_ms(),
+        verify_checksum: srv.config.bool(D::Rdbchecksum),
+    };
+    let now = unix_ms();
+    let clock = lru_clock(now);
+    let delay = srv.config.int(D::KeyLoadDelay);
+    let ks = &mut srv.ks;
+    let info = rdb::load(rd, &opt, |k| {
+        let lru = match k.aux {
+            KeyAux::Idle(secs) => {
+                let secs = secs.min(LRU_CLOCK_MAX as u64) as u32;
+                if clock >= secs {
+                    clock - secs
+                } else {
+                    LRU_CLOCK_MAX - (secs - clock) + 1
+                }
+            }
+            _ => clock,
+        };
+        ks.put(k.db, &k.key, Obj { value: k.value, lru }, k.expire);
+        if delay > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(delay as u64));
+        }
+    })?;
+    for k in &info.empty_keys {
+        warn!("rdbLoadObject skipping empty key: {}", String::from_utf8_lossy(k));
+    }
+    if !info.functions.is_empty() {
+        load_functions(srv, &info.functions)?;
+    }
+    srv.persist.last_load_keys_loaded = info.keys_loaded;
+    srv.persist.last_load_keys_expired = info.keys_expired;
+    if info.empty_keys_skipped > 0 {
+        info!(
+            "Done loading RDB, keys loaded: {}, keys expired: {}, empty keys skipped: {}.",
+            info.keys_loaded, info.keys_expired, info.empty_keys_skipped
+        );
+    } else {
+        info!("Done loading RDB, keys loaded: {}, keys expired: {}.", info.keys_loaded, info.keys_expired);
+    }
+    Ok(info)
+}
+
+/// Hands the function libraries of an RDB (FUNCTION2) to the scripting
+/// engine, replacing libraries of the same name.
+fn load_functions(srv: &mut Server, codes: &[Vec<u8>]) -> Result<(), RdbError> {
+    // The engine takes them as a FUNCTION RESTORE payload.
+    let mut payload = Vec::new();
+    for code in codes {
+        payload.push(245);
+        rdb::put_string(&mut payload, code, false);
+    }
+    payload.extend_from_slice(&rdb::RDB_VERSION.to_le_bytes());
+    let crc = crc64::crc64(0, &payload);
+    payload.extend_from_slice(&crc.to_le_bytes());
+    crate::scripting::functions::restore(srv, &payload, crate::scripting::functions::RestorePolicy::Replace)
+        .map_err(RdbError::Functions)
+}
+
+/// Loads the data set at start-up: the AOF when `appendonly yes`, else the
+/// RDB file if there is one. An unreadable file stops the server, as in Redis.
+pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
+    let start = Instant::now();
+    if srv.config.bool(D::Appendonly) {
+        aof::load_at_startup(srv)?;
+        info!("DB loaded from append only file: {:.3} seconds", start.elapsed().as_secs_f64());
+        return Ok(());
+    }
+    aof::read_manifest_if_any(srv);
+    let path = rdb_path(&srv.config);
+    if !path.exists() {
+        return Ok(());
+    }
+    match load_rdb_file(srv, &path) {
+        Ok(info) => {
+            if let Some((_, v)) = info.aux.iter().find(|(k, _)| k == b"redis-ver") {
+                info!("Loading RDB produced by version {}", String::from_utf8_lossy(v));
+            }
+            info!("DB loaded from disk: {:.3} seconds", start.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Err(e) => {
+            warn!("{}", e);
+            Err("Fatal error loading the DB, check server logs. Exiting.".into())
+        }
+    }
+}
+
+/// DEBUG RELOAD: save, empty the keyspace, load the file again.
+pub fn debug_reload(srv: &mut Server, save: bool, flush: bool) -> Result<(), String> {
+    if save {
+        rdb_save(srv).map_err(|_| "ERR".to_string())?;
+    }
+    if flush {
+        srv.ks.flush_all();
+    }
+    let path = rdb_path(&srv.config);
+    match load_rdb_file(srv, &path) {
+        Ok(_) => {
+            info!("DB reloaded by DEBUG RELOAD");
+            Ok(())
+        }
+        Err(e) => {
+            warn!("{}", e);
+            Err("ERR Error trying to load the RDB dump, check server logs.".into())
+        }
+    }
+}
+
+/// What SHUTDOWN must do before the process exits: stop the child, flush
+/// the AOF, save when asked (or when save points exist). An error means the
+/// server stays up (unless `force`).
+pub fn prepare_shutdown(srv: &mut Server, save: bool, nosave: bool, force: bool) -> Result<(), String> {
+    if let Some(c) = &srv.persist.child {
+        match c.kind {
+            ChildKind::Rdb => warn!("There is a child saving an .rdb. Killing it!"),
+            ChildKind::Aof => warn!("There is a child rewriting the AOF. Killing it!"),
+        }
+        kill_child(srv);
+    }
+    aof::flush(srv, true);
+    aof::fsync_now(srv);
+    let want_save = !nosave && (save || !save_points(&srv.config).is_empty());
+    if want_save {
+        info!("Saving the final RDB snapshot before exiting.");
+        if rdb_save(srv).is_err() && !force {
+            warn!("Error trying to save the DB, can't exit.");
+            return Err("ERR Errors trying to SHUTDOWN. Check logs.".into());
+        }
+    }
+    Ok(())
+}
+
+/// The `# Persistence` section of INFO.
+pub fn info_section(srv: &Server) -> String {
+    let p = &srv.persist;
+    let rdb_child = p.child.as_ref().filter(|c| c.kind == ChildKind::Rdb);
+    let aof_child = p.child.as_ref().filter(|c| c.kind == ChildKind::Aof);
+    let mut s = format!(
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n",
+        srv.ks.dirty,
+        rdb_child.is_some() as u8,
+        srv.lastsave,
+        if p.last_bgsave_ok { "ok" } else { "err" },
+        p.last_bgsave_time_sec,
+        rdb_child.map_or(-1, |c| c.started.elapsed().as_secs() as i64),
+        p.rdb_saves,
+        p.last_load_keys_expired,
+        p.last_load_keys_loaded,
+    );
+    s.push_str(&aof::info_fields(srv, aof_child.map(|c| c.started)));
+    s.push_str("module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
+    s
+}
