@@ -649,3 +649,19 @@ fn a_script_wakes_blocked_clients_after_it_ends() {
     assert_eq!(out, "*2\r\n$1\r\na\r\n$1\r\n1\r\n");
     assert_eq!(q::<Vec<String>>(&mut c, &["LRANGE", "a", "0", "-1"]), vec!["2"]);
 }
+
+/// A FUNCTION DUMP payload made by Redis 7.0 (its library code is stored
+/// LZF-compressed) restores here, and what oxidis dumps restores there.
+#[test]
+fn function_restore_reads_a_redis_payload() {
+    let srv = common::Server::start();
+    let mut c = srv.conn();
+    let hex = "f5c3407240891423216c7561206e616d653d66726f6d72656469730a6005182e72656769737465725f66756e6374696f6e28276672272c20e0000e0c6b2c2061292072657475726e20201b016f6d200c203f0b2027202e2e20737472696e6720450370282778203602343029e007160079a01603656e64290a009a34abd54302eb03";
+    let payload: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+    let ok: String = redis::cmd("FUNCTION").arg("RESTORE").arg(&payload).query(&mut c).unwrap();
+    assert_eq!(ok, "OK");
+    let want = format!("from redis {}{}", "x".repeat(40), "y".repeat(40));
+    assert_eq!(q::<String>(&mut c, &["FCALL", "fr", "0"]), want);
+    let list = format!("{:?}", r(&mut c, &["FUNCTION", "LIST"]).unwrap());
+    assert!(list.contains("fromredis"), "{list}");
+}
