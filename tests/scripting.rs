@@ -665,3 +665,27 @@ fn function_restore_reads_a_redis_payload() {
     let list = format!("{:?}", r(&mut c, &["FUNCTION", "LIST"]).unwrap());
     assert!(list.contains("fromredis"), "{list}");
 }
+
+/// MONITOR shows EVAL before the commands its script runs (those from `lua`).
+#[test]
+fn monitor_shows_the_script_then_its_commands() {
+    let srv = common::Server::start();
+    let mut mon = srv.raw();
+    assert_eq!(raw_cmd(&mut mon, &["MONITOR"], 5), "+OK\r\n");
+    let mut c = srv.conn();
+    eval_ok(&mut c, "redis.call('set', KEYS[1], 'v') return redis.call('get', KEYS[1])", &["k"], &[]);
+    let mut out = String::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !out.contains("\"get\" \"k\"\r\n") && Instant::now() < deadline {
+        out.push_str(&String::from_utf8_lossy(&common::read_at_least(&mut mon, 1)));
+    }
+    // The client library's CLIENT SETINFO lines come first.
+    let lines: Vec<&str> = out.lines().filter(|l| !l.contains("SETINFO")).collect();
+    assert!(
+        lines[0]
+            .ends_with("\"EVAL\" \"redis.call('set', KEYS[1], 'v') return redis.call('get', KEYS[1])\" \"1\" \"k\""),
+        "{out}"
+    );
+    assert!(lines[1].ends_with("[0 lua] \"set\" \"k\" \"v\""), "{out}");
+    assert!(lines[2].ends_with("[0 lua] \"get\" \"k\""), "{out}");
+}

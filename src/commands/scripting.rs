@@ -97,7 +97,16 @@ fn evalsha_ro(ctx: &mut Ctx, argv: &[&[u8]]) {
     eval_generic(ctx, argv, true, true)
 }
 
+/// EVAL and FCALL are `skip_monitor`: Redis shows them to MONITOR before
+/// they run, so they come before the commands the script calls.
+fn feed_monitors(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if !ctx.srv.monitors.is_empty() {
+        ctx.srv.feed_monitors(ctx.client, argv);
+    }
+}
+
 fn eval_generic(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, ro: bool) {
+    feed_monitors(ctx, argv);
     let (keys, args) = match split_keys(argv, false) {
         Ok(x) => x,
         Err(e) => return ctx.reply().error(e),
@@ -137,6 +146,7 @@ fn fcall_ro(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn fcall_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) {
+    feed_monitors(ctx, argv);
     let (keys, args) = match split_keys(argv, true) {
         Ok(x) => x,
         Err(e) => return ctx.reply().error(e),

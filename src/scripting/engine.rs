@@ -133,7 +133,6 @@ return P, M, protect, run, missing
 
 /// A Lua state with the sandbox in place.
 pub struct Engine {
-    pub lua: Lua,
     /// The real globals (KEYS and ARGV are set here).
     pub globals: Table,
     /// The metatable of the globals proxy: its `__index` is switched to the
@@ -146,6 +145,8 @@ pub struct Engine {
     pub protect: Function,
     /// The `__index` that raises "nonexistent global variable".
     pub missing: Function,
+    /// Declared last: the values above are dropped before the interpreter.
+    pub lua: Lua,
 }
 
 impl Engine {
@@ -165,7 +166,7 @@ impl Engine {
             prelude.call((globals.clone(), helpers))?;
         lua.set_globals(proxy)?;
         super::set_hook(&lua)?;
-        Ok(Engine { lua, globals, meta, runner, protect, missing })
+        Ok(Engine { globals, meta, runner, protect, missing, lua })
     }
 
     /// Compiles `code` as a function named `chunk` (`@user_script`) whose

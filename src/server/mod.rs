@@ -963,7 +963,7 @@ impl Server {
         self.slowlog.truncate(max);
     }
 
-    fn feed_monitors(&mut self, c: &Client, argv: &[&[u8]]) {
+    pub(crate) fn feed_monitors(&mut self, c: &Client, argv: &[&[u8]]) {
         let us = unix_us();
         let mut line = format!(
             "+{}.{:06} [{} {}]",
