@@ -9,9 +9,10 @@
 //! normal script globals.
 //!
 //! FUNCTION DUMP/RESTORE use Redis's payload: one `RDB_OPCODE_FUNCTION2`
-//! record (the library code as an RDB string) per library, then the RDB
-//! version (2 bytes) and a CRC-64 of everything before, so payloads move
-//! between Redis 7.0 and oxidis.
+//! record (the library code as an RDB string, LZF-compressed when it pays)
+//! per library, then the RDB version (2 bytes) and a CRC-64 of everything
+//! before, so payloads move between Redis 7.0 and oxidis. The RDB string
+//! coding and the CRC are the persistence module's.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,6 +20,8 @@ use mlua::{Function, Lua, MultiValue, Table, Value};
 
 use super::engine::Engine;
 use super::{api, with_ctx, RunCtx, RunState, ScriptError, FLAG_NAMES, NO_WRITES};
+use crate::persistence::crc64::crc64;
+use crate::persistence::rdb;
 use crate::server::Server;
 
 /// A registered function.
@@ -378,139 +381,18 @@ pub fn is_read_only(f: &FunctionInfo) -> bool {
 // ---- FUNCTION DUMP / RESTORE payload ----
 
 const RDB_OPCODE_FUNCTION2: u8 = 245;
-const RDB_VERSION: u16 = 10;
-
-/// CRC-64 as Redis computes it (Jones polynomial, reflected, init 0).
-pub fn crc64(mut crc: u64, data: &[u8]) -> u64 {
-    const POLY: u64 = 0x95ac_9329_ac4b_c9b5;
-    for &b in data {
-        crc ^= b as u64;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ POLY } else { crc >> 1 };
-        }
-    }
-    crc
-}
-
-/// An RDB length prefix.
-fn rdb_len(out: &mut Vec<u8>, n: usize) {
-    if n < 1 << 6 {
-        out.push(n as u8);
-    } else if n < 1 << 14 {
-        out.push(0x40 | (n >> 8) as u8);
-        out.push(n as u8);
-    } else if n <= u32::MAX as usize {
-        out.push(0x80);
-        out.extend_from_slice(&(n as u32).to_be_bytes());
-    } else {
-        out.push(0x81);
-        out.extend_from_slice(&(n as u64).to_be_bytes());
-    }
-}
 
 /// FUNCTION DUMP: every library's code in Redis's payload format.
 pub fn dump(srv: &Server) -> Vec<u8> {
     let mut out = Vec::new();
     for lib in srv.scripting.funcs.libraries.values() {
         out.push(RDB_OPCODE_FUNCTION2);
-        rdb_len(&mut out, lib.code.len());
-        out.extend_from_slice(&lib.code);
+        rdb::put_string(&mut out, &lib.code, true);
     }
-    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
+    out.extend_from_slice(&rdb::RDB_VERSION.to_le_bytes());
     let crc = crc64(0, &out);
     out.extend_from_slice(&crc.to_le_bytes());
     out
-}
-
-/// Reads an RDB length or special-encoding marker: (value, is_encoding).
-fn read_len(p: &[u8], pos: &mut usize) -> Option<(u64, bool)> {
-    let b = *p.get(*pos)?;
-    *pos += 1;
-    Some(match b >> 6 {
-        0 => ((b & 0x3f) as u64, false),
-        1 => {
-            let b2 = *p.get(*pos)?;
-            *pos += 1;
-            ((((b & 0x3f) as u64) << 8) | b2 as u64, false)
-        }
-        2 if b == 0x80 => {
-            let v = u32::from_be_bytes(p.get(*pos..*pos + 4)?.try_into().ok()?);
-            *pos += 4;
-            (v as u64, false)
-        }
-        2 if b == 0x81 => {
-            let v = u64::from_be_bytes(p.get(*pos..*pos + 8)?.try_into().ok()?);
-            *pos += 8;
-            (v, false)
-        }
-        3 => ((b & 0x3f) as u64, true),
-        _ => return None,
-    })
-}
-
-/// LZF decompression (the format RDB strings are compressed with).
-fn lzf_decompress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(out_len);
-    let mut i = 0;
-    while i < input.len() {
-        let ctrl = input[i] as usize;
-        i += 1;
-        if ctrl < 32 {
-            let n = ctrl + 1;
-            out.extend_from_slice(input.get(i..i + n)?);
-            i += n;
-        } else {
-            let mut len = ctrl >> 5;
-            if len == 7 {
-                len += *input.get(i)? as usize;
-                i += 1;
-            }
-            let back = ((ctrl & 0x1f) << 8) + *input.get(i)? as usize + 1;
-            i += 1;
-            let start = out.len().checked_sub(back)?;
-            for k in 0..len + 2 {
-                let b = out[start + k];
-                out.push(b);
-            }
-        }
-    }
-    (out.len() == out_len).then_some(out)
-}
-
-/// Reads an RDB string (plain, integer-encoded or LZF-compressed).
-fn read_string(p: &[u8], pos: &mut usize) -> Option<Vec<u8>> {
-    let (n, enc) = read_len(p, pos)?;
-    if !enc {
-        let n = n as usize;
-        let s = p.get(*pos..pos.checked_add(n)?)?.to_vec();
-        *pos += n;
-        return Some(s);
-    }
-    match n {
-        0 => {
-            let v = *p.get(*pos)? as i8;
-            *pos += 1;
-            Some(v.to_string().into_bytes())
-        }
-        1 => {
-            let v = i16::from_le_bytes(p.get(*pos..*pos + 2)?.try_into().ok()?);
-            *pos += 2;
-            Some(v.to_string().into_bytes())
-        }
-        2 => {
-            let v = i32::from_le_bytes(p.get(*pos..*pos + 4)?.try_into().ok()?);
-            *pos += 4;
-            Some(v.to_string().into_bytes())
-        }
-        3 => {
-            let (clen, _) = read_len(p, pos)?;
-            let (len, _) = read_len(p, pos)?;
-            let data = p.get(*pos..pos.checked_add(clen as usize)?)?;
-            *pos += clen as usize;
-            lzf_decompress(data, len as usize)
-        }
-        _ => None,
-    }
 }
 
 /// How FUNCTION RESTORE treats existing libraries.
@@ -530,7 +412,7 @@ pub fn restore(srv: &mut Server, payload: &[u8], policy: RestorePolicy) -> Resul
     let (body, footer) = payload.split_at(payload.len() - 10);
     let ver = u16::from_le_bytes([footer[0], footer[1]]);
     let crc = u64::from_le_bytes(footer[2..10].try_into().map_err(|_| BAD.to_string())?);
-    if ver > RDB_VERSION || crc64(0, &payload[..payload.len() - 8]) != crc {
+    if ver > rdb::RDB_VERSION || crc64(0, &payload[..payload.len() - 8]) != crc {
         return Err(BAD.into());
     }
     let mut codes = Vec::new();
@@ -540,7 +422,9 @@ pub fn restore(srv: &mut Server, payload: &[u8], policy: RestorePolicy) -> Resul
             return Err("ERR given type is not a function".into());
         }
         pos += 1;
-        let code = read_string(body, &mut pos).ok_or("ERR payload is not a valid function dump")?;
+        let mut reader = rdb::RdbReader::new(&body[pos..]);
+        let code = reader.string().map_err(|_| "ERR payload is not a valid function dump".to_string())?;
+        pos += reader.pos as usize;
         codes.push(code);
     }
     // Build every library in a fresh interpreter state first, so a bad
@@ -566,22 +450,5 @@ pub fn restore(srv: &mut Server, payload: &[u8], policy: RestorePolicy) -> Resul
         }
         RestorePolicy::Append => install(srv, libs, false).map(|_| ()),
         RestorePolicy::Replace => install(srv, libs, true).map(|_| ()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn crc64_matches_redis() {
-        assert_eq!(crc64(0, b"123456789"), 0xe9c6_d914_c4b8_d9ca);
-    }
-
-    #[test]
-    fn lzf_literal_and_backref() {
-        // "aaaaaaaaaa": literal 'a', then a back reference of length 9 at distance 1.
-        let data = [0x00, b'a', 0xe0, 0x00, 0x00];
-        assert_eq!(lzf_decompress(&data, 10).as_deref(), Some(&b"aaaaaaaaaa"[..]));
     }
 }
