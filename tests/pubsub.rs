@@ -759,3 +759,31 @@ fn notifications_to_a_resp3_client_come_before_its_reply() {
     assert_eq!(me.read(), push(&["message", "__keyevent@0__:set", "k"]));
     assert_eq!(me.read(), Frame::Simple("OK".into()));
 }
+
+#[test]
+fn restore_events() {
+    let srv = Server::start();
+    let mut c = srv.conn();
+    q::<String>(&mut c, &["SET", "a", "v"]);
+    let payload: Vec<u8> = redis::cmd("DUMP").arg("a").query(&mut c).expect("dump");
+    q::<String>(&mut c, &["CONFIG", "SET", "notify-keyspace-events", "Eg"]);
+    let mut sub = raw(&srv);
+    sub.cmd(&["PSUBSCRIBE", "*"]);
+    let restore = |c: &mut Connection, key: &str, ttl: i64, extra: &[&str]| {
+        let _: redis::RedisResult<()> = redis::cmd("RESTORE").arg(key).arg(ttl).arg(&payload).arg(extra).query(c);
+    };
+    restore(&mut c, "b", 0, &[]);
+    restore(&mut c, "b", 0, &[]); // BUSYKEY: nothing
+    restore(&mut c, "b", 1, &["REPLACE", "ABSTTL"]); // already expired: the old key is deleted
+    q::<i64>(&mut c, &["PUBLISH", "sentinel", "end"]);
+    let mut got = Vec::new();
+    loop {
+        let f = sub.read();
+        let (ch, m) = (f.items()[2].text(), f.items()[3].text());
+        if ch == "sentinel" {
+            break;
+        }
+        got.push(format!("{ch} {m}"));
+    }
+    assert_eq!(got, vec!["__keyevent@0__:restore b", "__keyevent@0__:del b"]);
+}

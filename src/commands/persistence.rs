@@ -147,6 +147,7 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) {
         if deleted {
             ctx.srv.ks.dirty += 1;
             ctx.srv.persist.prop.rewrite_parts(&[b"DEL", key]);
+            ctx.notify(crate::store::events::GENERIC, "del", key);
         }
         return ctx.reply().ok();
     }
@@ -164,5 +165,6 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     ctx.srv.ks.put(db, key, Obj { value, lru }, deadline);
     ctx.srv.ks.dirty += 1;
+    ctx.notify(crate::store::events::GENERIC, "restore", key);
     ctx.reply().ok();
 }
