@@ -156,14 +156,14 @@ directives! {
     LatencyTrackingInfoPercentiles: "latency-tracking-info-percentiles" => List, "50 99 99.9", 0;
     NotifyKeyspaceEvents: "notify-keyspace-events" => Str, "", 0;
     TrackingTableMaxKeys: "tracking-table-max-keys" => Int { min: 0, max: I64MAX }, "1000000", STORED_ONLY;
-    // --- memory (the eviction engine arrives with the memory work)
-    Maxmemory: "maxmemory" => Mem { min: 0, max: I64MAX }, "0", DEFAULT_ONLY;
-    MaxmemoryPolicy: "maxmemory-policy" => Enum(&["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"]), "noeviction", STORED_ONLY;
-    MaxmemorySamples: "maxmemory-samples" => Int { min: 1, max: IMAX }, "5", STORED_ONLY;
-    MaxmemoryEvictionTenacity: "maxmemory-eviction-tenacity" => Int { min: 0, max: 100 }, "10", STORED_ONLY;
+    // --- memory
+    Maxmemory: "maxmemory" => Mem { min: 0, max: I64MAX }, "0", 0;
+    MaxmemoryPolicy: "maxmemory-policy" => Enum(&["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"]), "noeviction", 0;
+    MaxmemorySamples: "maxmemory-samples" => Int { min: 1, max: 64 }, "5", 0;
+    MaxmemoryEvictionTenacity: "maxmemory-eviction-tenacity" => Int { min: 0, max: 100 }, "10", 0;
     MaxmemoryClients: "maxmemory-clients" => Mem { min: 0, max: I64MAX }, "0", DEFAULT_ONLY;
-    LfuLogFactor: "lfu-log-factor" => Int { min: 0, max: IMAX }, "10", STORED_ONLY;
-    LfuDecayTime: "lfu-decay-time" => Int { min: 0, max: IMAX }, "1", STORED_ONLY;
+    LfuLogFactor: "lfu-log-factor" => Int { min: 0, max: IMAX }, "10", 0;
+    LfuDecayTime: "lfu-decay-time" => Int { min: 0, max: IMAX }, "1", 0;
     LazyfreeLazyEviction: "lazyfree-lazy-eviction" => Bool, "no", 0;
     LazyfreeLazyExpire: "lazyfree-lazy-expire" => Bool, "no", 0;
     LazyfreeLazyServerDel: "lazyfree-lazy-server-del" => Bool, "no", 0;

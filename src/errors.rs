@@ -95,3 +95,9 @@ pub const RESTORE_TTL: &str = "ERR Invalid TTL value, must be >= 0";
 pub const RESTORE_IDLETIME: &str = "ERR Invalid IDLETIME value, must be >= 0";
 pub const RESTORE_FREQ: &str = "ERR Invalid FREQ value, must be >= 0 and <= 255";
 pub const MISCONF_RDB: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+// Memory.
+/// A denyoom command while over `maxmemory` with nothing evictable.
+pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+pub const FREQ_WITHOUT_LFU: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+pub const IDLETIME_UNDER_LFU: &str = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";

@@ -4,6 +4,7 @@
 //! [`protocol`], dispatched through one command table ([`commands`]) to handlers
 //! working on one keyspace ([`store`]). Configuration lives in [`config`].
 
+pub mod alloc;
 pub mod commands;
 pub mod config;
 pub mod errors;

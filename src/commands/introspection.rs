@@ -8,7 +8,7 @@ use super::{
 };
 use crate::config::{Config, LoadReport, D, REDIS_VERSION, TABLE};
 use crate::errors;
-use crate::util::{bytes_to_human, glob_match};
+use crate::util::glob_match;
 
 const G: &str = "server";
 const CN: &[&str] = &["connection"];
@@ -478,6 +478,7 @@ pub fn reset_stats(ctx: &mut Ctx) {
         e.latency = Default::default();
     }
     srv.slowlog.clear();
+    srv.reset_memory_stats();
 }
 
 fn config_rewrite(ctx: &mut Ctx, _argv: &[&[u8]]) {
@@ -586,11 +587,7 @@ fn monitor(ctx: &mut Ctx, _argv: &[&[u8]]) {
 
 /// Resident set size in bytes, from /proc.
 pub fn rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
-        .map(|pages| pages * 4096)
-        .unwrap_or(0)
+    crate::alloc::rss_bytes()
 }
 
 fn cpu_times() -> (f64, f64) {
@@ -702,23 +699,7 @@ pub fn info_text(ctx: &Ctx, wanted: &[&str]) -> String {
                     srv.blocking.timed_count()
                 );
             }
-            "memory" => {
-                let rss = rss_bytes();
-                let used = rss;
-                let maxmem = srv.config.int(D::Maxmemory) as u64;
-                let _ = write!(
-                    s,
-                    "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{used}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:100.00%\r\nused_memory_overhead:0\r\nused_memory_startup:0\r\nused_memory_dataset:{used}\r\nused_memory_dataset_perc:100.00%\r\nallocator_allocated:{used}\r\nallocator_active:{rss}\r\nallocator_resident:{rss}\r\ntotal_system_memory:{}\r\ntotal_system_memory_human:{}\r\n{}maxmemory:{maxmem}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:1.00\r\nallocator_frag_bytes:0\r\nallocator_rss_ratio:1.00\r\nallocator_rss_bytes:0\r\nrss_overhead_ratio:1.00\r\nrss_overhead_bytes:0\r\nmem_fragmentation_ratio:1.00\r\nmem_fragmentation_bytes:0\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:0\r\nmem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:libc\r\nactive_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
-                    bytes_to_human(used),
-                    bytes_to_human(rss),
-                    bytes_to_human(used),
-                    total_system_memory(),
-                    bytes_to_human(total_system_memory()),
-                    crate::scripting::memory_info(&srv.scripting),
-                    bytes_to_human(maxmem),
-                    srv.config.str(D::MaxmemoryPolicy),
-                );
-            }
+            "memory" => s.push_str(&super::memory::info_section(srv, &*ctx.client)),
             "persistence" => s.push_str(&crate::persistence::info_section(srv)),
             "stats" => {
                 let st = &srv.stats;
@@ -726,7 +707,7 @@ pub fn info_text(ctx: &Ctx, wanted: &[&str]) -> String {
                 let expires: usize = srv.ks.dbs.iter().map(|d| d.expires.len()).sum();
                 let _ = write!(
                     s,
-                    "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:0\r\nevicted_keys:0\r\nevicted_clients:{}\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\nclient_query_buffer_limit_disconnections:{}\r\nclient_output_buffer_limit_disconnections:{}\r\n",
+                    "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:0\r\nevicted_keys:{}\r\nevicted_clients:{}\r\ntotal_eviction_exceeded_time:{}\r\ncurrent_eviction_exceeded_time:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\nclient_query_buffer_limit_disconnections:{}\r\nclient_output_buffer_limit_disconnections:{}\r\n",
                     st.total_connections_received,
                     st.total_commands_processed,
                     srv.ops_metric.value() as u64,
@@ -737,7 +718,10 @@ pub fn info_text(ctx: &Ctx, wanted: &[&str]) -> String {
                     st.rejected_connections,
                     ks.expired_keys,
                     ks.expired_time_cap_reached_count,
+                    srv.ks.evict.evicted_keys,
                     st.evicted_clients,
+                    srv.mem.total_exceeded_ms,
+                    srv.mem.current_exceeded_ms(),
                     ks.hits,
                     ks.misses,
                     srv.pubsub.channel_count(),
@@ -835,7 +819,7 @@ pub fn info_text(ctx: &Ctx, wanted: &[&str]) -> String {
     out
 }
 
-fn total_system_memory() -> u64 {
+pub(crate) fn total_system_memory() -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|s| {

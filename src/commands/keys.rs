@@ -15,7 +15,7 @@ const TWO_KEYS: Keys = Keys { first: 1, last: 2, step: 1 };
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
     cmd("del", -2, WRITE, ALL_KEYS, K, G, "Deletes one or more keys.", "1.0.0", del),
-    cmd("unlink", -2, WRITE | FAST, ALL_KEYS, K, G, "Asynchronously deletes one or more keys.", "4.0.0", del),
+    cmd("unlink", -2, WRITE | FAST, ALL_KEYS, K, G, "Asynchronously deletes one or more keys.", "4.0.0", unlink),
     cmd("exists", -2, READONLY | FAST, ALL_KEYS, K, G, "Determines whether one or more keys exist.", "1.0.0", exists),
     cmd("type", 2, READONLY | FAST, ONE_KEY, K, G, "Determines the type of value stored at a key.", "1.0.0", type_),
     cmd("keys", 2, READONLY, NO_KEYS, &["keyspace", "dangerous"], G, "Returns all key names that match a pattern.", "1.0.0", keys),
@@ -49,10 +49,20 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
 ];
 
 fn del(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let lazy = ctx.srv.ks.lazy.user_del;
+    del_generic(ctx, argv, lazy);
+}
+
+/// UNLINK: DEL that frees big values on the lazyfree thread.
+fn unlink(ctx: &mut Ctx, argv: &[&[u8]]) {
+    del_generic(ctx, argv, true);
+}
+
+fn del_generic(ctx: &mut Ctx, argv: &[&[u8]], lazy: bool) {
     let db = ctx.db();
     let mut n = 0;
     for k in &argv[1..] {
-        if ctx.srv.ks.delete(db, k) {
+        if ctx.srv.ks.delete_with(db, k, lazy) {
             n += 1;
             ctx.notify(GENERIC, "del", k);
         }
@@ -76,6 +86,8 @@ fn exists(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn touch(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.db();
+    // TOUCH updates the access clock even for a CLIENT NO-TOUCH client.
+    ctx.srv.ks.touch = true;
     let mut n = 0;
     for k in &argv[1..] {
         if ctx.srv.ks.lookup_write(db, k).is_some() {
@@ -457,10 +469,14 @@ fn object_encoding(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn object_refcount(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.db();
+    let ev = &ctx.srv.ks.evict;
+    let per_key_clock = ev.maxmemory > 0 && (ev.policy.is_lru() || ev.policy.is_lfu());
     match ctx.srv.ks.lookup_quiet(db, argv[2]) {
-        // Redis shares small integers (refcount INT_MAX); we report 1 otherwise.
+        // Redis shares small integers (refcount INT_MAX), except under
+        // maxmemory with an LRU/LFU policy, where each key needs its own clock.
         Some(o) => {
-            let shared = matches!(&o.value, Value::Str(crate::store::Str::Int(n)) if (0..10000).contains(n));
+            let small = matches!(&o.value, Value::Str(crate::store::Str::Int(n)) if (0..10000).contains(n));
+            let shared = small && !per_key_clock;
             ctx.client.reply.int(if shared { i32::MAX as i64 } else { 1 })
         }
         None => ctx.client.reply.null(),
@@ -470,7 +486,9 @@ fn object_refcount(ctx: &mut Ctx, argv: &[&[u8]]) {
 fn object_idletime(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.db();
     let now = ctx.srv.ks.now_ms;
+    let lfu = ctx.srv.ks.access.lfu;
     match ctx.srv.ks.lookup_quiet(db, argv[2]) {
+        Some(_) if lfu => ctx.reply().error(errors::IDLETIME_UNDER_LFU),
         Some(o) => {
             let idle = crate::store::value::idle_seconds(o.lru, now);
             ctx.client.reply.int(idle as i64)
@@ -481,12 +499,14 @@ fn object_idletime(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn object_freq(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.db();
-    if ctx.srv.ks.lookup_quiet(db, argv[2]).is_none() {
-        return ctx.reply().null();
+    let now = ctx.srv.ks.now_ms;
+    let clock = ctx.srv.ks.access;
+    let Some(o) = ctx.srv.ks.lookup_quiet(db, argv[2]) else { return ctx.reply().null() };
+    if !clock.lfu {
+        return ctx.reply().error(errors::FREQ_WITHOUT_LFU);
     }
-    ctx.reply().error(
-        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
-    );
+    let freq = crate::store::evict::lfu_decayed(o.lru, now, clock.decay_time);
+    ctx.reply().int(freq as i64);
 }
 
 fn object_help(ctx: &mut Ctx, _argv: &[&[u8]]) {

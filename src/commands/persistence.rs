@@ -6,7 +6,7 @@ use super::{cmd, one_key_spec, Command, Ctx, KeySpec, ADMIN, DENYOOM, KEY_OVERWR
 use super::{NO_ASYNC_LOADING, NO_MULTI, READONLY, WRITE};
 use crate::errors;
 use crate::persistence::{self, rdb, ChildKind};
-use crate::store::value::{lru_clock, Obj, LRU_CLOCK_MAX};
+use crate::store::value::Obj;
 
 const G: &str = "server";
 const K: &[&str] = &["keyspace"];
@@ -151,18 +151,7 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         return ctx.reply().ok();
     }
-    let clock = lru_clock(now);
-    let lru = match a.idle {
-        Some(idle) => {
-            let idle = idle.min(LRU_CLOCK_MAX as i64) as u32;
-            if clock >= idle {
-                clock - idle
-            } else {
-                LRU_CLOCK_MAX - (idle - clock) + 1
-            }
-        }
-        None => clock,
-    };
+    let lru = ctx.srv.ks.access.restored(now, a.idle, a.freq);
     ctx.srv.ks.put(db, key, Obj { value, lru }, deadline);
     ctx.srv.ks.dirty += 1;
     ctx.notify(crate::store::events::GENERIC, "restore", key);

@@ -20,33 +20,32 @@ pub static COMMANDS: &[Command] = &[
     cmd("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "A container for debugging commands.", "1.0.0", debug),
 ];
 
-/// `[ASYNC|SYNC]` of FLUSHALL/FLUSHDB.
-fn flush_mode(ctx: &mut Ctx, argv: &[&[u8]]) -> bool {
+/// `[ASYNC|SYNC]` of FLUSHALL/FLUSHDB: whether to free on the lazyfree
+/// thread (without an argument, as `lazyfree-lazy-user-flush` says).
+fn flush_mode(ctx: &mut Ctx, argv: &[&[u8]]) -> Option<bool> {
     match argv.len() {
-        1 => true,
-        2 if is(argv[1], "async") || is(argv[1], "sync") => true,
+        1 => Some(ctx.srv.config.bool(crate::config::D::LazyfreeLazyUserFlush)),
+        2 if is(argv[1], "async") => Some(true),
+        2 if is(argv[1], "sync") => Some(false),
         _ => {
             ctx.reply().error(errors::SYNTAX);
-            false
+            None
         }
     }
 }
 
 fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) {
-    if !flush_mode(ctx, argv) {
-        return;
-    }
-    let n = ctx.srv.ks.flush_all();
+    let Some(lazy) = flush_mode(ctx, argv) else { return };
+    let n = ctx.srv.ks.flush_all(lazy);
     ctx.srv.ks.dirty += n as u64 + 1;
     ctx.reply().ok();
 }
 
 fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) {
-    if !flush_mode(ctx, argv) {
-        return;
-    }
+    let Some(lazy) = flush_mode(ctx, argv) else { return };
     let db = ctx.db();
-    let n = ctx.srv.ks.flush_db(db);
+    ctx.srv.ks.evict.clear_pool();
+    let n = ctx.srv.ks.flush_db(db, lazy);
     ctx.srv.ks.dirty += n as u64 + 1;
     ctx.reply().ok();
 }

@@ -1042,7 +1042,7 @@ pub fn debug_loadaof(srv: &mut Server) -> Result<(), String> {
     }
     flush(srv, true);
     fsync_now(srv);
-    srv.ks.flush_all();
+    srv.ks.flush_all(true);
     let dir = aof_dir(srv);
     let files: Vec<AofFile> =
         srv.persist.aof.manifest.base.iter().chain(srv.persist.aof.manifest.incrs.iter()).cloned().collect();

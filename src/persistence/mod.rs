@@ -513,7 +513,7 @@ pub fn debug_reload(srv: &mut Server, save: bool, flush: bool) -> Result<(), Str
         rdb_save(srv).map_err(|_| "ERR".to_string())?;
     }
     if flush {
-        srv.ks.flush_all();
+        srv.ks.flush_all(true);
     }
     let path = rdb_path(&srv.config);
     match load_rdb_file(srv, &path) {

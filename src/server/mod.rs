@@ -10,6 +10,7 @@ pub mod blocking;
 pub mod client;
 pub mod histogram;
 pub mod log;
+pub mod memory;
 pub mod notify;
 pub mod obuf;
 pub mod pubsub;
@@ -233,6 +234,8 @@ pub struct Server {
     signal_pending: bool,
     /// RDB snapshots, the AOF and the propagation point (see `persistence`).
     pub persist: crate::persistence::State,
+    /// Memory figures and eviction progress (see `memory.rs`).
+    pub mem: memory::MemoryState,
     listeners: Vec<Listener>,
     unix_path: Option<String>,
 }
@@ -246,7 +249,7 @@ impl Server {
         let obuf = obuf::ObufLimits::from_config(&config);
         let mut ks = Keyspace::new(dbs);
         ks.notify_flags = crate::store::events::parse_flags(config.str(D::NotifyKeyspaceEvents));
-        Server {
+        let mut srv = Server {
             ks,
             config,
             commands: CommandTable::new(),
@@ -281,9 +284,13 @@ impl Server {
             poll: None,
             signal_pending: false,
             persist: Default::default(),
+            mem: memory::MemoryState::default(),
             listeners: Vec::new(),
             unix_path: None,
-        }
+        };
+        srv.apply_memory_config();
+        srv.mem = memory::MemoryState::new();
+        srv
     }
 
     /// Binds the TCP listeners `port` and `bind` ask for.
@@ -855,6 +862,10 @@ impl Server {
             self.reject(c, Some(id), busy);
             return;
         }
+        if !self.maxmemory_allows(spec.flags) {
+            self.reject(c, Some(id), errors::OOM);
+            return;
+        }
         if !self.monitors.is_empty() && spec.flags & (commands::SKIP_MONITOR | commands::ADMIN) == 0 {
             self.feed_monitors(c, argv);
         }
@@ -1152,6 +1163,7 @@ impl Server {
         }
         self.enforce_output_limits_cron();
         crate::persistence::cron(self);
+        self.memory_cron();
         for c in self.clients.iter_mut() {
             if c.qbuf.is_empty() && c.qbuf.capacity() > 32 * 1024 {
                 c.qbuf = Vec::new();
@@ -1164,6 +1176,7 @@ impl Server {
         self.obuf = obuf::ObufLimits::from_config(&self.config);
         self.refresh_notify_flags();
         crate::persistence::aof::config_changed(self);
+        self.apply_memory_config();
     }
 
     /// The client with this id, if connected (CLIENT KILL ID, CLIENT UNBLOCK).

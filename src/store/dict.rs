@@ -31,6 +31,9 @@ use crate::util::Rng;
 const INITIAL_SIZE: usize = 4;
 /// Below this fill percentage a table is shrunk (by `resize_if_needed`).
 const MIN_FILL_PERCENT: usize = 10;
+/// Fill percentage past which a table grows even when its owner would rather
+/// wait (see [`Dict::insert_new_guarded`]); Redis's 1.618 load factor.
+const MAX_LOAD_PERCENT: usize = 162;
 
 /// One key/value pair in a bucket chain.
 pub struct Entry<V> {
@@ -184,8 +187,17 @@ impl<V> Dict<V> {
 
     /// Inserts a key the caller knows is absent.
     pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
+        self.insert_new_guarded(key, value, |_| true);
+    }
+
+    /// Like [`Dict::insert_new`], but a growth of the table that would
+    /// allocate `bytes` more happens only if `may_grow(bytes)` agrees, until
+    /// the table is [`MAX_LOAD_PERCENT`] full. The keyspace uses this so that
+    /// doubling a big table does not push memory over `maxmemory` and evict
+    /// keys for an allocation that can wait (Redis's `dictExpandAllowed`).
+    pub fn insert_new_guarded(&mut self, key: Box<[u8]>, value: V, may_grow: impl FnOnce(usize) -> bool) {
         self.rehash_step();
-        self.expand_if_needed();
+        self.expand_if_needed(may_grow);
         let h = hash_key(&key);
         let t = if self.is_rehashing() { 1 } else { 0 };
         let table = &mut self.tables[t];
@@ -242,7 +254,7 @@ impl<V> Dict<V> {
         *self = Dict::new();
     }
 
-    fn expand_if_needed(&mut self) {
+    fn expand_if_needed(&mut self, may_grow: impl FnOnce(usize) -> bool) {
         if self.is_rehashing() {
             return;
         }
@@ -250,7 +262,11 @@ impl<V> Dict<V> {
         if t0.buckets.is_empty() {
             self.tables[0] = Table::with_size(INITIAL_SIZE);
         } else if t0.used >= t0.buckets.len() {
-            self.resize_to((t0.used + 1).next_power_of_two());
+            let size = (t0.used + 1).next_power_of_two();
+            let forced = t0.used * 100 >= t0.buckets.len() * MAX_LOAD_PERCENT;
+            if forced || may_grow(size * std::mem::size_of::<usize>()) {
+                self.resize_to(size);
+            }
         }
     }
 

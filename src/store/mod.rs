@@ -7,7 +7,9 @@
 
 pub mod dict;
 pub mod events;
+pub mod evict;
 pub mod hash;
+pub mod lazyfree;
 pub mod list;
 pub mod memory;
 pub mod set;
@@ -18,7 +20,7 @@ pub use dict::Dict;
 pub use value::{Obj, Str, Value};
 
 use crate::util::Rng;
-use value::lru_clock;
+use evict::{AccessClock, Evictor};
 
 /// One database: the main dict and the deadlines of its volatile keys.
 #[derive(Default)]
@@ -52,6 +54,15 @@ pub struct KeyspaceStats {
     pub expired_time_cap_reached_count: u64,
 }
 
+/// Which deletions free big values on the lazyfree thread (the
+/// `lazyfree-lazy-*` directives; UNLINK and FLUSH ASYNC always do).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LazyFree {
+    pub expire: bool,
+    pub server_del: bool,
+    pub user_del: bool,
+}
+
 /// All databases, plus the clock the current command sees.
 pub struct Keyspace {
     pub dbs: Vec<Db>,
@@ -73,6 +84,11 @@ pub struct Keyspace {
     /// `implicit_deletes`, for propagation as DEL (on while the AOF is on).
     pub log_deletes: bool,
     pub implicit_deletes: Vec<(usize, Box<[u8]>)>,
+    /// How accesses update an object's LRU/LFU clock (from `maxmemory-policy`).
+    pub access: AccessClock,
+    /// maxmemory settings, the eviction candidate pool and its statistics.
+    pub evict: Evictor,
+    pub lazy: LazyFree,
 }
 
 impl Keyspace {
@@ -89,6 +105,9 @@ impl Keyspace {
             events: Vec::new(),
             log_deletes: false,
             implicit_deletes: Vec::new(),
+            access: AccessClock::default(),
+            evict: Evictor::default(),
+            lazy: LazyFree::default(),
         }
     }
 
@@ -129,26 +148,28 @@ impl Keyspace {
     fn delete_expired(&mut self, db: usize, key: &[u8]) {
         let d = &mut self.dbs[db];
         d.expires.remove(key);
-        d.dict.remove(key);
+        let old = d.dict.remove(key);
         self.stats.expired_keys += 1;
         self.queue_event(events::EXPIRED, "expired", db, key);
         if self.log_deletes {
             self.implicit_deletes.push((db, key.into()));
         }
         self.key_modified(db, key);
+        if let Some((_, obj)) = old {
+            lazyfree::free_obj(obj, self.lazy.expire);
+        }
     }
 
     /// Looks a key up for reading: expires it lazily, counts a hit or a miss and
-    /// refreshes its LRU clock.
+    /// refreshes its LRU clock (or LFU counter).
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
         self.expire_if_needed(db, key);
         let touch = self.touch;
-        let clock = lru_clock(self.now_ms);
         match self.dbs[db].dict.get_mut(key) {
             Some(o) => {
                 self.stats.hits += 1;
                 if touch {
-                    o.lru = clock;
+                    o.lru = self.access.touched(o.lru, self.now_ms, &mut self.rng);
                 }
                 Some(&o.value)
             }
@@ -179,9 +200,10 @@ impl Keyspace {
     /// [`Keyspace::key_modified`] if it changes the value.
     pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(db, key);
-        let clock = lru_clock(self.now_ms);
         let o = self.dbs[db].dict.get_mut(key)?;
-        o.lru = clock;
+        if self.touch {
+            o.lru = self.access.touched(o.lru, self.now_ms, &mut self.rng);
+        }
         Some(&mut o.value)
     }
 
@@ -193,16 +215,21 @@ impl Keyspace {
     /// Sets `key` to `value`, replacing any old value. The TTL is removed unless
     /// `keep_ttl`.
     pub fn set(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
-        let clock = lru_clock(self.now_ms);
         let d = &mut self.dbs[db];
         let created = match d.dict.get_mut(key) {
             Some(o) => {
-                o.value = value;
-                o.lru = clock;
+                let old = std::mem::replace(&mut o.value, value);
+                // Under LFU an overwrite keeps the key's frequency (plus this access).
+                o.lru = self.access.touched(o.lru, self.now_ms, &mut self.rng);
+                lazyfree::free_obj(Obj { value: old, lru: 0 }, self.lazy.server_del);
                 false
             }
             None => {
-                d.dict.insert_new(key.into(), Obj { value, lru: clock });
+                let lru = self.access.initial(self.now_ms);
+                let maxmemory = self.evict.maxmemory;
+                d.dict.insert_new_guarded(key.into(), Obj { value, lru }, |extra| {
+                    maxmemory == 0 || crate::alloc::used_memory() + extra as u64 <= maxmemory
+                });
                 true
             }
         };
@@ -215,19 +242,27 @@ impl Keyspace {
         self.key_modified(db, key);
     }
 
-    /// Deletes `key`; returns true if it existed (expired keys do not count).
+    /// Deletes `key` as the server does on its own (an emptied aggregate, an
+    /// overwritten destination): lazily if `lazyfree-lazy-server-del`.
+    /// Returns true if it existed (expired keys do not count).
     pub fn delete(&mut self, db: usize, key: &[u8]) -> bool {
+        let lazy = self.lazy.server_del;
+        self.delete_with(db, key, lazy)
+    }
+
+    /// Deletes `key`, freeing a big value on the lazyfree thread if `lazy`
+    /// (DEL with `lazyfree-lazy-user-del`, UNLINK).
+    pub fn delete_with(&mut self, db: usize, key: &[u8], lazy: bool) -> bool {
         if self.expire_if_needed(db, key) {
             return false;
         }
         let d = &mut self.dbs[db];
-        if d.dict.remove(key).is_none() {
-            return false;
-        }
+        let Some((_, obj)) = d.dict.remove(key) else { return false };
         if !d.expires.is_empty() {
             d.expires.remove(key);
         }
         self.key_modified(db, key);
+        lazyfree::free_obj(obj, lazy);
         true
     }
 
@@ -246,7 +281,11 @@ impl Keyspace {
     /// Puts a value with an optional deadline (the counterpart of `take`).
     pub fn put(&mut self, db: usize, key: &[u8], obj: Obj, when: Option<i64>) {
         let d = &mut self.dbs[db];
-        let created = d.dict.insert(key.into(), obj).is_none();
+        let old = d.dict.insert(key.into(), obj);
+        let created = old.is_none();
+        if let Some(old) = old {
+            lazyfree::free_obj(old, self.lazy.server_del);
+        }
         match when {
             Some(t) => {
                 d.expires.insert(key.into(), t);
@@ -295,18 +334,20 @@ impl Keyspace {
     #[inline]
     pub fn key_modified(&mut self, _db: usize, _key: &[u8]) {}
 
-    /// Empties one database; returns the number of keys it had.
-    pub fn flush_db(&mut self, db: usize) -> usize {
+    /// Empties one database, freeing it on the lazyfree thread if `lazy`;
+    /// returns the number of keys it had.
+    pub fn flush_db(&mut self, db: usize, lazy: bool) -> usize {
         let d = &mut self.dbs[db];
         let n = d.dict.len();
         let old = std::mem::take(d);
-        drop_in_background(old);
+        lazyfree::free_db(old, lazy);
         n
     }
 
     /// Empties every database; returns the number of keys removed.
-    pub fn flush_all(&mut self) -> usize {
-        (0..self.dbs.len()).map(|i| self.flush_db(i)).sum()
+    pub fn flush_all(&mut self, lazy: bool) -> usize {
+        self.evict.clear_pool();
+        (0..self.dbs.len()).map(|i| self.flush_db(i, lazy)).sum()
     }
 
     /// A random live key of `db` (expired ones met on the way are deleted).
@@ -384,14 +425,4 @@ impl Keyspace {
     pub fn db_sizes(&self, db: usize) -> (usize, usize) {
         (self.dbs[db].dict.len(), self.dbs[db].expires.len())
     }
-}
-
-/// Drops a large value on a helper thread so freeing it does not stall clients.
-/// Small values are dropped in place (a thread spawn costs more than that).
-pub fn drop_in_background(db: Db) {
-    if db.dict.len() < 1024 {
-        drop(db);
-        return;
-    }
-    let _ = std::thread::Builder::new().name("lazyfree".into()).spawn(move || drop(db));
 }
