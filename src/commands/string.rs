@@ -429,7 +429,9 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) {
         if !check_size(ctx, offset as u64 + val.len() as u64) {
             return;
         }
-        let mut buf = vec![0u8; offset as usize];
+        // Exact size: `vec![0; offset]` then extend would double the buffer.
+        let mut buf = Vec::with_capacity(offset as usize + val.len());
+        buf.resize(offset as usize, 0);
         buf.extend_from_slice(val);
         let n = buf.len();
         ctx.srv.ks.set(db, key, Value::Str(Str::Raw(buf)), false);

@@ -123,6 +123,9 @@ impl Server {
         self.ks.lazy.expire = cfg.bool(D::LazyfreeLazyExpire);
         self.ks.lazy.server_del = cfg.bool(D::LazyfreeLazyServerDel);
         self.ks.lazy.user_del = cfg.bool(D::LazyfreeLazyUserDel);
+        // Like Redis, a lower limit is enforced from the next command or cron
+        // tick on, not inside CONFIG SET (whose own temporary copies of the
+        // configuration would count and evict keys for nothing).
         if lowered {
             let used = self.memory_for_eviction();
             if used > maxmemory {
@@ -130,8 +133,8 @@ impl Server {
                     "WARNING: the new maxmemory value set via CONFIG SET ({}) is smaller than the current memory usage ({}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.",
                     maxmemory, used
                 );
+                self.mem.eviction_running = true;
             }
-            self.perform_evictions();
         }
     }
 

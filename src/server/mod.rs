@@ -1168,6 +1168,7 @@ impl Server {
             if c.qbuf.is_empty() && c.qbuf.capacity() > 32 * 1024 {
                 c.qbuf = Vec::new();
             }
+            c.parser.shrink_if_idle();
         }
     }
 
