@@ -689,3 +689,25 @@ fn monitor_shows_the_script_then_its_commands() {
     assert!(lines[1].ends_with("[0 lua] \"set\" \"k\" \"v\""), "{out}");
     assert!(lines[2].ends_with("[0 lua] \"get\" \"k\""), "{out}");
 }
+
+/// Thousands of arguments to one redis.call (strings and numbers), and
+/// redis.call from a coroutine.
+#[test]
+fn many_arguments_and_coroutines() {
+    let srv = common::Server::start();
+    let mut c = srv.conn();
+    let script = "local a = {} for i = 1, 7999 do a[i] = 'v' .. i end return redis.call('rpush', KEYS[1], unpack(a))";
+    assert_eq!(eval_ok(&mut c, script, &["l"], &[]), Value::Int(7999));
+    let script = "local a = {} for i = 1, 7999 do a[i] = i end return redis.call('rpush', KEYS[1], unpack(a))";
+    assert_eq!(eval_ok(&mut c, script, &["l"], &[]), Value::Int(15998));
+    let co = "local co = coroutine.create(function() return redis.call('incr', KEYS[1]) end) local ok, v = coroutine.resume(co) return {tostring(ok), v}";
+    assert_eq!(eval_ok(&mut c, co, &["n"], &[]), Value::Array(vec![bulk("true"), Value::Int(1)]));
+    let big = "local t = {} for i = 1, 20000 do t[i] = 'x' .. i end return t";
+    match eval_ok(&mut c, big, &[], &[]) {
+        Value::Array(v) => assert_eq!((v.len(), v[19999].clone()), (20000, bulk("x20000"))),
+        other => panic!("{other:?}"),
+    }
+    let json =
+        "local t = {} for i = 1, 20000 do t[i] = {a = i, b = 'x' .. i} end return #cjson.decode(cjson.encode(t))";
+    assert_eq!(eval_ok(&mut c, json, &[], &[]), Value::Int(20000));
+}

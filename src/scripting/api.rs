@@ -6,7 +6,7 @@
 
 use mlua::{Lua, MultiValue, Table, Value};
 
-use super::convert::{err_table, number_arg, reply_to_lua};
+use super::convert::{err_table, number_arg};
 use super::engine::INTERNAL_CHUNK;
 use super::{with_ctx, ScriptError};
 use crate::commands;
@@ -38,8 +38,9 @@ pub fn common_fields(lua: &Lua, t: &Table) -> mlua::Result<()> {
 pub fn register(lua: &Lua, globals: &Table) -> mlua::Result<()> {
     let r = lua.create_table()?;
     common_fields(lua, &r)?;
-    r.raw_set("call", lua.create_function(call)?)?;
-    r.raw_set("pcall", lua.create_function(pcall)?)?;
+    // SAFETY: plain Lua C functions following the Lua API's rules (see ccall.rs).
+    r.raw_set("call", unsafe { lua.create_c_function(super::ccall::redis_call)? })?;
+    r.raw_set("pcall", unsafe { lua.create_c_function(super::ccall::redis_pcall)? })?;
     r.raw_set("error_reply", lua.create_function(error_reply)?)?;
     r.raw_set("status_reply", lua.create_function(status_reply)?)?;
     r.raw_set("sha1hex", lua.create_function(sha1hex)?)?;
@@ -77,94 +78,10 @@ fn to_argv(args: &MultiValue, buf: &mut Vec<u8>, ends: &mut Vec<usize>) -> bool 
     true
 }
 
-/// `redis.call` without the raise: the reply, and whether it is an error.
-pub fn call_raw(lua: &Lua, args: MultiValue) -> mlua::Result<(Value, bool)> {
-    if args.is_empty() {
-        let e = err_table(lua, "ERR Please specify at least one argument for this redis lib call", false)?;
-        return Ok((e, true));
-    }
-    let mut buf = Vec::with_capacity(64);
-    let mut ends = Vec::with_capacity(args.len());
-    if !to_argv(&args, &mut buf, &mut ends) {
-        let e = err_table(lua, "ERR Lua redis lib command arguments must be strings or integers", false)?;
-        return Ok((e, true));
-    }
-    let mut argv: Vec<&[u8]> = Vec::with_capacity(ends.len());
-    let mut start = 0;
-    for &end in &ends {
-        argv.push(&buf[start..end]);
-        start = end;
-    }
-    let outcome = with_ctx(|rc| {
-        // SAFETY: the pointer was made from the `&mut Server` of the running
-        // EVAL/FCALL handler, which does not touch the server until the
-        // script returns; nothing else holds a reference meanwhile.
-        let srv = unsafe { &mut *rc.srv };
-        super::check_script_command(srv, &argv)?;
-        let resp3 = srv.scripting.run.as_ref().is_some_and(|r| r.resp3);
-        rc.fake.reply.buf.clear();
-        rc.fake.reply.resp3 = resp3;
-        srv.call(&mut rc.fake, &argv);
-        Ok(std::mem::take(&mut rc.fake.reply.buf))
-    });
-    match outcome {
-        None => Err(runtime("redis.call is only available while a script runs")),
-        Some(Err(msg)) => Ok((err_table(lua, msg, true)?, true)),
-        Some(Ok(out)) => {
-            let r = reply_to_lua(lua, &out);
-            // Give the buffer back to the script client for the next call.
-            with_ctx(|rc| {
-                if rc.fake.reply.buf.capacity() < out.capacity() {
-                    let mut out = out;
-                    out.clear();
-                    rc.fake.reply.buf = out;
-                }
-            });
-            r
-        }
-    }
-}
-
-fn pcall(lua: &Lua, args: MultiValue) -> mlua::Result<Value> {
-    call_raw(lua, args).map(|(v, _)| v)
-}
-
-/// An error `redis.call` raises: the error table `redis.pcall` would return.
-/// It travels as a Rust error (so the script frame that called stays on the
-/// stack for the error location) and becomes the table again where a script
-/// can see it (`pcall`, the error handler).
-#[derive(Debug, Clone)]
-pub struct CallError {
-    pub msg: String,
-    pub counted: bool,
-}
-
-impl std::fmt::Display for CallError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.msg)
-    }
-}
-
-impl std::error::Error for CallError {}
-
-fn call(lua: &Lua, args: MultiValue) -> mlua::Result<Value> {
-    let (v, failed) = call_raw(lua, args)?;
-    if !failed {
-        return Ok(v);
-    }
-    let Value::Table(t) = &v else { return Ok(v) };
-    let msg: String = t.raw_get::<Option<String>>("err")?.unwrap_or_default();
-    let counted = matches!(t.raw_get::<Value>("ignore_error_stats_update")?, Value::Boolean(true));
-    Err(mlua::Error::external(CallError { msg, counted }))
-}
-
-/// What a script's `pcall` returns for an error raised by Rust code: the error
-/// table for `redis.call` errors, the message for others; Lua values as they are.
+/// What a script's `pcall` returns for an error raised by Rust code: the
+/// message (Lua values are returned as they are).
 pub fn lua_error(lua: &Lua, v: Value) -> mlua::Result<Value> {
     let Value::Error(e) = &v else { return Ok(v) };
-    if let Some(ce) = e.downcast_ref::<CallError>() {
-        return err_table(lua, &ce.msg, ce.counted);
-    }
     let msg = error_message(e);
     let msg = msg.strip_prefix("ERR ").unwrap_or(&msg).to_string();
     Ok(Value::String(lua.create_string(msg)?))
@@ -341,10 +258,6 @@ fn acl_check_cmd(_: &Lua, args: MultiValue) -> mlua::Result<bool> {
 pub fn err_handler(lua: &Lua, err: Value) -> mlua::Result<Table> {
     let t = match err {
         Value::Table(t) if matches!(t.raw_get::<Value>("err"), Ok(Value::String(_))) => t,
-        Value::Error(e) if e.downcast_ref::<CallError>().is_some() => match lua_error(lua, Value::Error(e))? {
-            Value::Table(t) => t,
-            _ => lua.create_table()?,
-        },
         other => {
             let msg = match &other {
                 Value::String(s) => format!("ERR {}", String::from_utf8_lossy(&s.as_bytes())),

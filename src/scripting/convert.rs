@@ -1,4 +1,6 @@
 //! Conversions between Redis replies and Lua values, as Redis documents them.
+//! Lua → Redis is here; Redis → Lua is built with the raw Lua API in
+//! `ccall.rs` (the hot path of `redis.call`).
 //!
 //! Redis → Lua (what `redis.call` returns): integer → number, bulk → string,
 //! null bulk / null array → `false` (RESP3 null → `nil`), array → table,
@@ -33,125 +35,6 @@ pub fn err_table(lua: &Lua, msg: &str, counted: bool) -> mlua::Result<Value> {
         t.raw_set("ignore_error_stats_update", true)?;
     }
     Ok(Value::Table(t))
-}
-
-/// Converts one encoded reply (what a command wrote into the script client's
-/// buffer) to a Lua value. Returns true as well if the reply is an error.
-pub fn reply_to_lua(lua: &Lua, buf: &[u8]) -> mlua::Result<(Value, bool)> {
-    let mut pos = 0;
-    // Attributes before the reply are skipped (they are not exposed to scripts).
-    let is_err = buf.first() == Some(&b'-');
-    let v = parse(lua, buf, &mut pos)?;
-    Ok((v, is_err))
-}
-
-fn line<'a>(buf: &'a [u8], pos: &mut usize) -> &'a [u8] {
-    let start = *pos;
-    let end = buf[start..].windows(2).position(|w| w == b"\r\n").map(|i| start + i).unwrap_or(buf.len());
-    *pos = (end + 2).min(buf.len());
-    &buf[start..end]
-}
-
-fn num(b: &[u8]) -> i64 {
-    crate::util::parse_i64_strict(b).unwrap_or(0)
-}
-
-fn bulk<'a>(buf: &'a [u8], pos: &mut usize, len: i64) -> &'a [u8] {
-    let start = *pos;
-    let end = (start + len.max(0) as usize).min(buf.len());
-    *pos = (end + 2).min(buf.len());
-    &buf[start..end]
-}
-
-fn parse(lua: &Lua, buf: &[u8], pos: &mut usize) -> mlua::Result<Value> {
-    if *pos >= buf.len() {
-        return Ok(Value::Nil);
-    }
-    let kind = buf[*pos];
-    *pos += 1;
-    let head = line(buf, pos);
-    Ok(match kind {
-        b'+' => {
-            let t = lua.create_table()?;
-            t.raw_set("ok", lua.create_string(head)?)?;
-            Value::Table(t)
-        }
-        b'-' => err_table(lua, &String::from_utf8_lossy(head), true)?,
-        b':' => Value::Number(num(head) as f64),
-        b'$' => {
-            let n = num(head);
-            if n < 0 {
-                Value::Boolean(false)
-            } else {
-                Value::String(lua.create_string(bulk(buf, pos, n))?)
-            }
-        }
-        b'*' | b'~' | b'>' => {
-            let n = num(head);
-            if n < 0 {
-                return Ok(Value::Boolean(false));
-            }
-            let t = lua.create_table_with_capacity(if kind == b'~' { 0 } else { n as usize }, 0)?;
-            for i in 0..n {
-                let v = parse(lua, buf, pos)?;
-                if kind == b'~' {
-                    t.raw_set(v, true)?;
-                } else {
-                    t.raw_set(i + 1, v)?;
-                }
-            }
-            if kind == b'~' {
-                let outer = lua.create_table()?;
-                outer.raw_set("set", t)?;
-                Value::Table(outer)
-            } else {
-                Value::Table(t)
-            }
-        }
-        b'%' | b'|' => {
-            let n = num(head);
-            let t = lua.create_table()?;
-            for _ in 0..n.max(0) {
-                let k = parse(lua, buf, pos)?;
-                let v = parse(lua, buf, pos)?;
-                if kind == b'%' {
-                    t.raw_set(k, v)?;
-                }
-            }
-            if kind == b'|' {
-                // An attribute: ignored, the real reply follows.
-                return parse(lua, buf, pos);
-            }
-            let outer = lua.create_table()?;
-            outer.raw_set("map", t)?;
-            Value::Table(outer)
-        }
-        b'_' => Value::Nil,
-        b'#' => Value::Boolean(head == b"t"),
-        b',' => {
-            let d = crate::util::parse_f64(head).unwrap_or(0.0);
-            let t = lua.create_table()?;
-            t.raw_set("double", d)?;
-            Value::Table(t)
-        }
-        b'(' => {
-            let t = lua.create_table()?;
-            t.raw_set("big_number", lua.create_string(head)?)?;
-            Value::Table(t)
-        }
-        b'=' => {
-            let body = bulk(buf, pos, num(head));
-            let (format, text) =
-                if body.len() >= 4 && body[3] == b':' { body.split_at(4) } else { (&b"txt:"[..], body) };
-            let v = lua.create_table()?;
-            v.raw_set("format", lua.create_string(&format[..3])?)?;
-            v.raw_set("string", lua.create_string(text)?)?;
-            let t = lua.create_table()?;
-            t.raw_set("verbatim_string", v)?;
-            Value::Table(t)
-        }
-        _ => Value::Nil,
-    })
 }
 
 /// Writes an error reply made of `msg` as given (no `ERR` added), with CR and
@@ -249,20 +132,20 @@ fn write_table(reply: &mut Reply, t: &Table, resp3: bool, depth: usize) {
         }
         return reply.bulk(&text);
     }
+    // Tables are walked twice (count, then write) rather than collected: a
+    // Rust function may hold only a few thousand Lua values at once.
     if let Ok(Value::Table(m)) = t.raw_get::<Value>("map") {
-        let pairs: Vec<(Value, Value)> = m.pairs::<Value, Value>().filter_map(Result::ok).collect();
-        reply.map_len(pairs.len());
-        for (k, v) in &pairs {
-            write_value(reply, k, resp3, depth + 1);
-            write_value(reply, v, resp3, depth + 1);
+        reply.map_len(m.pairs::<Value, Value>().filter(Result::is_ok).count());
+        for (k, v) in m.pairs::<Value, Value>().filter_map(Result::ok) {
+            write_value(reply, &k, resp3, depth + 1);
+            write_value(reply, &v, resp3, depth + 1);
         }
         return;
     }
     if let Ok(Value::Table(s)) = t.raw_get::<Value>("set") {
-        let keys: Vec<Value> = s.pairs::<Value, Value>().filter_map(Result::ok).map(|(k, _)| k).collect();
-        reply.set_len(keys.len());
-        for k in &keys {
-            write_value(reply, k, resp3, depth + 1);
+        reply.set_len(s.pairs::<Value, Value>().filter(Result::is_ok).count());
+        for (k, _) in s.pairs::<Value, Value>().filter_map(Result::ok) {
+            write_value(reply, &k, resp3, depth + 1);
         }
         return;
     }
@@ -285,18 +168,14 @@ fn write_table(reply: &mut Reply, t: &Table, resp3: bool, depth: usize) {
         }
     }
     // An array: elements 1, 2, ... up to the first nil.
-    let mut items = Vec::new();
-    let mut i = 1;
-    loop {
-        match t.raw_get::<Value>(i) {
-            Ok(Value::Nil) | Err(_) => break,
-            Ok(v) => items.push(v),
-        }
-        i += 1;
+    let mut n = 0;
+    while !matches!(t.raw_get::<Value>(n + 1), Ok(Value::Nil) | Err(_)) {
+        n += 1;
     }
-    reply.array_len(items.len());
-    for v in &items {
-        write_value(reply, v, resp3, depth + 1);
+    reply.array_len(n);
+    for i in 1..=n {
+        let v = t.raw_get::<Value>(i).unwrap_or(Value::Nil);
+        write_value(reply, &v, resp3, depth + 1);
     }
 }
 

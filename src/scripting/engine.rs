@@ -155,6 +155,7 @@ impl Engine {
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
         let lua = Lua::new_with(libs, LuaOptions::new())?;
         let globals = lua.globals();
+        super::ccall::init(&lua)?;
         super::api::register(&lua, &globals)?;
         super::libs::register(&lua, &globals)?;
         let helpers = lua.create_table()?;

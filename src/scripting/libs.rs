@@ -60,6 +60,11 @@ pub fn fmt_g(n: f64, prec: usize) -> String {
         return if n.is_sign_negative() { "-0".into() } else { "0".into() };
     }
     let prec = prec.max(1);
+    // Integers that fit in the precision print as they are (the common case,
+    // and much cheaper than exact float formatting).
+    if n.fract() == 0.0 && n.abs() < 10f64.powi(prec.min(15) as i32) {
+        return format!("{}", n as i64);
+    }
     let sci = format!("{:.*e}", prec - 1, n);
     let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
@@ -357,7 +362,9 @@ fn json_number(cfg: &JsonConfig, n: f64, out: &mut Vec<u8>) -> mlua::Result<()> 
 }
 
 /// The array length of a table if it is an array (positive integer keys
-/// only), `None` for an object; errors on an excessively sparse array.
+/// only), `None` for an object; errors on an excessively sparse array. The
+/// pairs are looked at one at a time: a Rust function may hold only a few
+/// thousand Lua values at once.
 fn json_array_len(cfg: &JsonConfig, t: &Table) -> mlua::Result<Option<usize>> {
     let mut max = 0usize;
     let mut items = 0usize;

@@ -21,6 +21,7 @@
 //! runs the script lends its `&mut Server` for exactly that duration.
 
 pub mod api;
+pub mod ccall;
 pub mod convert;
 pub mod engine;
 pub mod functions;
