@@ -33,6 +33,9 @@ pub enum Kind {
         min: i64,
         max: i64,
     },
+    /// Bytes as `Mem`, or a percentage of `maxmemory` written `N%` (stored
+    /// negated, as Redis stores it): maxmemory-clients.
+    MemOrPercent,
     /// Octal integer (unixsocketperm).
     Octal,
     Enum(&'static [&'static str]),
@@ -161,7 +164,7 @@ directives! {
     MaxmemoryPolicy: "maxmemory-policy" => Enum(&["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"]), "noeviction", 0;
     MaxmemorySamples: "maxmemory-samples" => Int { min: 1, max: 64 }, "5", 0;
     MaxmemoryEvictionTenacity: "maxmemory-eviction-tenacity" => Int { min: 0, max: 100 }, "10", 0;
-    MaxmemoryClients: "maxmemory-clients" => Mem { min: 0, max: I64MAX }, "0", DEFAULT_ONLY;
+    MaxmemoryClients: "maxmemory-clients" => MemOrPercent, "0", 0;
     LfuLogFactor: "lfu-log-factor" => Int { min: 0, max: IMAX }, "10", 0;
     LfuDecayTime: "lfu-decay-time" => Int { min: 0, max: IMAX }, "1", 0;
     LazyfreeLazyEviction: "lazyfree-lazy-eviction" => Bool, "no", 0;
@@ -330,6 +333,19 @@ fn parse_value(d: &Directive, args: &[String]) -> Result<Val, ConfigError> {
             }
             Ok(Val::Int(n))
         }
+        MemOrPercent => {
+            let s = one()?;
+            if let Some(p) = s.strip_suffix('%') {
+                return match p.parse::<i64>() {
+                    Ok(n) if (0..=100).contains(&n) => Ok(Val::Int(-n)),
+                    _ => err("argument must be a memory or percent value"),
+                };
+            }
+            match parse_memory(s) {
+                Some(n) if n >= 0 => Ok(Val::Int(n)),
+                _ => err("argument must be a memory or percent value"),
+            }
+        }
         Octal => {
             let n = i64::from_str_radix(one()?, 8)
                 .map_err(|_| ConfigError("argument couldn't be parsed into an integer".into()))?;
@@ -355,6 +371,7 @@ fn format_value(d: &Directive, v: &Val) -> String {
     match (v, d.kind) {
         (Val::Bool(b), _) => if *b { "yes" } else { "no" }.into(),
         (Val::Int(n), Octal) => format!("{:o}", n),
+        (Val::Int(n), MemOrPercent) if *n < 0 => format!("{}%", -n),
         (Val::Int(n), _) => n.to_string(),
         (Val::Str(s), _) => s.clone(),
     }

@@ -337,3 +337,42 @@ fn lazy_eviction_frees_big_values_in_the_background() {
     assert!(q::<i64>(&mut c, &["DBSIZE"]) < 20);
     assert!(used_memory(&mut c) <= used / 2 + 4096);
 }
+
+#[test]
+fn client_eviction_disconnects_the_biggest_clients_but_not_no_evict_ones() {
+    use std::io::Write;
+    let srv = common::Server::start();
+    let mut c = srv.conn();
+    q::<()>(&mut c, &["CLIENT", "NO-EVICT", "ON"]);
+    q::<()>(&mut c, &["CONFIG", "SET", "maxmemory-clients", "2mb"]);
+    let got: Vec<String> = q(&mut c, &["CONFIG", "GET", "maxmemory-clients"]);
+    assert_eq!(got, vec!["maxmemory-clients", "2097152"]);
+    q::<()>(&mut c, &["CONFIG", "SET", "maxmemory-clients", "10%"]);
+    let got: Vec<String> = q(&mut c, &["CONFIG", "GET", "maxmemory-clients"]);
+    assert_eq!(got, vec!["maxmemory-clients", "10%"]);
+    assert_err(r(&mut c, &["CONFIG", "SET", "maxmemory-clients", "101%"]), "ERR CONFIG SET failed");
+    q::<()>(&mut c, &["CONFIG", "SET", "maxmemory-clients", "1mb"]);
+
+    // Two clients each leave 1.5 MB of an unfinished request in their query
+    // buffer; the protected one survives, the other is evicted.
+    let mut keep = srv.raw();
+    common::roundtrip(&mut keep, b"CLIENT NO-EVICT ON\r\n", 5);
+    let mut victim = srv.raw();
+    let big = format!("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n{}", "x".repeat(1_500_000));
+    keep.write_all(big.as_bytes()).expect("write");
+    // The server may cut it off while it is still sending.
+    let _ = victim.write_all(big.as_bytes());
+    let mut evicted = 0;
+    for _ in 0..200 {
+        evicted = info_field(&mut c, "stats", "evicted_clients").parse::<i64>().expect("evicted_clients");
+        if evicted > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(evicted, 1);
+    let list: String = q(&mut c, &["CLIENT", "LIST"]);
+    assert_eq!(list.lines().count(), 2, "{list}");
+    assert!(list.contains("flags=e"), "{list}");
+    q::<()>(&mut c, &["CONFIG", "SET", "maxmemory-clients", "0"]);
+}

@@ -253,7 +253,7 @@ pub fn client_line(c: &crate::server::Client, now_ms: i64) -> String {
         c.qbuf_peak,
         omem,
         omem,
-        c.qbuf.capacity() + c.reply.buf.capacity() + std::mem::size_of::<crate::server::Client>(),
+        crate::server::memory::client_memory(c),
         if omem > 0 { "w" } else { "" },
         c.last_cmd,
         c.user,

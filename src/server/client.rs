@@ -118,6 +118,8 @@ pub struct Client {
     pub pubsub: super::pubsub::ClientSubs,
     /// When its output first reached the soft limit (Unix ms; 0: under it).
     pub obuf_soft_since: i64,
+    /// Memory counted for it in `MemoryState::clients_total` (client eviction).
+    pub mem_accounted: u64,
 }
 
 impl Client {
@@ -159,6 +161,7 @@ impl Client {
             blocked: false,
             pubsub: Default::default(),
             obuf_soft_since: 0,
+            mem_accounted: 0,
         }
     }
 

@@ -60,6 +60,8 @@ pub struct MemoryState {
     pub total_exceeded_ms: u64,
     /// True while eviction is unfinished (time budget ran out).
     pub eviction_running: bool,
+    /// Memory of all clients as last accounted (see [`account`]).
+    pub clients_total: u64,
     /// The last check before a top-level command found memory over the limit
     /// with nothing to evict (Redis's `pre_command_oom_state`; scripts read it).
     pub pre_command_oom: bool,
@@ -123,6 +125,7 @@ impl Server {
         self.ks.lazy.expire = cfg.bool(D::LazyfreeLazyExpire);
         self.ks.lazy.server_del = cfg.bool(D::LazyfreeLazyServerDel);
         self.ks.lazy.user_del = cfg.bool(D::LazyfreeLazyUserDel);
+        self.evict_clients_if_needed();
         // Like Redis, a lower limit is enforced from the next command or cron
         // tick on, not inside CONFIG SET (whose own temporary copies of the
         // configuration would count and evict keys for nothing).
@@ -251,6 +254,55 @@ impl Server {
         }
     }
 
+    /// [`account`] for a client in the table.
+    pub fn account_client_mem(&mut self, t: mio::Token) {
+        if let Some(c) = self.clients.get_mut(t) {
+            account(&mut self.mem, c);
+        }
+        self.evict_clients_if_needed();
+    }
+
+    /// The `maxmemory-clients` limit in bytes (a percentage is of `maxmemory`;
+    /// never below 128 KB, so a bad setting cannot lock everyone out); 0: none.
+    pub fn client_eviction_limit(&self) -> u64 {
+        let v = self.config.int(D::MaxmemoryClients);
+        let limit = if v < 0 {
+            if self.ks.evict.maxmemory == 0 {
+                return 0;
+            }
+            (self.ks.evict.maxmemory as f64 * (-v) as f64 / 100.0) as u64
+        } else {
+            v as u64
+        };
+        if limit == 0 {
+            0
+        } else {
+            limit.max(128 * 1024)
+        }
+    }
+
+    /// Client eviction: while the clients' memory is over `maxmemory-clients`,
+    /// disconnects the biggest ones, except those with CLIENT NO-EVICT on.
+    pub fn evict_clients_if_needed(&mut self) {
+        let limit = self.client_eviction_limit();
+        if limit == 0 || self.mem.clients_total < limit {
+            return;
+        }
+        let mut candidates: Vec<(u64, mio::Token)> =
+            self.clients.iter().filter(|c| !c.no_evict && !c.close_asap).map(|c| (c.mem_accounted, c.token)).collect();
+        candidates.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
+        for (mem, t) in candidates {
+            if self.mem.clients_total < limit {
+                break;
+            }
+            if let Some(c) = self.clients.get(t) {
+                tracing::info!("Evicting client: id={} addr={} tot-mem={}", c.id, c.addr, mem);
+            }
+            self.stats.evicted_clients += 1;
+            self.kill_client(t);
+        }
+    }
+
     /// CONFIG RESETSTAT: evicted keys, eviction times, the peak, lazyfreed objects.
     pub fn reset_memory_stats(&mut self) {
         self.ks.evict.evicted_keys = 0;
@@ -264,6 +316,14 @@ impl Server {
     pub fn mem_clients_normal(&self) -> u64 {
         self.clients.iter().map(client_memory).sum()
     }
+}
+
+/// Re-counts a client's memory into the running total (after it read and ran
+/// commands, after its output was flushed), so client eviction needs no scan.
+pub fn account(mem: &mut MemoryState, c: &mut super::Client) {
+    let now = client_memory(c);
+    let old = std::mem::replace(&mut c.mem_accounted, now);
+    mem.clients_total = (mem.clients_total + now).saturating_sub(old);
 }
 
 /// Memory one client holds: its structure and the capacity of its buffers.

@@ -678,6 +678,7 @@ impl Server {
             self.pending_writes.push(token);
         }
         self.clients.put_back(c);
+        self.account_client_mem(token);
     }
 
     /// Serves other clients while a script runs past `busy-reply-threshold`
@@ -1039,6 +1040,7 @@ impl Server {
             }
             let before = c.net_out;
             let res = c.flush();
+            memory::account(&mut self.mem, c);
             let written = c.net_out - before;
             self.stats.net_output_bytes += written;
             if written > 0 {
@@ -1064,6 +1066,7 @@ impl Server {
                 Err(_) => self.close_client(t),
             }
         }
+        self.evict_clients_if_needed();
         // Clients held by CLIENT PAUSE get another chance once it ends.
         if self.pause.is_some_and(|(_, until)| until <= self.ks.now_ms) {
             self.pause = None;
@@ -1095,6 +1098,7 @@ impl Server {
     /// Disconnects a client and forgets everything about it.
     pub fn close_client(&mut self, t: Token) {
         let Some(mut c) = self.clients.remove(t) else { return };
+        self.mem.clients_total = self.mem.clients_total.saturating_sub(c.mem_accounted);
         if let Some(reg) = self.registry.as_ref() {
             let _ = match &mut c.conn {
                 Conn::Tcp(s) => reg.deregister(s),
