@@ -122,10 +122,15 @@ pub fn rss_bytes() -> u64 {
 /// Returns dirty pages of every arena to the system (MEMORY PURGE).
 pub fn purge() -> bool {
     // `arena.<MALLCTL_ARENAS_ALL>.purge` takes neither input nor output.
-    let name = c"arena.4096.purge";
+    mallctl_void("arena.4096.purge")
+}
+
+/// Runs a mallctl that takes neither input nor output.
+pub fn mallctl_void(name: &str) -> bool {
+    let Ok(c) = std::ffi::CString::new(name) else { return false };
     // SAFETY: a void mallctl: no buffers are passed.
     let rc = unsafe {
-        tikv_jemalloc_sys::mallctl(name.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut(), 0)
+        tikv_jemalloc_sys::mallctl(c.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut(), 0)
     };
     rc == 0
 }

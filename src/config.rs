@@ -172,7 +172,7 @@ directives! {
     LazyfreeLazyServerDel: "lazyfree-lazy-server-del" => Bool, "no", 0;
     LazyfreeLazyUserDel: "lazyfree-lazy-user-del" => Bool, "no", 0;
     LazyfreeLazyUserFlush: "lazyfree-lazy-user-flush" => Bool, "no", 0;
-    Activedefrag: "activedefrag" => Bool, "no", STORED_ONLY;
+    Activedefrag: "activedefrag" => Bool, "no", DEFAULT_ONLY;
     ActiveDefragIgnoreBytes: "active-defrag-ignore-bytes" => Mem { min: 1, max: I64MAX }, "104857600", STORED_ONLY;
     ActiveDefragThresholdLower: "active-defrag-threshold-lower" => Int { min: 0, max: 1000 }, "10", STORED_ONLY;
     ActiveDefragThresholdUpper: "active-defrag-threshold-upper" => Int { min: 0, max: 1000 }, "100", STORED_ONLY;

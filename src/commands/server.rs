@@ -212,6 +212,23 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         ("stringmatch-len", _) => ctx.reply().int(0),
         ("protocol", 3) => debug_protocol(ctx, argv[2]),
+        ("mallctl", 3) => match crate::alloc::mallctl_read(&String::from_utf8_lossy(argv[2])) {
+            Some(v) => ctx.reply().int(v as i64),
+            None => ctx.reply().error("ERR mallctl failed"),
+        },
+        ("mallctl-str", 3) => match crate::alloc::mallctl_read_str(&String::from_utf8_lossy(argv[2])) {
+            Some(v) => ctx.reply().bulk(v.as_bytes()),
+            None => ctx.reply().error("ERR mallctl failed"),
+        },
+        // `DEBUG MALLCTL-STR <name> VOID` runs a mallctl that takes no value
+        // (thread.tcache.flush, arena.<i>.purge).
+        ("mallctl-str", 4) if is(argv[3], "void") => {
+            if crate::alloc::mallctl_void(&String::from_utf8_lossy(argv[2])) {
+                ctx.reply().ok()
+            } else {
+                ctx.reply().error("ERR mallctl failed")
+            }
+        }
         ("help", _) => super::introspection::help_reply(
             ctx,
             "DEBUG",
@@ -228,6 +245,10 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
                 "    Flush the AOF buffers on disk and reload the AOF in memory.",
                 "POPULATE <count> [<prefix>] [<size>]",
                 "    Create <count> string keys named key:<num>.",
+                "MALLCTL <key>",
+                "    Get a numeric jemalloc setting or statistic.",
+                "MALLCTL-STR <key> [VOID]",
+                "    Get a string jemalloc setting, or run a jemalloc control that takes no value.",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    Setting it to 0 disables expiring keys in background when they are not accessed.",
                 "PROTOCOL <type>",

@@ -191,7 +191,13 @@ impl Client {
         // one go. Reading in bounded steps lets the query buffer limit apply
         // to what is pending, not to a long pipeline.
         let want = if self.reserve_hint > 0 { self.reserve_hint } else { 16 * 1024 };
-        self.qbuf.reserve(want);
+        if self.reserve_hint > 0 {
+            // A big bulk: room for exactly what it still needs (doubling
+            // would hold up to twice its size, as Redis avoids too).
+            self.qbuf.reserve_exact(want);
+        } else {
+            self.qbuf.reserve(want);
+        }
         let fd = self.conn.fd();
         if fd < 0 {
             return Ok((0, false));

@@ -326,10 +326,19 @@ pub fn account(mem: &mut MemoryState, c: &mut super::Client) {
     mem.clients_total = (mem.clients_total + now).saturating_sub(old);
 }
 
-/// Memory one client holds: its structure and the capacity of its buffers.
+/// Bytes counted per channel or pattern subscription (a set entry and the
+/// name's allocation, roughly).
+const SUBSCRIPTION_COST: usize = 64;
+
+/// Memory one client holds: its structure, the capacity of its buffers and
+/// its subscriptions.
 pub fn client_memory(c: &super::Client) -> u64 {
-    (std::mem::size_of::<super::Client>() + c.qbuf.capacity() + c.reply.buf.capacity() + c.pubsub.kept.capacity())
-        as u64
+    let subs = (c.pubsub.count() + c.pubsub.shard.len()) * SUBSCRIPTION_COST;
+    (std::mem::size_of::<super::Client>()
+        + c.qbuf.capacity()
+        + c.reply.buf.capacity()
+        + c.pubsub.kept.capacity()
+        + subs) as u64
 }
 
 /// Keyspace event `evicted`. The keyspace notification helper connects here
