@@ -783,6 +783,8 @@ impl Server {
             }
         }
         c.qbuf = qbuf;
+        // Not running a command any more: CLIENT LIST shows the real backlog.
+        c.running_qbuf = 0;
         if pos >= c.qbuf.len() {
             c.qbuf.clear();
             c.qpos = 0;
