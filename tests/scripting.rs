@@ -711,3 +711,30 @@ fn many_arguments_and_coroutines() {
         "local t = {} for i = 1, 20000 do t[i] = {a = i, b = 'x' .. i} end return #cjson.decode(cjson.encode(t))";
     assert_eq!(eval_ok(&mut c, json, &[], &[]), Value::Int(20000));
 }
+
+/// Past maxmemory: scripts without flags run but their denyoom commands fail;
+/// scripts with flags need allow-oom (or no-writes) to run at all.
+#[test]
+fn out_of_memory_rules_for_scripts() {
+    let srv = common::Server::start();
+    let mut c = srv.conn();
+    q::<()>(&mut c, &["SET", "x", "123"]);
+    q::<()>(&mut c, &["CONFIG", "SET", "maxmemory", "1"]);
+    assert_err(
+        eval(&mut c, "redis.call('set', KEYS[1], 1) return 1", &["x"], &[]),
+        "OOM command not allowed when used memory > 'maxmemory'. script: ",
+    );
+    assert_eq!(eval_ok(&mut c, "return redis.call('get', KEYS[1])", &["x"], &[]), bulk("123"));
+    assert_eq!(
+        eval_ok(&mut c, "return redis.pcall('set', KEYS[1], 1)['err']", &["x"], &[]),
+        bulk("OOM command not allowed when used memory > 'maxmemory'.")
+    );
+    assert_err(eval(&mut c, "#!lua flags=\nreturn 1", &[], &[]), "OOM command not allowed when used memory");
+    assert_eq!(
+        eval_ok(&mut c, "#!lua flags=allow-oom\nredis.call('set', KEYS[1], 1) return 1", &["x"], &[]),
+        Value::Int(1)
+    );
+    assert_eq!(eval_ok(&mut c, "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", &["x"], &[]), bulk("1"));
+    q::<()>(&mut c, &["CONFIG", "SET", "maxmemory", "0"]);
+    assert_eq!(eval_ok(&mut c, "#!lua flags=\nreturn 1", &[], &[]), Value::Int(1));
+}

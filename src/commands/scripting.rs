@@ -132,9 +132,30 @@ fn eval_generic(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, ro: bool) {
             f & NO_WRITES != 0
         }
     };
+    let flags = script.flags;
     let func = script.func.clone();
+    if let Err(e) = check_memory(ctx, flags) {
+        return ctx.reply().error(e);
+    }
     let name = String::from_utf8_lossy(&key).into_owned();
     scripting::run(ctx, argv, Invocation { func, is_eval: true, name, keys, args, read_only });
+}
+
+/// Out-of-memory rules of scripts (`maxmemory` reached, nothing left to
+/// evict): a script declaring flags may run only with `allow-oom` or
+/// `no-writes` (which implies it), and those may then call `denyoom`
+/// commands; a script without flags runs, and its `denyoom` commands fail.
+fn check_memory(ctx: &mut Ctx, flags: Option<u32>) -> Result<(), &'static str> {
+    let Some(f) = flags else { return Ok(()) };
+    if !ctx.srv.mem.pre_command_oom {
+        return Ok(());
+    }
+    if f & (scripting::ALLOW_OOM | NO_WRITES) == 0 {
+        return Err(errors::OOM);
+    }
+    // The commands the script calls see no OOM condition.
+    ctx.srv.mem.pre_command_oom = false;
+    Ok(())
 }
 
 fn fcall(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -160,6 +181,10 @@ fn fcall_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) {
     }
     let func = f.func.clone();
     let name = f.name.clone();
+    let flags = Some(f.flags);
+    if let Err(e) = check_memory(ctx, flags) {
+        return ctx.reply().error(e);
+    }
     scripting::run(ctx, argv, Invocation { func, is_eval: false, name, keys, args, read_only });
 }
 

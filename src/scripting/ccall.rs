@@ -10,9 +10,9 @@
 //! * [`call`] first does all the Rust work in [`run_command`], which may not
 //!   raise Lua errors (it reads the stack and runs the command) and returns
 //!   the reply bytes.
-//! * The reply is converted by [`convert`] inside `lua_cpcall`: an allocation
-//!   failure there unwinds only that function, whose frame owns nothing to
-//!   drop, and `lua_cpcall` reports it as a return code. The value is parked
+//! * The reply is converted by [`convert`], called with `lua_pcall`: an
+//!   allocation failure there unwinds only that function, whose frame owns
+//!   nothing to drop, and `lua_pcall` reports it as a return code. The value is parked
 //!   in a registry slot reserved per interpreter ([`CallSlot`]).
 //! * Back in [`call`], every Rust value is dropped before the slot is pushed
 //!   (`lua_rawgeti`, which does not allocate) and, for `redis.call` and an
@@ -26,13 +26,20 @@ use mlua::{ffi, Lua, RegistryKey};
 use super::convert::number_arg;
 use super::with_ctx;
 
-/// The registry slot where a converted reply waits to be pushed.
-pub struct CallSlot(pub RegistryKey);
+/// Per interpreter: the registry slot where a converted reply waits to be
+/// pushed, and [`convert`] as a Lua function (created once: `lua_cpcall`
+/// would allocate a closure per call).
+pub struct CallSlot {
+    slot: RegistryKey,
+    convert: RegistryKey,
+}
 
-/// Reserves the interpreter's registry slot.
+/// Reserves the interpreter's registry entries.
 pub fn init(lua: &Lua) -> mlua::Result<()> {
-    let key = lua.create_registry_value(lua.create_table()?)?;
-    lua.set_app_data(CallSlot(key));
+    let slot = lua.create_registry_value(lua.create_table()?)?;
+    // SAFETY: `convert` follows the Lua C API's rules (see the module doc).
+    let convert = lua.create_registry_value(unsafe { lua.create_c_function(convert)? })?;
+    lua.set_app_data(CallSlot { slot, convert });
     Ok(())
 }
 
@@ -67,8 +74,8 @@ struct ConvertJob<'a> {
 }
 
 unsafe fn call(l: *mut ffi::lua_State, raise: bool) -> c_int {
-    let slot = match Lua::get_or_init_from_ptr(l).app_data_ref::<CallSlot>() {
-        Some(s) => s.0.id(),
+    let (slot, convert_fn) = match Lua::get_or_init_from_ptr(l).app_data_ref::<CallSlot>() {
+        Some(s) => (s.slot.id(), s.convert.id()),
         None => return 0,
     };
     let is_error = {
@@ -77,7 +84,9 @@ unsafe fn call(l: *mut ffi::lua_State, raise: bool) -> c_int {
             Err(_) => Outcome::Error("ERR internal error running the command", false),
         };
         let mut job = ConvertJob { outcome: &outcome, slot, is_error: false };
-        if ffi::lua_cpcall(l, convert, &mut job as *mut ConvertJob as *mut c_void) != 0 {
+        ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, convert_fn as _);
+        ffi::lua_pushlightuserdata(l, &mut job as *mut ConvertJob as *mut c_void);
+        if ffi::lua_pcall(l, 1, 0, 0) != 0 {
             // Out of memory while building the reply: the message is on the stack.
             ffi::lua_pop(l, 1);
             ffi::lua_pushnil(l);
@@ -150,7 +159,7 @@ unsafe fn run_command(l: *mut ffi::lua_State) -> Outcome {
 }
 
 /// Builds the Lua value of a call's outcome and parks it in the slot (run
-/// under `lua_cpcall`; owns nothing, so a Lua error may unwind it).
+/// under `lua_pcall`; owns nothing, so a Lua error may unwind it).
 unsafe extern "C-unwind" fn convert(l: *mut ffi::lua_State) -> c_int {
     let job = &mut *(ffi::lua_touserdata(l, 1) as *mut ConvertJob);
     match job.outcome {

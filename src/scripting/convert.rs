@@ -65,9 +65,13 @@ pub fn lua_number_to_i64(n: f64) -> i64 {
 }
 
 /// Writes a script's return value to the caller's reply. `resp3` is the
-/// protocol the script selected with `redis.setresp`.
-pub fn write_reply(reply: &mut Reply, v: &Value, resp3: bool) {
-    write_value(reply, v, resp3, 0);
+/// protocol the script selected with `redis.setresp`. Returns the number of
+/// error replies written that were already counted in the error statistics
+/// (a command's error returned by `redis.pcall`): the call still failed.
+pub fn write_reply(reply: &mut Reply, v: &Value, resp3: bool) -> u64 {
+    let mut uncounted = 0;
+    write_value(reply, v, resp3, 0, &mut uncounted);
+    uncounted
 }
 
 fn str_field(t: &Table, name: &str) -> Option<mlua::LuaString> {
@@ -81,7 +85,7 @@ fn no_crlf(b: &[u8]) -> Vec<u8> {
     b.iter().map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }).collect()
 }
 
-fn write_value(reply: &mut Reply, v: &Value, resp3: bool, depth: usize) {
+fn write_value(reply: &mut Reply, v: &Value, resp3: bool, depth: usize, uncounted: &mut u64) {
     match v {
         Value::String(s) => reply.bulk(&s.as_bytes()),
         Value::Boolean(b) => {
@@ -95,17 +99,18 @@ fn write_value(reply: &mut Reply, v: &Value, resp3: bool, depth: usize) {
         }
         Value::Integer(i) => reply.int(*i),
         Value::Number(n) => reply.int(lua_number_to_i64(*n)),
-        Value::Table(t) => write_table(reply, t, resp3, depth),
+        Value::Table(t) => write_table(reply, t, resp3, depth, uncounted),
         _ => reply.null(),
     }
 }
 
-fn write_table(reply: &mut Reply, t: &Table, resp3: bool, depth: usize) {
+fn write_table(reply: &mut Reply, t: &Table, resp3: bool, depth: usize, uncounted: &mut u64) {
     if depth >= MAX_DEPTH {
         return raw_error(reply, b"ERR reached lua stack limit", true);
     }
     if let Some(e) = str_field(t, "err") {
         let counted = matches!(t.raw_get::<Value>("ignore_error_stats_update"), Ok(Value::Boolean(true)));
+        *uncounted += counted as u64;
         return raw_error(reply, &e.as_bytes(), !counted);
     }
     if let Some(s) = str_field(t, "ok") {
@@ -137,15 +142,15 @@ fn write_table(reply: &mut Reply, t: &Table, resp3: bool, depth: usize) {
     if let Ok(Value::Table(m)) = t.raw_get::<Value>("map") {
         reply.map_len(m.pairs::<Value, Value>().filter(Result::is_ok).count());
         for (k, v) in m.pairs::<Value, Value>().filter_map(Result::ok) {
-            write_value(reply, &k, resp3, depth + 1);
-            write_value(reply, &v, resp3, depth + 1);
+            write_value(reply, &k, resp3, depth + 1, uncounted);
+            write_value(reply, &v, resp3, depth + 1, uncounted);
         }
         return;
     }
     if let Ok(Value::Table(s)) = t.raw_get::<Value>("set") {
         reply.set_len(s.pairs::<Value, Value>().filter(Result::is_ok).count());
         for (k, _) in s.pairs::<Value, Value>().filter_map(Result::ok) {
-            write_value(reply, &k, resp3, depth + 1);
+            write_value(reply, &k, resp3, depth + 1, uncounted);
         }
         return;
     }
@@ -175,7 +180,7 @@ fn write_table(reply: &mut Reply, t: &Table, resp3: bool, depth: usize) {
     reply.array_len(n);
     for i in 1..=n {
         let v = t.raw_get::<Value>(i).unwrap_or(Value::Nil);
-        write_value(reply, &v, resp3, depth + 1);
+        write_value(reply, &v, resp3, depth + 1, uncounted);
     }
 }
 

@@ -182,6 +182,8 @@ pub struct Scripting {
     pub funcs: functions::Functions,
     pub run: Option<RunState>,
     fake: Option<Box<Client>>,
+    /// Scripts and functions run so far (paces the garbage collector).
+    runs: u64,
 }
 
 impl Scripting {
@@ -578,9 +580,27 @@ pub fn run(ctx: &mut Ctx, argv: &[&[u8]], inv: Invocation) {
     if state.timed_out {
         warn!("Slow script finished after {} milliseconds.", state.start.elapsed().as_millis());
     }
+    // Like Redis, a collection step every 50 scripts keeps the garbage of
+    // many small scripts from waiting for a full cycle.
+    srv.scripting.runs += 1;
+    if srv.scripting.runs.is_multiple_of(50) {
+        // SAFETY: a plain `lua_gc` call on the interpreter's state.
+        let _ = unsafe {
+            lua.exec_raw::<()>((), |state| {
+                mlua::ffi::lua_gc(state, mlua::ffi::LUA_GCSTEP, 50);
+            })
+        };
+    }
     let reply = &mut ctx.client.reply;
     match result {
-        Ok((true, v)) => convert::write_reply(reply, &v, state.resp3),
+        Ok((true, v)) => {
+            let failed = convert::write_reply(reply, &v, state.resp3);
+            if failed > 0 {
+                if let Some(id) = srv.commands.lookup(argv[0]) {
+                    srv.commands.entries[id].stats.failed_calls += failed;
+                }
+            }
+        }
         Ok((false, Value::Table(t))) => {
             let err: String = t.raw_get::<Option<mlua::LuaString>>("err").ok().flatten().map_or_else(
                 || "ERR unknown error".to_string(),
