@@ -203,7 +203,7 @@ directives! {
     RdbSaveIncrementalFsync: "rdb-save-incremental-fsync" => Bool, "yes", STORED_ONLY;
     RdbKeySaveDelay: "rdb-key-save-delay" => Int { min: i32::MIN as i64, max: IMAX }, "0", 0;
     KeyLoadDelay: "key-load-delay" => Int { min: i32::MIN as i64, max: IMAX }, "0", 0;
-    LoadingProcessEventsIntervalBytes: "loading-process-events-interval-bytes" => Mem { min: 1024, max: IMAX }, "2097152", STORED_ONLY;
+    LoadingProcessEventsIntervalBytes: "loading-process-events-interval-bytes" => Mem { min: 1024, max: IMAX }, "2097152", 0;
     StopWritesOnBgsaveError: "stop-writes-on-bgsave-error" => Bool, "yes", 0;
     SanitizeDumpPayload: "sanitize-dump-payload" => Enum(&["no", "yes", "clients"]), "no", STORED_ONLY;
     Appendonly: "appendonly" => Bool, "no", 0;
@@ -216,8 +216,8 @@ directives! {
     AofLoadTruncated: "aof-load-truncated" => Bool, "yes", 0;
     AofUseRdbPreamble: "aof-use-rdb-preamble" => Bool, "yes", 0;
     AofRewriteIncrementalFsync: "aof-rewrite-incremental-fsync" => Bool, "yes", STORED_ONLY;
-    AofTimestampEnabled: "aof-timestamp-enabled" => Bool, "no", STORED_ONLY;
-    AofDisableAutoGc: "aof-disable-auto-gc" => Bool, "no", STORED_ONLY;
+    AofTimestampEnabled: "aof-timestamp-enabled" => Bool, "no", 0;
+    AofDisableAutoGc: "aof-disable-auto-gc" => Bool, "no", 0;
     // --- replication (arrives with scale-out)
     Masterauth: "masterauth" => Str, "", SENSITIVE | STORED_ONLY;
     Masteruser: "masteruser" => Str, "", STORED_ONLY;

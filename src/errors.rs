@@ -88,6 +88,7 @@ pub const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
 // Persistence (SAVE, BGSAVE, DUMP/RESTORE, MISCONF).
 pub const BGSAVE_IN_PROGRESS: &str = "ERR Background save already in progress";
 pub const BGSAVE_CHILD_ACTIVE: &str = "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
+pub const LOADING: &str = "LOADING Redis is loading the dataset in memory";
 pub const BUSYKEY: &str = "BUSYKEY Target key name already exists.";
 pub const DUMP_PAYLOAD: &str = "ERR DUMP payload version or checksum are wrong";
 pub const BAD_DATA_FORMAT: &str = "ERR Bad data format";

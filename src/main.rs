@@ -122,10 +122,6 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     info!("Server initialized: standalone mode, port={}, PID: {}", server.tcp_port, pid);
-    if let Err(e) = oxidis::persistence::load_at_startup(&mut server) {
-        warn!("{}", e);
-        return ExitCode::FAILURE;
-    }
     let pidfile = server.config.str(D::Pidfile).to_string();
     if !pidfile.is_empty() {
         if let Err(e) = std::fs::write(&pidfile, format!("{pid}\n")) {

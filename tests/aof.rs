@@ -84,12 +84,8 @@ fn manifest(dir: &TempDir) -> String {
 
 fn incr_file(dir: &TempDir) -> PathBuf {
     let m = manifest(dir);
-    let name = m
-        .lines()
-        .rfind(|l| l.ends_with("type i"))
-        .and_then(|l| l.split(' ').nth(1))
-        .expect("an incr file")
-        .to_string();
+    let name =
+        m.lines().rfind(|l| l.ends_with("type i")).and_then(|l| l.split(' ').nth(1)).expect("an incr file").to_string();
     dir.path().join("appendonlydir").join(name)
 }
 

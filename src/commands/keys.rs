@@ -386,7 +386,7 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], unit_ms: i64, absolute: bool) {
     if !ok {
         return ctx.reply().int(0);
     }
-    if when <= now {
+    if ctx.srv.ks.already_expired(when) {
         ctx.srv.ks.delete(db, key);
         ctx.notify(GENERIC, "del", key);
     } else {

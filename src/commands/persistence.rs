@@ -142,7 +142,7 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) {
         t => Some(now.saturating_add(t)),
     };
     let deleted = a.replace && ctx.srv.ks.delete(db, key);
-    if deadline.is_some_and(|t| t <= now) {
+    if deadline.is_some_and(|t| ctx.srv.ks.already_expired(t)) {
         // Already expired: the key is not created (an old one was deleted).
         if deleted {
             ctx.srv.ks.dirty += 1;

@@ -38,6 +38,7 @@ fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) {
     let Some(lazy) = flush_mode(ctx, argv) else { return };
     let n = ctx.srv.ks.flush_all(lazy);
     ctx.srv.ks.dirty += n as u64 + 1;
+    crate::persistence::after_flushall(ctx.srv);
     ctx.reply().ok();
 }
 
@@ -123,6 +124,11 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         ("set-active-expire", 3) => {
             ctx.srv.ks.active_expire_enabled = argv[2] != b"0";
+            ctx.reply().ok();
+        }
+        ("aof-flush-sleep", 3) => {
+            let Ok(us) = args::int(argv[2]) else { return ctx.reply().error(errors::NOT_INTEGER) };
+            ctx.srv.persist.aof.flush_sleep_us = us.max(0) as u64;
             ctx.reply().ok();
         }
         ("log", 3) => {

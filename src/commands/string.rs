@@ -275,7 +275,7 @@ fn getex(ctx: &mut Ctx, argv: &[&[u8]]) {
                 ctx.notify(GENERIC, "persist", argv[1]);
             }
         }
-        Op::At(t) if t <= ks.now_ms => {
+        Op::At(t) if ks.already_expired(t) => {
             ks.delete(db, argv[1]);
             ks.dirty += 1;
             ctx.notify(GENERIC, "del", argv[1]);

@@ -96,17 +96,33 @@ impl Manifest {
         s
     }
 
-    /// Parses a manifest (Redis's format; `#` lines are comments).
-    pub fn parse(text: &[u8]) -> Result<Manifest, String> {
+    /// Parses a manifest (Redis's format; `#` lines are comments). Errors
+    /// carry the line they were found at, for Redis's error report.
+    pub fn parse(text: &[u8]) -> Result<Manifest, ManifestError> {
+        /// Longest manifest line Redis reads.
+        const MAX_LINE: usize = 1024;
         let mut m = Manifest::default();
-        for raw in text.split(|&b| b == b'\n') {
-            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-            if line.iter().all(|b| b.is_ascii_whitespace()) || line.first() == Some(&b'#') {
+        let mut lines = 0;
+        let mut rest = text;
+        while !rest.is_empty() {
+            lines += 1;
+            let (raw, next) = match rest.iter().position(|&b| b == b'\n') {
+                Some(i) => (&rest[..i], &rest[i + 1..]),
+                None => (rest, &rest[rest.len()..]),
+            };
+            rest = next;
+            let shown = String::from_utf8_lossy(raw).into_owned();
+            let err = |reason: &str| ManifestError { at: Some((lines, shown.clone())), reason: reason.to_string() };
+            if raw.len() > MAX_LINE {
+                return Err(ManifestError { at: None, reason: "The AOF manifest file contains too long line".into() });
+            }
+            if raw.first() == Some(&b'#') {
                 continue;
             }
-            let words = crate::protocol::parser::split_args(line).ok_or("Invalid AOF manifest file format")?;
-            if words.len() % 2 != 0 {
-                return Err("Invalid AOF manifest file format".into());
+            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let words = crate::protocol::parser::split_args(line).ok_or_else(|| err(INVALID))?;
+            if words.len() < 6 || words.len() % 2 != 0 {
+                return Err(err(INVALID));
             }
             let (mut name, mut seq, mut kind) = (None, None, None);
             for kv in words.chunks_exact(2) {
@@ -119,32 +135,56 @@ impl Manifest {
                 }
             }
             let (Some(name), Some(seq), Some(kind)) = (name, seq, kind) else {
-                return Err("Invalid AOF manifest file format".into());
+                return Err(err(INVALID));
             };
             if name.contains('/') {
-                return Err("File can't be a path, just a filename".into());
+                return Err(err("File can't be a path, just a filename"));
             }
             let f = AofFile { name, seq, kind };
             match kind {
                 'b' => {
                     if m.base.is_some() {
-                        return Err("Found duplicate base file information".into());
+                        return Err(err("Found duplicate base file information"));
                     }
-                    m.base_seq = m.base_seq.max(seq);
+                    m.base_seq = seq;
                     m.base = Some(f);
                 }
                 'i' => {
                     if m.incrs.last().is_some_and(|l| l.seq >= seq) {
-                        return Err("Found a non-monotonic sequence number".into());
+                        return Err(err("Found a non-monotonic sequence number"));
                     }
-                    m.incr_seq = m.incr_seq.max(seq);
+                    m.incr_seq = seq;
                     m.incrs.push(f);
                 }
                 'h' => m.history.push(f),
-                _ => return Err("Unknown AOF file type".into()),
+                _ => return Err(err("Unknown AOF file type")),
             }
         }
+        if m.base.is_none() && m.incrs.is_empty() && m.history.is_empty() {
+            return Err(ManifestError { at: None, reason: "Found an empty AOF manifest".into() });
+        }
         Ok(m)
+    }
+}
+
+const INVALID: &str = "Invalid AOF manifest file format";
+
+/// Why a manifest could not be read, and where.
+#[derive(Debug)]
+pub struct ManifestError {
+    pub at: Option<(usize, String)>,
+    pub reason: String,
+}
+
+impl ManifestError {
+    /// Logs the error the way Redis reports it.
+    fn log(&self) {
+        warn!("\n*** FATAL AOF MANIFEST FILE ERROR ***");
+        if let Some((n, line)) = &self.at {
+            warn!("Reading the manifest file, at line {}", n);
+            warn!(">>> '{}'", line);
+        }
+        warn!("{}", self.reason);
     }
 }
 
@@ -156,6 +196,8 @@ pub struct Aof {
     file: Option<File>,
     /// Database of the last SELECT written (None: the next command writes one).
     selected_db: Option<usize>,
+    /// Second of the last `#TS:` annotation (`aof-timestamp-enabled`).
+    last_ts: i64,
     pub manifest: Manifest,
     /// Replaying the AOF: nothing is propagated.
     pub loading: bool,
@@ -178,8 +220,15 @@ pub struct Aof {
     pub last_bgrewrite_ok: bool,
     pub consecutive_failures: u64,
     pub delayed_fsync: u64,
-    /// The incr file the running rewrite opened.
+    /// The incr file the running rewrite opened (a temp file while the AOF
+    /// waits for its first rewrite).
     rewrite_incr: Option<AofFile>,
+    /// DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each write.
+    pub flush_sleep_us: u64,
+    /// Automatic rewrites after repeated failures: the current back-off and
+    /// when the next attempt may start (Unix seconds).
+    limit_delay_min: u64,
+    limit_until: i64,
 }
 
 impl Default for Aof {
@@ -189,6 +238,7 @@ impl Default for Aof {
             buf: Vec::new(),
             file: None,
             selected_db: None,
+            last_ts: 0,
             manifest: Manifest::default(),
             loading: false,
             current_size: 0,
@@ -206,6 +256,9 @@ impl Default for Aof {
             consecutive_failures: 0,
             delayed_fsync: 0,
             rewrite_incr: None,
+            flush_sleep_us: 0,
+            limit_delay_min: 0,
+            limit_until: 0,
         }
     }
 }
@@ -216,6 +269,11 @@ impl Aof {
         self.write_error.as_deref()
     }
 }
+
+/// Failed rewrites in a row after which automatic rewrites back off.
+const REWRITE_LIMIT_THRESHOLD: u64 = 3;
+/// Longest back-off between automatic rewrites, in minutes.
+const REWRITE_LIMIT_MAX_MINUTES: u64 = 60;
 
 fn aof_dir(srv: &Server) -> PathBuf {
     PathBuf::from(srv.config.str(D::Appenddirname))
@@ -232,6 +290,11 @@ fn base_name(srv: &Server, seq: u64) -> String {
 
 fn incr_name(srv: &Server, seq: u64) -> String {
     format!("{}.{}.incr.aof", srv.config.str(D::Appendfilename), seq)
+}
+
+/// The incr file commands go to while the AOF waits for its first rewrite.
+fn temp_incr_name(srv: &Server) -> String {
+    format!("temp-{}.incr", srv.config.str(D::Appendfilename))
 }
 
 fn file_size(p: &Path) -> u64 {
@@ -266,12 +329,21 @@ pub fn encode_command(out: &mut Vec<u8>, argv: &[Vec<u8>]) {
 }
 
 /// Appends a propagated command to the AOF buffer (with a SELECT first when
-/// the database changes).
+/// the database changes, and a `#TS:` annotation when the second changes
+/// and `aof-timestamp-enabled` is on).
 pub fn feed(srv: &mut Server, db: Option<usize>, argv: &[Vec<u8>]) {
     let has_rewrite_child = srv.persist.child.as_ref().is_some_and(|c| c.kind == ChildKind::Aof);
+    let timestamps = srv.config.bool(D::AofTimestampEnabled);
     let aof = &mut srv.persist.aof;
     if aof.loading || aof.state == AofState::Off || (aof.state == AofState::WaitRewrite && !has_rewrite_child) {
         return;
+    }
+    if timestamps {
+        let now = unix_ms() / 1000;
+        if now > aof.last_ts {
+            aof.buf.extend_from_slice(format!("#TS:{}\r\n", now).as_bytes());
+            aof.last_ts = now;
+        }
     }
     if let Some(d) = db {
         if aof.selected_db != Some(d) {
@@ -282,9 +354,8 @@ pub fn feed(srv: &mut Server, db: Option<usize>, argv: &[Vec<u8>]) {
     encode_command(&mut aof.buf, argv);
 }
 
-/// Writes the buffer to the incr file and applies `appendfsync`. `force`:
-/// shutting down or switching files (write even if an earlier write failed).
-pub fn flush(srv: &mut Server, force: bool) {
+/// Writes the buffer to the incr file and applies `appendfsync`.
+pub fn flush(srv: &mut Server) {
     let always = srv.config.str(D::Appendfsync) == "always";
     let everysec = srv.config.str(D::Appendfsync) == "everysec";
     let aof = &mut srv.persist.aof;
@@ -294,7 +365,9 @@ pub fn flush(srv: &mut Server, force: bool) {
         }
         return;
     }
-    let _ = force;
+    if aof.flush_sleep_us > 0 {
+        std::thread::sleep(std::time::Duration::from_micros(aof.flush_sleep_us));
+    }
     let Some(f) = aof.file.as_mut() else { return };
     match f.write_all(&aof.buf) {
         Ok(()) => {
@@ -388,18 +461,45 @@ pub fn cron(srv: &mut Server) {
     if srv.persist.aof.state == AofState::Off {
         return;
     }
-    flush(srv, false);
+    flush(srv);
     let aof = &srv.persist.aof;
     let perc = srv.config.int(D::AutoAofRewritePercentage);
     let min = srv.config.int(D::AutoAofRewriteMinSize) as u64;
     if aof.state == AofState::On && srv.persist.child.is_none() && perc > 0 && aof.current_size > min {
         let base = aof.base_size.max(1);
         let growth = (aof.current_size * 100 / base) as i64 - 100;
-        if growth >= perc {
+        if growth >= perc && !rewrite_limited(srv) {
             info!("Starting automatic rewriting of AOF on {}% growth", growth);
             let _ = start_rewrite(srv);
         }
     }
+}
+
+/// After repeated failures, automatic rewrites wait 1, 2, 4... up to 60
+/// minutes between attempts (BGREWRITEAOF is never held back).
+fn rewrite_limited(srv: &mut Server) -> bool {
+    let aof = &mut srv.persist.aof;
+    if aof.consecutive_failures < REWRITE_LIMIT_THRESHOLD {
+        aof.limit_delay_min = 0;
+        aof.limit_until = 0;
+        return false;
+    }
+    let now = unix_ms() / 1000;
+    if aof.limit_until != 0 {
+        if now < aof.limit_until {
+            return true;
+        }
+        aof.limit_until = 0;
+        return false;
+    }
+    aof.limit_delay_min =
+        if aof.limit_delay_min == 0 { 1 } else { (aof.limit_delay_min * 2).min(REWRITE_LIMIT_MAX_MINUTES) };
+    aof.limit_until = now + aof.limit_delay_min as i64 * 60;
+    warn!(
+        "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in {} minutes",
+        aof.limit_delay_min
+    );
+    true
 }
 
 /// Opens (creating) an AOF file for appending.
@@ -420,7 +520,7 @@ pub fn start_rewrite(srv: &mut Server) -> Result<i32, String> {
     }
     // Everything before the fork goes to the current incr file; everything
     // after it to a new one, which the new base will be followed by.
-    flush(srv, true);
+    flush(srv);
     fsync_now(srv);
     if srv.persist.aof.state != AofState::Off {
         open_rewrite_incr(srv)?;
@@ -456,11 +556,15 @@ pub fn start_rewrite(srv: &mut Server) -> Result<i32, String> {
 
 /// Opens the incr file that commands after a rewrite's fork go to. With the
 /// AOF on it joins the manifest at once; while waiting for the first rewrite
-/// it joins when the rewrite succeeds.
+/// it is a temp file that gets its name when the rewrite succeeds.
 fn open_rewrite_incr(srv: &mut Server) -> Result<(), String> {
     let dir = aof_dir(srv);
+    let waiting = srv.persist.aof.state == AofState::WaitRewrite;
     let seq = srv.persist.aof.manifest.incr_seq + 1;
-    let name = incr_name(srv, seq);
+    let name = if waiting { temp_incr_name(srv) } else { incr_name(srv, seq) };
+    if waiting {
+        let _ = std::fs::remove_file(dir.join(&name));
+    }
     let file = match open_append(&dir.join(&name)) {
         Ok(f) => f,
         Err(e) => {
@@ -469,7 +573,7 @@ fn open_rewrite_incr(srv: &mut Server) -> Result<(), String> {
         }
     };
     let incr = AofFile { name: name.clone(), seq, kind: 'i' };
-    if srv.persist.aof.state == AofState::On {
+    if !waiting {
         let mut m = srv.persist.aof.manifest.clone();
         m.incrs.push(incr.clone());
         m.incr_seq = seq;
@@ -479,8 +583,6 @@ fn open_rewrite_incr(srv: &mut Server) -> Result<(), String> {
             return Err(e.to_string());
         }
         srv.persist.aof.manifest = m;
-    } else {
-        srv.persist.aof.manifest.incr_seq = seq;
     }
     info!("Creating AOF incr file {} on background rewrite", name);
     let aof = &mut srv.persist.aof;
@@ -491,7 +593,6 @@ fn open_rewrite_incr(srv: &mut Server) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes a complete base file: an RDB image, or commands without the preamble.
 fn write_base(srv: &Server, path: &Path, preamble: bool) -> io::Result<()> {
     let f = File::create(path)?;
     let w = BufWriter::with_capacity(64 * 1024, f);
@@ -505,6 +606,9 @@ fn write_base(srv: &Server, path: &Path, preamble: bool) -> io::Result<()> {
 fn write_commands<W: Write>(mut out: W, srv: &Server) -> io::Result<W> {
     const BATCH: usize = 64;
     let mut buf = Vec::with_capacity(64 * 1024);
+    if srv.config.bool(D::AofTimestampEnabled) {
+        buf.extend_from_slice(format!("#TS:{}\r\n", unix_ms() / 1000).as_bytes());
+    }
     for lib in srv.scripting.funcs.libraries.values() {
         encode_command(&mut buf, &[b"FUNCTION".to_vec(), b"LOAD".to_vec(), lib.code.clone()]);
     }
@@ -571,20 +675,11 @@ fn write_commands<W: Write>(mut out: W, srv: &Server) -> io::Result<W> {
 }
 
 /// The parent's side of a finished rewrite.
+/// The parent's side of a finished rewrite.
 pub fn rewrite_done(srv: &mut Server, pid: i32, ok: bool, signal: i32) {
     let tmp = PathBuf::from(format!("temp-rewriteaof-bg-{}.aof", pid));
     let incr = srv.persist.aof.rewrite_incr.take();
-    let elapsed_ok = |srv: &mut Server, ok: bool| {
-        let aof = &mut srv.persist.aof;
-        if ok {
-            aof.rewrites += 1;
-            aof.last_bgrewrite_ok = true;
-            aof.consecutive_failures = 0;
-        } else {
-            aof.last_bgrewrite_ok = false;
-            aof.consecutive_failures += 1;
-        }
-    };
+    let dir = aof_dir(srv);
     if !ok {
         if signal != 0 {
             warn!("Background AOF rewrite terminated by signal {}", signal);
@@ -592,79 +687,128 @@ pub fn rewrite_done(srv: &mut Server, pid: i32, ok: bool, signal: i32) {
             warn!("Background AOF rewrite terminated with error");
         }
         let _ = std::fs::remove_file(&tmp);
-        if signal != libc::SIGUSR1 {
-            elapsed_ok(srv, false);
-        }
-        if srv.persist.aof.state == AofState::WaitRewrite {
-            srv.persist.aof.rewrite_scheduled = true;
-        }
+        rewrite_failed(srv, incr, signal != libc::SIGUSR1);
         return;
     }
     info!("Background AOF rewrite terminated with success");
-    let dir = aof_dir(srv);
     let mut m = srv.persist.aof.manifest.clone();
     let seq = m.base_seq + 1;
     let name = base_name(srv, seq);
     if let Err(e) = std::fs::rename(&tmp, dir.join(&name)) {
         warn!("Error trying to rename the temporary AOF base file {} into {}: {}", tmp.display(), name, e);
         let _ = std::fs::remove_file(&tmp);
-        elapsed_ok(srv, false);
+        rewrite_failed(srv, incr, true);
         return;
     }
     info!("Successfully renamed the temporary AOF base file {} into {}", tmp.display(), name);
-    // The new base replaces the old base and every incr file before the one
-    // opened when the rewrite started.
-    // (With the AOF off there is no new incr file: the base is all there is.)
-    if let Some(old) = m.base.take() {
-        m.history.push(AofFile { kind: 'h', ..old });
+    let waiting = srv.persist.aof.state == AofState::WaitRewrite;
+    let mut incr = incr;
+    if waiting {
+        // The temp incr file becomes the first incr file of the new AOF.
+        if let Some(t) = incr.as_mut() {
+            let seq = m.incr_seq + 1;
+            let final_name = incr_name(srv, seq);
+            if let Err(e) = std::fs::rename(dir.join(&t.name), dir.join(&final_name)) {
+                warn!("Error trying to rename the temporary AOF incr file {} into {}: {}", t.name, final_name, e);
+                let _ = std::fs::remove_file(dir.join(&name));
+                rewrite_failed(srv, incr, true);
+                return;
+            }
+            info!("Successfully renamed the temporary AOF incr file {} into {}", t.name, final_name);
+            t.name = final_name;
+            t.seq = seq;
+            m.incr_seq = seq;
+        }
     }
-    let keep_from = incr.as_ref().map(|f| f.seq);
+    // The new base replaces the old base and every incr file before the one
+    // opened when the rewrite started. History goes to the front of the
+    // list, base first then incr files, as Redis orders it.
+    if let Some(old) = m.base.take() {
+        m.history.insert(0, AofFile { kind: 'h', ..old });
+    }
+    let keep_from = incr.as_ref().filter(|_| !waiting).map(|f| f.seq);
     let (keep, old): (Vec<AofFile>, Vec<AofFile>) =
         m.incrs.drain(..).partition(|f| keep_from.is_some_and(|s| f.seq >= s));
-    m.history.extend(old.into_iter().map(|f| AofFile { kind: 'h', ..f }));
+    for f in old {
+        m.history.insert(0, AofFile { kind: 'h', ..f });
+    }
     m.incrs = keep;
-    if let Some(i) = incr {
-        if m.incrs.is_empty() {
-            m.incrs.push(i);
-        }
+    if waiting {
+        m.incrs.extend(incr);
+    }
+    if srv.persist.aof.state == AofState::Off {
+        // No incr file follows this base: numbering starts again.
+        m.incr_seq = 0;
     }
     m.base = Some(AofFile { name: name.clone(), seq, kind: 'b' });
     m.base_seq = seq;
     if let Err(e) = persist_manifest(srv, &m) {
         warn!("Can't persist the AOF manifest: {}", e);
         let _ = std::fs::remove_file(dir.join(&name));
-        elapsed_ok(srv, false);
+        srv.persist.aof.last_bgrewrite_ok = false;
+        srv.persist.aof.consecutive_failures += 1;
         return;
     }
-    for h in std::mem::take(&mut m.history) {
-        info!("Removing the history file {} in the background", h.name);
-        let _ = std::fs::remove_file(dir.join(&h.name));
-    }
-    // The manifest without the history entries (a crash before this only
-    // leaves files a later start deletes).
-    if let Err(e) = persist_manifest(srv, &m) {
-        warn!("Can't persist the AOF manifest: {}", e);
-    }
     srv.persist.aof.manifest = m;
-    if srv.persist.aof.state == AofState::WaitRewrite {
+    if waiting {
         srv.persist.aof.state = AofState::On;
-        info!("AOF rewrite done: the append only file is now on");
     }
+    delete_history(srv);
     let base_size = file_size(&dir.join(&name));
     let incr_size: u64 = srv.persist.aof.manifest.incrs.iter().map(|f| file_size(&dir.join(&f.name))).sum();
     let aof = &mut srv.persist.aof;
     aof.base_size = base_size;
     aof.current_size = base_size + incr_size;
     aof.last_rewrite_time_sec = 0;
-    elapsed_ok(srv, true);
+    aof.rewrites += 1;
+    aof.last_bgrewrite_ok = true;
+    aof.consecutive_failures = 0;
     info!("Background AOF rewrite finished successfully");
 }
 
-/// A rewrite child was killed by us: forget its temp file.
+/// A rewrite did not produce a new base. The incr file it opened stays in
+/// the manifest (the chain base + incr files is still complete), except the
+/// temp one of an AOF waiting for its first rewrite, which is dropped and
+/// the rewrite tried again.
+fn rewrite_failed(srv: &mut Server, incr: Option<AofFile>, count: bool) {
+    if count {
+        srv.persist.aof.last_bgrewrite_ok = false;
+        srv.persist.aof.consecutive_failures += 1;
+    }
+    if srv.persist.aof.state == AofState::WaitRewrite {
+        if let Some(t) = incr {
+            info!("Removing the temp incr aof file {} in the background", t.name);
+            let _ = std::fs::remove_file(aof_dir(srv).join(&t.name));
+        }
+        srv.persist.aof.file = None;
+        srv.persist.aof.rewrite_scheduled = true;
+    }
+}
+
+/// Deletes the history files the manifest lists (unless
+/// `aof-disable-auto-gc`), then writes the manifest without them.
+fn delete_history(srv: &mut Server) {
+    if srv.config.bool(D::AofDisableAutoGc) || srv.persist.aof.manifest.history.is_empty() {
+        return;
+    }
+    let dir = aof_dir(srv);
+    let mut m = srv.persist.aof.manifest.clone();
+    for h in std::mem::take(&mut m.history) {
+        info!("Removing the history file {} in the background", h.name);
+        let _ = std::fs::remove_file(dir.join(&h.name));
+    }
+    if let Err(e) = persist_manifest(srv, &m) {
+        warn!("Can't persist the AOF manifest: {}", e);
+    }
+    srv.persist.aof.manifest = m;
+}
+
+/// A rewrite child was killed by us: forget its temp files.
 pub fn rewrite_aborted(srv: &mut Server, pid: i32) {
-    let _ = std::fs::remove_file(format!("temp-rewriteaof-bg-{}.aof", pid));
-    srv.persist.aof.rewrite_incr = None;
     info!("Killing running AOF rewrite child: {}", pid);
+    let _ = std::fs::remove_file(format!("temp-rewriteaof-bg-{}.aof", pid));
+    let incr = srv.persist.aof.rewrite_incr.take();
+    rewrite_failed(srv, incr, false);
 }
 
 /// BGREWRITEAOF's reply.
@@ -685,15 +829,18 @@ pub fn bgrewriteaof(srv: &mut Server) -> Result<&'static str, String> {
     }
 }
 
-/// `appendonly` changed at run time (CONFIG SET): start or stop the AOF.
+/// Configuration changed (CONFIG SET): `appendonly` starts or stops the
+/// AOF, `aof-disable-auto-gc no` deletes history files left behind.
 pub fn config_changed(srv: &mut Server) {
+    delete_history(srv);
     let want = srv.config.bool(D::Appendonly);
     let state = srv.persist.aof.state;
     if want && state == AofState::Off {
         srv.persist.aof.state = AofState::WaitRewrite;
         srv.persist.aof.selected_db = None;
-        if srv.persist.child.is_some() {
-            if srv.persist.child.as_ref().is_some_and(|c| c.kind == ChildKind::Aof) {
+        srv.ks.log_deletes = true;
+        if let Some(kind) = srv.persist.child.as_ref().map(|c| c.kind) {
+            if kind == ChildKind::Aof {
                 super::kill_child(srv);
             } else {
                 srv.persist.aof.rewrite_scheduled = true;
@@ -704,9 +851,8 @@ pub fn config_changed(srv: &mut Server) {
         if start_rewrite(srv).is_err() {
             srv.persist.aof.rewrite_scheduled = true;
         }
-        srv.ks.log_deletes = true;
     } else if !want && state != AofState::Off {
-        flush(srv, true);
+        flush(srv);
         fsync_now(srv);
         if srv.persist.child.as_ref().is_some_and(|c| c.kind == ChildKind::Aof) {
             super::kill_child(srv);
@@ -724,7 +870,7 @@ pub fn config_changed(srv: &mut Server) {
 pub fn info_fields(srv: &Server, child_started: Option<Instant>) -> String {
     let a = &srv.persist.aof;
     let mut s = format!(
-        "aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\n",
+        "aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\naof_last_cow_size:{}\r\n",
         (a.state != AofState::Off) as u8,
         child_started.is_some() as u8,
         a.rewrite_scheduled as u8,
@@ -734,6 +880,7 @@ pub fn info_fields(srv: &Server, child_started: Option<Instant>) -> String {
         a.rewrites,
         a.consecutive_failures,
         if a.write_error.is_none() { "ok" } else { "err" },
+        srv.persist.aof_last_cow_size,
     );
     if a.state != AofState::Off {
         s.push_str(&format!(
@@ -759,57 +906,92 @@ enum Replay {
     Truncated(u64),
 }
 
-/// Replays the AOF at start-up and opens it for appending.
-pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
+/// Reads the manifest, finishing an interrupted upgrade from a Redis 6
+/// single-file AOF, or starting one. `Ok(None)`: there is no AOF yet.
+fn open_manifest(srv: &mut Server) -> Result<Option<Manifest>, String> {
     let dir = aof_dir(srv);
     let mpath = dir.join(manifest_name(srv));
     let appendfilename = srv.config.str(D::Appendfilename).to_string();
-    let mut manifest = if mpath.exists() {
-        let text =
-            std::fs::read(&mpath).map_err(|e| format!("Can't open the AOF manifest {}: {}", mpath.display(), e))?;
-        Manifest::parse(&text)?
-    } else if Path::new(&appendfilename).is_file() {
-        // An AOF from Redis before 7.0: it becomes the base of a new manifest.
+    let migrate = |srv: &Server| -> Result<(), String> {
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         std::fs::rename(&appendfilename, dir.join(&appendfilename)).map_err(|e| e.to_string())?;
+        info!("Successfully migrated an old-style AOF into the AOF directory");
+        let _ = srv;
+        Ok(())
+    };
+    if mpath.exists() {
+        let text =
+            std::fs::read(&mpath).map_err(|e| format!("Can't open the AOF manifest {}: {}", mpath.display(), e))?;
+        let m = Manifest::parse(&text).map_err(|e| {
+            e.log();
+            "Fatal error: the AOF manifest could not be read. Exiting.".to_string()
+        })?;
+        // An upgrade interrupted after the manifest was written but before
+        // the old file moved: move it now.
+        if let Some(b) = &m.base {
+            if b.name == appendfilename && !dir.join(&b.name).exists() && Path::new(&appendfilename).is_file() {
+                migrate(srv)?;
+            }
+        }
+        return Ok(Some(m));
+    }
+    if Path::new(&appendfilename).is_file() {
+        // An AOF from Redis before 7.0 becomes the base of a new manifest.
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let m = Manifest {
             base: Some(AofFile { name: appendfilename.clone(), seq: 1, kind: 'b' }),
             base_seq: 1,
             ..Manifest::default()
         };
         persist_manifest(srv, &m).map_err(|e| e.to_string())?;
-        info!("Successfully migrated an old-style AOF into the AOF directory");
-        m
-    } else {
-        Manifest::default()
-    };
-    let files: Vec<AofFile> = manifest.base.iter().chain(manifest.incrs.iter()).cloned().collect();
-    let n = files.len();
-    let mut total = 0;
-    for (i, f) in files.iter().enumerate() {
-        let path = dir.join(&f.name);
-        if !path.exists() {
-            return Err(format!("The AOF file {} doesn't exist", f.name));
-        }
-        load_file(srv, &path, i + 1 == n)?;
-        total += file_size(&path);
+        migrate(srv)?;
+        return Ok(Some(m));
     }
-    // Leftovers of an interrupted rewrite or of history not yet deleted.
-    for h in std::mem::take(&mut manifest.history) {
-        let _ = std::fs::remove_file(dir.join(&h.name));
+    Ok(None)
+}
+
+/// Replays the AOF at start-up and opens it for appending.
+pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
+    let dir = aof_dir(srv);
+    let mut manifest = open_manifest(srv)?.unwrap_or_default();
+    let files: Vec<AofFile> = manifest.base.iter().chain(manifest.incrs.iter()).cloned().collect();
+    let mut total = 0;
+    srv.persist.loading_total = files.iter().map(|f| file_size(&dir.join(&f.name))).sum();
+    for f in &files {
+        match std::fs::metadata(dir.join(&f.name)) {
+            Ok(m) => total += m.len(),
+            Err(e) => {
+                let err =
+                    e.raw_os_error().map(|n| io::Error::from_raw_os_error(n).to_string()).unwrap_or(e.to_string());
+                let err = err.split(" (os error").next().unwrap_or("").to_string();
+                return Err(format!("Unable to obtain the AOF file {} length. stat: {}", f.name, err));
+            }
+        }
+    }
+    let n = files.len();
+    for (i, f) in files.iter().enumerate() {
+        load_file(srv, &dir.join(&f.name), i + 1 == n, i == 0 && manifest.base.is_some())?;
+    }
+    // History left by a crash before it was deleted.
+    if !manifest.history.is_empty() && !srv.config.bool(D::AofDisableAutoGc) {
+        for h in std::mem::take(&mut manifest.history) {
+            let _ = std::fs::remove_file(dir.join(&h.name));
+        }
     }
     std::fs::create_dir_all(&dir)
         .map_err(|e| format!("Can't open or create append-only dir {}: {}", dir.display(), e))?;
+    let mut changed = false;
     if manifest.base.is_none() && manifest.incrs.is_empty() {
         let seq = manifest.base_seq + 1;
         let name = base_name(srv, seq);
-        info!("Creating AOF base file {} on server start", name);
         let tmp = PathBuf::from(format!("temp-rewriteaof-{}.aof", std::process::id()));
         write_base(srv, &tmp, srv.config.bool(D::AofUseRdbPreamble)).map_err(|e| e.to_string())?;
         std::fs::rename(&tmp, dir.join(&name)).map_err(|e| e.to_string())?;
+        info!("Creating AOF base file {} on server start", name);
         manifest.base = Some(AofFile { name: name.clone(), seq, kind: 'b' });
         manifest.base_seq = seq;
         total += file_size(&dir.join(&name));
+        changed = true;
     }
     if manifest.incrs.is_empty() {
         let seq = manifest.incr_seq + 1;
@@ -817,6 +999,9 @@ pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
         info!("Creating AOF incr file {} on server start", name);
         manifest.incrs.push(AofFile { name, seq, kind: 'i' });
         manifest.incr_seq = seq;
+        changed = true;
+    }
+    if changed {
         persist_manifest(srv, &manifest).map_err(|e| e.to_string())?;
     }
     let last = manifest.incrs.last().map(|f| f.name.clone()).unwrap_or_default();
@@ -832,6 +1017,8 @@ pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
     aof.base_size = total;
     aof.last_fsync_ms = unix_ms();
     srv.ks.log_deletes = true;
+    // What was just loaded is on disk already.
+    srv.ks.dirty = 0;
     Ok(())
 }
 
@@ -848,7 +1035,7 @@ pub fn read_manifest_if_any(srv: &mut Server) {
 
 /// Replays one AOF file into the keyspace; a truncated last file is cut
 /// back to its last complete command when `aof-load-truncated` allows.
-fn load_file(srv: &mut Server, path: &Path, last: bool) -> Result<(), String> {
+fn load_file(srv: &mut Server, path: &Path, last: bool, base: bool) -> Result<(), String> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let f = File::open(path)
         .map_err(|e| format!("Fatal error: can't open the append log file {} for reading: {}", name, e))?;
@@ -856,13 +1043,15 @@ fn load_file(srv: &mut Server, path: &Path, last: bool) -> Result<(), String> {
         return Ok(());
     }
     srv.persist.aof.loading = true;
+    srv.ks.loading = true;
     let log_deletes = std::mem::replace(&mut srv.ks.log_deletes, false);
     let result = replay(srv, BufReader::with_capacity(256 * 1024, f), &name);
     srv.persist.aof.loading = false;
+    srv.ks.loading = false;
     srv.ks.log_deletes = log_deletes;
     match result? {
         Replay::Complete => {
-            info!("DB loaded from {} file {}", if last { "incr" } else { "base" }, name);
+            info!("DB loaded from {} file {}", if base { "base" } else { "incr" }, name);
             Ok(())
         }
         Replay::Truncated(valid) => {
@@ -970,6 +1159,7 @@ fn replay<R: BufRead>(srv: &mut Server, mut r: R, name: &str) -> Result<Replay, 
     }
     let mut client = Client::new(0, Token(usize::MAX - 1), Conn::None, "aof".into(), String::new(), false, unix_ms());
     client.authenticated = true;
+    let mut ticker = super::LoadTicker::default();
     // Commands of an open MULTI, applied only once its EXEC is read.
     let mut tx: Option<(u64, Vec<Vec<Vec<u8>>>)> = None;
     loop {
@@ -1004,6 +1194,7 @@ fn replay<R: BufRead>(srv: &mut Server, mut r: R, name: &str) -> Result<Replay, 
             Some((_, cmds)) => cmds.push(argv),
             None => run(srv, &mut client, &argv, name)?,
         }
+        super::loading_tick(srv, &mut ticker, pos);
     }
     if let Some((at, _)) = tx {
         // A MULTI without its EXEC: the transaction never happened.
@@ -1037,22 +1228,24 @@ fn run(srv: &mut Server, c: &mut Client, argv: &[Vec<u8>], name: &str) -> Result
 /// DEBUG LOADAOF: write out what is pending, empty the data set and replay
 /// the AOF again.
 pub fn debug_loadaof(srv: &mut Server) -> Result<(), String> {
-    if srv.persist.aof.state != AofState::On {
-        return Err("ERR AOF is not enabled".into());
+    if srv.persist.aof.state == AofState::On {
+        flush(srv);
+        fsync_now(srv);
     }
-    flush(srv, true);
-    fsync_now(srv);
     srv.ks.flush_all(true);
     let dir = aof_dir(srv);
-    let files: Vec<AofFile> =
-        srv.persist.aof.manifest.base.iter().chain(srv.persist.aof.manifest.incrs.iter()).cloned().collect();
+    let m = &srv.persist.aof.manifest;
+    let has_base = m.base.is_some();
+    let files: Vec<AofFile> = m.base.iter().chain(m.incrs.iter()).cloned().collect();
     let n = files.len();
     for (i, f) in files.iter().enumerate() {
-        if let Err(e) = load_file(srv, &dir.join(&f.name), i + 1 == n) {
+        if let Err(e) = load_file(srv, &dir.join(&f.name), i + 1 == n, i == 0 && has_base) {
             warn!("{}", e);
             return Err("ERR Error trying to load the AOF files, check server logs.".into());
         }
     }
+    // What was loaded is what the files hold: nothing new to save.
+    srv.ks.dirty = 0;
     info!("Append Only File loaded by DEBUG LOADAOF");
     Ok(())
 }

@@ -16,6 +16,7 @@
 //! keyspace.
 
 pub mod aof;
+pub mod childinfo;
 pub mod crc64;
 pub mod lzf;
 pub mod propagate;
@@ -32,7 +33,7 @@ use crate::config::{Config, D};
 use crate::server::Server;
 use crate::store::hash;
 use crate::store::list::Fill;
-use crate::store::value::{lru_clock, Obj, LRU_CLOCK_MAX};
+use crate::store::value::Obj;
 use crate::store::zset;
 use crate::util::unix_ms;
 use rdb::{EncodeOptions, KeyAux, LoadLimits, LoadOptions, RdbError, RdbReader, RdbWriter};
@@ -50,6 +51,8 @@ pub struct ChildInfo {
     pub pid: i32,
     pub kind: ChildKind,
     pub started: Instant,
+    /// What the child reported so far (keys written, copy-on-write size).
+    pub progress: childinfo::Progress,
 }
 
 /// Persistence state kept by the server (INFO persistence reads it).
@@ -68,12 +71,19 @@ pub struct State {
     pub last_bgsave_time_sec: i64,
     pub latest_fork_usec: u64,
     pub total_forks: u64,
+    /// Copy-on-write size the last RDB / AOF child reported as it exited.
+    pub rdb_last_cow_size: u64,
+    pub aof_last_cow_size: u64,
     pub last_load_keys_loaded: u64,
     pub last_load_keys_expired: u64,
     /// The append-only file.
     pub aof: aof::Aof,
     /// The propagation point's state.
     pub prop: propagate::Propagation,
+    /// While a data set loads: when it started (Unix s) and the bytes to read.
+    pub loading_since: i64,
+    pub loading_total: u64,
+    pub loading_loaded: u64,
 }
 
 impl Default for State {
@@ -88,10 +98,15 @@ impl Default for State {
             last_bgsave_time_sec: -1,
             latest_fork_usec: 0,
             total_forks: 0,
+            rdb_last_cow_size: 0,
+            aof_last_cow_size: 0,
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
             aof: aof::Aof::default(),
             prop: Default::default(),
+            loading_since: 0,
+            loading_total: 0,
+            loading_loaded: 0,
         }
     }
 }
@@ -173,6 +188,7 @@ pub fn write_snapshot<W: Write>(out: W, srv: &Server, aof_base: bool) -> io::Res
             };
             rdb::put_key(&mut w.buf, &e.key, &e.value.value, expire, aux, opt);
             w.maybe_flush()?;
+            childinfo::report();
             if delay > 0 {
                 std::thread::sleep(std::time::Duration::from_micros(delay as u64));
             }
@@ -239,14 +255,28 @@ pub fn rdb_save(srv: &mut Server) -> Result<(), String> {
 /// child's pid.
 fn fork_child(srv: &mut Server, kind: ChildKind, work: impl FnOnce(&Server) -> bool) -> Result<i32, String> {
     let start = Instant::now();
+    let pipe = childinfo::open_pipe();
     // SAFETY: the child only reads the (copy-on-write) server state, writes
     // files and leaves with `_exit`, never returning into the event loop.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
-        return Err(io::Error::last_os_error().to_string());
+        let e = io::Error::last_os_error().to_string();
+        if let Some((r, w)) = pipe {
+            // SAFETY: closing the pipe we just opened.
+            unsafe {
+                libc::close(r);
+                libc::close(w);
+            }
+        }
+        return Err(e);
     }
     if pid == 0 {
         crate::server::log::set_child_role();
+        if let Some((r, w)) = pipe {
+            // SAFETY: the read end is the parent's.
+            unsafe { libc::close(r) };
+            childinfo::set_child_fd(w);
+        }
         // The child: listening sockets belong to the parent (a restarted
         // server must be able to bind them while we still run).
         for fd in srv.listener_fds() {
@@ -254,12 +284,20 @@ fn fork_child(srv: &mut Server, kind: ChildKind, work: impl FnOnce(&Server) -> b
             unsafe { libc::close(fd) };
         }
         let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(srv))).unwrap_or(false);
+        childinfo::report_exit();
         // SAFETY: leave without running the parent's destructors or atexit hooks.
         unsafe { libc::_exit(if ok { 0 } else { 1 }) };
     }
     srv.persist.latest_fork_usec = start.elapsed().as_micros() as u64;
     srv.persist.total_forks += 1;
-    srv.persist.child = Some(ChildInfo { pid, kind, started: Instant::now() });
+    let mut progress = childinfo::Progress { fd: -1, ..Default::default() };
+    if let Some((r, w)) = pipe {
+        // SAFETY: the write end is the child's.
+        unsafe { libc::close(w) };
+        progress.fd = r;
+    }
+    progress.keys_total = srv.ks.dbs.iter().map(|d| d.dict.len() as u64).sum();
+    srv.persist.child = Some(ChildInfo { pid, kind, started: Instant::now(), progress });
     Ok(pid)
 }
 
@@ -297,7 +335,8 @@ pub fn bgsave(srv: &mut Server) -> Result<i32, String> {
 /// Stops the running child (SHUTDOWN, FLUSHALL, a failed rewrite) and
 /// removes its temp file.
 pub fn kill_child(srv: &mut Server) {
-    let Some(c) = srv.persist.child.take() else { return };
+    let Some(mut c) = srv.persist.child.take() else { return };
+    c.progress.close();
     // SAFETY: signalling and reaping our own child process.
     unsafe {
         libc::kill(c.pid, libc::SIGUSR1);
@@ -314,14 +353,23 @@ pub fn kill_child(srv: &mut Server) {
 
 /// Reaps a finished child, if any, and applies its outcome.
 fn check_child(srv: &mut Server) {
-    let Some(c) = srv.persist.child.clone() else { return };
+    let Some(c) = srv.persist.child.as_mut() else { return };
+    c.progress.poll();
+    let pid = c.pid;
     let mut status = 0;
     // SAFETY: non-blocking wait on our own child.
-    let r = unsafe { libc::waitpid(c.pid, &mut status, libc::WNOHANG) };
+    let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
     if r == 0 {
         return;
     }
-    srv.persist.child = None;
+    let Some(mut c) = srv.persist.child.take() else { return };
+    c.progress.close();
+    if let Some(cow) = c.progress.exit_cow {
+        match c.kind {
+            ChildKind::Rdb => srv.persist.rdb_last_cow_size = cow,
+            ChildKind::Aof => srv.persist.aof_last_cow_size = cow,
+        }
+    }
     let (code, signal) = if r < 0 {
         (1, 0)
     } else if libc::WIFSIGNALED(status) {
@@ -384,7 +432,7 @@ pub fn cron(srv: &mut Server) {
 /// to the file (and to the disk with `appendfsync always`).
 pub fn before_sleep(srv: &mut Server) {
     propagate::flush_outside_calls(srv);
-    aof::flush(srv, false);
+    aof::flush(srv);
 }
 
 /// The MISCONF error a write must get when persistence is failing, if any.
@@ -423,26 +471,23 @@ pub fn load_rdb_stream<R: io::BufRead>(
         verify_checksum: srv.config.bool(D::Rdbchecksum),
     };
     let now = unix_ms();
-    let clock = lru_clock(now);
     let delay = srv.config.int(D::KeyLoadDelay);
-    let ks = &mut srv.ks;
-    let info = rdb::load(rd, &opt, |k| {
+    let was_loading = std::mem::replace(&mut srv.ks.loading, true);
+    let mut ticker = LoadTicker::default();
+    let result = rdb::load(rd, &opt, |k| {
         let lru = match k.aux {
-            KeyAux::Idle(secs) => {
-                let secs = secs.min(LRU_CLOCK_MAX as u64) as u32;
-                if clock >= secs {
-                    clock - secs
-                } else {
-                    LRU_CLOCK_MAX - (secs - clock) + 1
-                }
-            }
-            _ => clock,
+            KeyAux::Idle(secs) => srv.ks.access.restored(now, Some(secs.min(i64::MAX as u64) as i64), None),
+            KeyAux::Freq(f) => srv.ks.access.restored(now, None, Some(f as i64)),
+            KeyAux::None => srv.ks.access.restored(now, None, None),
         };
-        ks.put(k.db, &k.key, Obj { value: k.value, lru }, k.expire);
+        srv.ks.put(k.db, &k.key, Obj { value: k.value, lru }, k.expire);
         if delay > 0 {
             std::thread::sleep(std::time::Duration::from_micros(delay as u64));
         }
-    })?;
+        loading_tick(srv, &mut ticker, k.offset);
+    });
+    srv.ks.loading = was_loading;
+    let info = result?;
     for k in &info.empty_keys {
         warn!("rdbLoadObject skipping empty key: {}", String::from_utf8_lossy(k));
     }
@@ -460,6 +505,35 @@ pub fn load_rdb_stream<R: io::BufRead>(
         info!("Done loading RDB, keys loaded: {}, keys expired: {}.", info.keys_loaded, info.keys_expired);
     }
     Ok(info)
+}
+
+/// Serves clients now and then while a data set loads (they get LOADING
+/// errors, except for commands flagged `loading` such as INFO).
+#[derive(Default)]
+pub struct LoadTicker {
+    last_pos: u64,
+    count: u64,
+    served: bool,
+}
+
+/// Called after each loaded key or replayed command with the bytes read so
+/// far: every `loading-process-events-interval-bytes` bytes (or 1024 items)
+/// the server processes its events. A shutdown signal meanwhile exits at
+/// once: a half-loaded data set must not be saved.
+pub fn loading_tick(srv: &mut Server, t: &mut LoadTicker, pos: u64) {
+    t.count += 1;
+    srv.persist.loading_loaded = pos;
+    let interval = srv.config.int(D::LoadingProcessEventsIntervalBytes).max(1) as u64;
+    if pos.saturating_sub(t.last_pos) < interval && t.count % 1024 != 0 {
+        return;
+    }
+    t.last_pos = pos;
+    srv.process_events_while_blocked(!t.served);
+    t.served = true;
+    if srv.signal_pending() {
+        warn!("Received shutdown signal during loading, exiting now.");
+        std::process::exit(0);
+    }
 }
 
 /// Hands the function libraries of an RDB (FUNCTION2) to the scripting
@@ -482,6 +556,7 @@ fn load_functions(srv: &mut Server, codes: &[Vec<u8>]) -> Result<(), RdbError> {
 /// RDB file if there is one. An unreadable file stops the server, as in Redis.
 pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
     let start = Instant::now();
+    srv.persist.loading_since = unix_ms() / 1000;
     if srv.config.bool(D::Appendonly) {
         aof::load_at_startup(srv)?;
         info!("DB loaded from append only file: {:.3} seconds", start.elapsed().as_secs_f64());
@@ -492,6 +567,7 @@ pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
     if !path.exists() {
         return Ok(());
     }
+    srv.persist.loading_total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     match load_rdb_file(srv, &path) {
         Ok(info) => {
             if let Some((_, v)) = info.aux.iter().find(|(k, _)| k == b"redis-ver") {
@@ -539,9 +615,10 @@ pub fn prepare_shutdown(srv: &mut Server, save: bool, nosave: bool, force: bool)
         }
         kill_child(srv);
     }
-    aof::flush(srv, true);
+    aof::flush(srv);
     aof::fsync_now(srv);
-    let want_save = !nosave && (save || !save_points(&srv.config).is_empty());
+    // A data set still loading is incomplete: it is never saved.
+    let want_save = !nosave && !srv.ks.loading && (save || !save_points(&srv.config).is_empty());
     if want_save {
         info!("Saving the final RDB snapshot before exiting.");
         if rdb_save(srv).is_err() && !force {
@@ -552,13 +629,35 @@ pub fn prepare_shutdown(srv: &mut Server, save: bool, nosave: bool, force: bool)
     Ok(())
 }
 
+/// FLUSHALL's persistence side, as Redis 7.0: a running BGSAVE is stopped
+/// (it would save what no longer exists) and, with save points, the empty
+/// data set is saved at once.
+pub fn after_flushall(srv: &mut Server) {
+    if srv.persist.child.as_ref().is_some_and(|c| c.kind == ChildKind::Rdb) {
+        kill_child(srv);
+    }
+    if !save_points(&srv.config).is_empty() {
+        // The empty data set is on disk: nothing is left to save (dirty 0).
+        let _ = rdb_save(srv);
+    }
+}
+
 /// The `# Persistence` section of INFO.
 pub fn info_section(srv: &Server) -> String {
     let p = &srv.persist;
     let rdb_child = p.child.as_ref().filter(|c| c.kind == ChildKind::Rdb);
     let aof_child = p.child.as_ref().filter(|c| c.kind == ChildKind::Aof);
+    let no_progress = childinfo::Progress::default();
+    let cp = p.child.as_ref().map_or(&no_progress, |c| &c.progress);
     let mut s = format!(
-        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n",
+        "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:{}\r\ncurrent_cow_size:{}\r\ncurrent_cow_size_age:{}\r\ncurrent_fork_perc:{:.2}\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n",
+        srv.ks.loading as u8,
+        cp.cow_peak,
+        cp.cow_size,
+        if cp.cow_updated_ms > 0 { (unix_ms() - cp.cow_updated_ms) / 1000 } else { 0 },
+        if cp.keys_total > 0 { cp.keys_processed as f64 * 100.0 / cp.keys_total as f64 } else { 0.0 },
+        cp.keys_processed,
+        cp.keys_total,
         srv.ks.dirty,
         rdb_child.is_some() as u8,
         srv.lastsave,
@@ -566,9 +665,24 @@ pub fn info_section(srv: &Server) -> String {
         p.last_bgsave_time_sec,
         rdb_child.map_or(-1, |c| c.started.elapsed().as_secs() as i64),
         p.rdb_saves,
+        p.rdb_last_cow_size,
         p.last_load_keys_expired,
         p.last_load_keys_loaded,
     );
+    if srv.ks.loading {
+        let elapsed = (unix_ms() / 1000 - p.loading_since).max(0);
+        let total = p.loading_total.max(1);
+        let perc = p.loading_loaded as f64 * 100.0 / total as f64;
+        let eta = if p.loading_loaded > 0 {
+            (elapsed as f64 * (total.saturating_sub(p.loading_loaded)) as f64 / p.loading_loaded as f64) as i64
+        } else {
+            1
+        };
+        s.push_str(&format!(
+            "loading_start_time:{}\r\nloading_total_bytes:{}\r\nloading_rdb_used_mem:0\r\nloading_loaded_bytes:{}\r\nloading_loaded_perc:{:.2}\r\nloading_eta_seconds:{}\r\n",
+            p.loading_since, p.loading_total, p.loading_loaded, perc.min(100.0), eta
+        ));
+    }
     s.push_str(&aof::info_fields(srv, aof_child.map(|c| c.started)));
     s.push_str("module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
     s

@@ -75,6 +75,12 @@ fn always_propagated(name: &str) -> bool {
     matches!(name, "flushall" | "flushdb" | "function|load" | "function|delete" | "function|flush" | "function|restore")
 }
 
+/// Commands whose changes are not theirs to propagate (DEBUG RELOAD and
+/// LOADAOF load data that is already on disk).
+fn never_propagated(name: &str) -> bool {
+    matches!(name, "debug" | "save" | "bgsave" | "bgrewriteaof" | "shutdown")
+}
+
 /// Called right after a command's handler ran.
 pub fn after_call(srv: &mut Server, mark: CallMark, c: &Client, id: CmdId, argv: &[&[u8]]) {
     let rewritten = std::mem::replace(&mut srv.persist.prop.rewritten, mark.outer_rewrite);
@@ -83,7 +89,7 @@ pub fn after_call(srv: &mut Server, mark: CallMark, c: &Client, id: CmdId, argv:
     let entry = &srv.commands.entries[id];
     let name = entry.fullname.as_str();
     let failed = c.reply.errors > 0;
-    let changed = srv.ks.dirty > mark.dirty || (always_propagated(name) && !failed);
+    let changed = (srv.ks.dirty > mark.dirty || (always_propagated(name) && !failed)) && !never_propagated(name);
     let inner_ops = srv.persist.prop.pending.len() > mark.pending;
     if changed && !(runs_commands(name) && inner_ops) {
         let db = c.db;

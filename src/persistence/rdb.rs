@@ -97,7 +97,7 @@ pub enum RdbError {
     BadSignature,
     #[error("Can't handle RDB format version {0}")]
     BadVersion(u16),
-    #[error("Wrong RDB checksum expected: ({expected:x}) got: ({got:x}). Aborting now.")]
+    #[error("Wrong RDB checksum expected: ({expected:x}) got: ({got:x}). Aborting now. (RDB CRC error)")]
     BadChecksum { expected: u64, got: u64 },
     #[error("Unknown RDB string encoding type {0}")]
     BadStringEncoding(u8),
@@ -1085,6 +1085,8 @@ pub struct LoadedKey {
     pub value: Value,
     pub expire: Option<i64>,
     pub aux: KeyAux,
+    /// Bytes of the stream read so far (for loading progress).
+    pub offset: u64,
 }
 
 /// What a whole-file load found besides keys.
@@ -1191,7 +1193,7 @@ pub fn load<R: BufRead>(rd: &mut RdbReader<R>, opt: &LoadOptions, mut sink: impl
             continue;
         }
         info.keys_loaded += 1;
-        sink(LoadedKey { db, key, value, expire: when, aux: key_aux });
+        sink(LoadedKey { db, key, value, expire: when, aux: key_aux, offset: rd.pos });
     }
     let computed = rd.crc;
     if version >= 5 {

@@ -414,6 +414,12 @@ impl Server {
             .collect()
     }
 
+    /// True if SIGTERM/SIGINT arrived while events were processed outside
+    /// the loop (a long script, loading).
+    pub fn signal_pending(&self) -> bool {
+        self.signal_pending
+    }
+
     /// Runs the event loop until shutdown.
     pub fn run(&mut self) -> io::Result<()> {
         let poll = Poll::new()?;
@@ -430,6 +436,11 @@ impl Server {
         registry.register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         self.registry = Some(registry);
         self.poll = Some(poll);
+        // Loading serves clients (LOADING replies) through the poller set above.
+        if let Err(e) = crate::persistence::load_at_startup(self) {
+            warn!("{}", e);
+            std::process::exit(1);
+        }
         info!("Ready to accept connections");
 
         let mut events = Events::with_capacity(1024);
@@ -859,6 +870,10 @@ impl Server {
         {
             let msg = pubsub::not_allowed_error(&self.commands.entries[id].fullname);
             self.reject(c, Some(id), &msg);
+            return;
+        }
+        if self.ks.loading && spec.flags & commands::LOADING == 0 && c.token != crate::scripting::SCRIPT_CLIENT_TOKEN {
+            self.reject(c, Some(id), errors::LOADING);
             return;
         }
         if let Some(busy) = self.scripting.busy_error(c.token, spec.flags) {

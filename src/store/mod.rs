@@ -83,6 +83,8 @@ pub struct Keyspace {
     /// Record keys the keyspace deletes on its own (expiry) in
     /// `implicit_deletes`, for propagation as DEL (on while the AOF is on).
     pub log_deletes: bool,
+    /// True while an AOF or RDB is loaded (see [`Keyspace::already_expired`]).
+    pub loading: bool,
     pub implicit_deletes: Vec<(usize, Box<[u8]>)>,
     /// How accesses update an object's LRU/LFU clock (from `maxmemory-policy`).
     pub access: AccessClock,
@@ -104,6 +106,7 @@ impl Keyspace {
             notify_flags: 0,
             events: Vec::new(),
             log_deletes: false,
+            loading: false,
             implicit_deletes: Vec::new(),
             access: AccessClock::default(),
             evict: Evictor::default(),
@@ -130,10 +133,19 @@ impl Keyspace {
     #[inline]
     fn is_expired(&self, db: usize, key: &[u8]) -> bool {
         let d = &self.dbs[db];
-        if d.expires.is_empty() {
+        // Nothing expires while a data set is loaded: a key whose deadline
+        // passed is expired after the load, as Redis does.
+        if d.expires.is_empty() || self.loading {
             return false;
         }
         matches!(d.expires.get(key), Some(&when) if when < self.now_ms)
+    }
+
+    /// True if a deadline set now means the key is already gone (EXPIRE with
+    /// a time in the past deletes the key), except while loading, when the
+    /// deadline is kept and the key expires after the load.
+    pub fn already_expired(&self, when: i64) -> bool {
+        when <= self.now_ms && !self.loading
     }
 
     /// Deletes `key` if it has expired. Returns true if it did.
