@@ -757,3 +757,95 @@ fn function_libraries_survive_a_restart_and_come_from_redis() {
     let v: i64 = q(&mut rc, &["FCALL", "answer", "0"]);
     assert_eq!(v, 42);
 }
+
+#[test]
+fn clients_get_loading_errors_while_a_big_file_loads() {
+    let dir = TempDir::new("loading");
+    {
+        let s = oxidis_in(&dir, &[]);
+        let mut c = s.conn();
+        let _: () = q(&mut c, &["DEBUG", "POPULATE", "2000", "key", "100"]);
+        let _: () = q(&mut c, &["SAVE"]);
+    }
+    // 2000 keys at 2 ms each: about 4 s of loading, served every 1 KB.
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oxidis-server"))
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--dir", dir.s()])
+        .args(["--key-load-delay", "2000", "--loading-process-events-interval-bytes", "1024"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut saw_loading = false;
+    while Instant::now() < deadline {
+        let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{port}/")) else { continue };
+        let Ok(mut c) = client.get_connection_with_timeout(Duration::from_secs(2)) else {
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        };
+        match redis::cmd("GET").arg("key:1").query::<Option<String>>(&mut c) {
+            Err(e) if e.code() == Some("LOADING") => {
+                saw_loading = true;
+                let info: String = q(&mut c, &["INFO", "persistence"]);
+                assert!(info.contains("loading:1"), "{info}");
+                assert!(info.contains("loading_loaded_bytes:"), "{info}");
+                break;
+            }
+            Ok(_) => break,
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(saw_loading, "never saw a LOADING reply");
+}
+
+#[test]
+fn flushall_with_save_points_saves_and_resets_dirty() {
+    let dir = TempDir::new("flushall");
+    let s = oxidis_in(&dir, &["--save", "3600 1"]);
+    let mut c = s.conn();
+    let _: () = q(&mut c, &["SET", "k", "v"]);
+    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "1");
+    let _: () = q(&mut c, &["FLUSHALL"]);
+    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+    assert!(dir.path().join("dump.rdb").exists());
+    // And it stops a background save in progress.
+    for i in 0..20 {
+        let _: () = q(&mut c, &["SET", &format!("k{i}"), "v"]);
+    }
+    let _: () = q(&mut c, &["CONFIG", "SET", "rdb-key-save-delay", "1000000"]);
+    let _: String = q(&mut c, &["BGSAVE"]);
+    assert_eq!(info_field(&mut c, "rdb_bgsave_in_progress"), "1");
+    let _: () = q(&mut c, &["FLUSHALL"]);
+    assert_eq!(info_field(&mut c, "rdb_bgsave_in_progress"), "0");
+}
+
+#[test]
+fn restore_sets_lfu_counter_and_children_report_progress() {
+    let dir = TempDir::new("lfu");
+    let s = oxidis_in(&dir, &[]);
+    let mut c = s.conn();
+    let _: () = q(&mut c, &["SET", "foo", "bar"]);
+    let payload: Vec<u8> = redis::cmd("DUMP").arg("foo").query(&mut c).expect("dump");
+    let _: () = q(&mut c, &["DEL", "foo"]);
+    let _: () = q(&mut c, &["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"]);
+    let _: () =
+        redis::cmd("RESTORE").arg("foo").arg(0).arg(&payload).arg("FREQ").arg(100).query(&mut c).expect("restore");
+    let freq: i64 = q(&mut c, &["OBJECT", "FREQ", "foo"]);
+    assert_eq!(freq, 100);
+    let _: () = q(&mut c, &["CONFIG", "SET", "maxmemory-policy", "noeviction"]);
+    // A slow BGSAVE reports keys written and its copy-on-write size.
+    let _: () = q(&mut c, &["DEBUG", "POPULATE", "3000", "key", "100"]);
+    let _: () = q(&mut c, &["CONFIG", "SET", "rdb-key-save-delay", "1000"]);
+    let _: String = q(&mut c, &["BGSAVE"]);
+    assert_eq!(info_field(&mut c, "current_save_keys_total"), "3001");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline && info_field(&mut c, "current_save_keys_processed") == "0" {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_ne!(info_field(&mut c, "current_save_keys_processed"), "0");
+    let _: () = q(&mut c, &["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    let _: () = q(&mut c, &["FLUSHALL"]);
+}

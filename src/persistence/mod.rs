@@ -524,7 +524,7 @@ pub fn loading_tick(srv: &mut Server, t: &mut LoadTicker, pos: u64) {
     t.count += 1;
     srv.persist.loading_loaded = pos;
     let interval = srv.config.int(D::LoadingProcessEventsIntervalBytes).max(1) as u64;
-    if pos.saturating_sub(t.last_pos) < interval && t.count % 1024 != 0 {
+    if pos.saturating_sub(t.last_pos) < interval && !t.count.is_multiple_of(1024) {
         return;
     }
     t.last_pos = pos;
