@@ -238,8 +238,8 @@ directives! {
     ReplTimeout: "repl-timeout" => Int { min: 1, max: IMAX }, "60", STORED_ONLY;
     ReplBacklogSize: "repl-backlog-size" => Mem { min: 1, max: I64MAX }, "1048576", STORED_ONLY;
     ReplBacklogTtl: "repl-backlog-ttl" => Int { min: 0, max: IMAX }, "3600", STORED_ONLY;
-    MinReplicasToWrite: "min-replicas-to-write" ["min-slaves-to-write"] => Int { min: 0, max: IMAX }, "0", DEFAULT_ONLY;
-    MinReplicasMaxLag: "min-replicas-max-lag" ["min-slaves-max-lag"] => Int { min: 0, max: IMAX }, "10", STORED_ONLY;
+    MinReplicasToWrite: "min-replicas-to-write" ["min-slaves-to-write"] => Int { min: 0, max: IMAX }, "0", 0;
+    MinReplicasMaxLag: "min-replicas-max-lag" ["min-slaves-max-lag"] => Int { min: 0, max: IMAX }, "10", 0;
     PropagationErrorBehavior: "propagation-error-behavior" => Enum(&["ignore", "panic", "panic-on-replicas"]), "ignore", STORED_ONLY;
     ReplicaIgnoreDiskWriteErrors: "replica-ignore-disk-write-errors" => Bool, "no", STORED_ONLY;
     // --- cluster (arrives with scale-out)

@@ -102,3 +102,22 @@ pub const MISCONF_RDB: &str = "MISCONF Redis is configured to save RDB snapshots
 pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 pub const FREQ_WITHOUT_LFU: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 pub const IDLETIME_UNDER_LFU: &str = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+// Server state checks.
+pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
+
+// Transactions.
+pub const EXEC_WITHOUT_MULTI: &str = "ERR EXEC without MULTI";
+pub const DISCARD_WITHOUT_MULTI: &str = "ERR DISCARD without MULTI";
+pub const MULTI_NESTED: &str = "ERR MULTI calls can not be nested";
+pub const WATCH_IN_MULTI: &str = "ERR WATCH inside MULTI is not allowed";
+pub const EXECABORT: &str = "EXECABORT Transaction discarded because of previous errors.";
+pub const NOT_IN_MULTI: &str = "ERR Command not allowed inside a transaction";
+pub const MONITOR_DENY_BLOCKING: &str = "ERR MONITOR isn't allowed for DENY BLOCKING client";
+
+/// A protected command (DEBUG) while `enable-debug-command` forbids it.
+pub fn protected_command(fullname: &str) -> String {
+    format!(
+        "ERR {} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+        fullname.to_uppercase()
+    )
+}

@@ -179,6 +179,7 @@ fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
         ctx.srv.monitors.retain(|t| *t != token);
     }
     ctx.srv.pubsub_forget(ctx.client);
+    ctx.srv.discard_transaction(ctx.client);
     ctx.reply().simple("RESET");
 }
 
@@ -233,7 +234,7 @@ pub fn client_line(c: &crate::server::Client, now_ms: i64) -> String {
     let qbuf = if c.running_qbuf > 0 { c.running_qbuf } else { c.query_len() };
     let omem = c.pending_output();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events=r{} cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events=r{} cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,
         c.addr,
         c.laddr,
@@ -246,9 +247,11 @@ pub fn client_line(c: &crate::server::Client, now_ms: i64) -> String {
         c.pubsub.channels.len(),
         c.pubsub.patterns.len(),
         c.pubsub.shard.len(),
+        c.tx.multi_field(),
         qbuf,
         c.qbuf.capacity().saturating_sub(c.qbuf.len()),
         0,
+        c.tx.mem,
         c.reply.buf.capacity(),
         c.qbuf_peak,
         omem,

@@ -574,6 +574,10 @@ fn slowlog_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
 }
 
 fn monitor(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    // Inside EXEC the client expects one reply per command.
+    if ctx.client.tx.executing {
+        return ctx.reply().error(errors::MONITOR_DENY_BLOCKING);
+    }
     if ctx.client.monitor {
         return;
     }
@@ -695,7 +699,8 @@ pub fn info_text(ctx: &Ctx, wanted: &[&str]) -> String {
                     srv.config.int(D::Maxclients),
                     max_qbuf,
                     max_out,
-                    srv.blocking.count(),
+                    // Clients held by CLIENT PAUSE count as blocked, as in Redis.
+                    srv.blocking.count() + srv.paused_count(),
                     srv.blocking.timed_count()
                 );
             }

@@ -337,7 +337,7 @@ fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) {
         return ctx.reply().error(errors::DB_INDEX);
     }
     if a != b {
-        ctx.srv.ks.dbs.swap(a as usize, b as usize);
+        ctx.srv.ks.swap_db(a as usize, b as usize);
         ctx.srv.ks.dirty += 1;
     }
     ctx.reply().ok();

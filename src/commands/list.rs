@@ -378,7 +378,9 @@ fn ltrim(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
     };
     if removed == 0 {
-        // Redis announces the trim even when it removed nothing.
+        // Redis announces the trim even when it removed nothing, and counts it
+        // as a change (WATCH).
+        ctx.srv.ks.key_modified(db, argv[1]);
         ctx.notify(LIST, "ltrim", argv[1]);
     }
     after_write(ctx, argv[1], removed, "ltrim");
@@ -689,6 +691,8 @@ fn bmove(ctx: &mut Ctx, argv: &[&[u8]], from: bool, to: bool, deadline: Option<i
     }
     match move_one(ctx, src, dst, from, to) {
         Err(e) => ctx.reply().error(e),
+        // Inside EXEC: a null bulk, not the null array of a timeout.
+        Ok(Moved::NoSource) if blocking::cannot_block(ctx) => ctx.reply().null(),
         Ok(Moved::NoSource) => block(ctx, me, argv, &argv[1..2], deadline),
         Ok(Moved::Value(v)) => ctx.reply().bulk(&v),
     }

@@ -21,6 +21,7 @@ pub mod server;
 pub mod set;
 pub mod sort;
 pub mod string;
+pub mod transaction;
 pub mod zset;
 
 use std::collections::HashMap;
@@ -73,6 +74,9 @@ pub const MOVABLE_KEYS: u32 = 1 << 16;
 pub const ALLOW_BUSY: u32 = 1 << 17;
 pub const NO_ASYNC_LOADING: u32 = 1 << 18;
 pub const SENTINEL: u32 = 1 << 19;
+/// Refused unless `enable-debug-command` allows it (DEBUG). Not shown by
+/// COMMAND INFO, as in Redis.
+pub const PROTECTED: u32 = 1 << 20;
 
 pub const FLAG_NAMES: &[(u32, &str)] = &[
     (WRITE, "write"),
@@ -301,6 +305,7 @@ fn families() -> Vec<&'static [Command]> {
         sort::COMMANDS,
         pubsub::COMMANDS,
         persistence::COMMANDS,
+        transaction::COMMANDS,
     ]
 }
 

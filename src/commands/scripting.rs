@@ -134,7 +134,7 @@ fn eval_generic(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, ro: bool) {
     };
     let flags = script.flags;
     let func = script.func.clone();
-    if let Err(e) = check_memory(ctx, flags) {
+    if let Err(e) = check_memory(ctx, flags).and_then(|_| check_replicas(ctx, flags)) {
         return ctx.reply().error(e);
     }
     let name = String::from_utf8_lossy(&key).into_owned();
@@ -156,6 +156,16 @@ fn check_memory(ctx: &mut Ctx, flags: Option<u32>) -> Result<(), &'static str> {
     // The commands the script calls see no OOM condition.
     ctx.srv.mem.pre_command_oom = false;
     Ok(())
+}
+
+/// `min-replicas-to-write` without enough replicas (oxidis has none yet): a
+/// script declaring flags may run only with `no-writes`; the writes of a
+/// script without flags fail one by one (checked where commands are run).
+fn check_replicas(ctx: &mut Ctx, flags: Option<u32>) -> Result<(), &'static str> {
+    match flags {
+        Some(f) if f & NO_WRITES == 0 && ctx.srv.lacks_good_replicas() => Err(errors::NOREPLICAS),
+        _ => Ok(()),
+    }
 }
 
 fn fcall(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -182,7 +192,7 @@ fn fcall_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) {
     let func = f.func.clone();
     let name = f.name.clone();
     let flags = Some(f.flags);
-    if let Err(e) = check_memory(ctx, flags) {
+    if let Err(e) = check_memory(ctx, flags).and_then(|_| check_replicas(ctx, flags)) {
         return ctx.reply().error(e);
     }
     scripting::run(ctx, argv, Invocation { func, is_eval: false, name, keys, args, read_only });

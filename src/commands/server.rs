@@ -17,7 +17,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("time", 1, LOADING | STALE | FAST, NO_KEYS, NONE, G, "Returns the server time.", "2.6.0", time),
     cmd("lastsave", 1, LOADING | STALE | FAST, NO_KEYS, &["admin", "dangerous"], G, "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", lastsave),
     cmd("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | super::NO_MULTI | super::SENTINEL | super::ALLOW_BUSY, NO_KEYS, NONE, G, "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", shutdown),
-    cmd("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "A container for debugging commands.", "1.0.0", debug),
+    cmd("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE | super::PROTECTED, NO_KEYS, NONE, G, "A container for debugging commands.", "1.0.0", debug),
 ];
 
 /// `[ASYNC|SYNC]` of FLUSHALL/FLUSHDB: whether to free on the lazyfree
@@ -112,9 +112,6 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
-    if !ctx.srv.debug_allowed(ctx.client) {
-        return ctx.reply().error("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
-    }
     let sub = String::from_utf8_lossy(argv[1]).to_lowercase();
     match (sub.as_str(), argv.len()) {
         ("sleep", 3) => {

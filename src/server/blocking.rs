@@ -139,18 +139,26 @@ pub fn keys_to_try<'a>(ctx: &Ctx, keys: &[&'a [u8]]) -> Vec<&'a [u8]> {
     keys.to_vec()
 }
 
+/// True if the running command may not block: inside EXEC (or for a client
+/// without a connection). Blocking commands then act as their non-blocking
+/// forms and answer as if they timed out at once.
+pub fn cannot_block(ctx: &Ctx) -> bool {
+    ctx.client.tx.executing || matches!(ctx.client.conn, Conn::None)
+}
+
 /// Blocks the calling client until one of `keys` can serve it, its deadline
 /// passes, or CLIENT UNBLOCK. `handler` and `argv` are re-run to serve it.
-/// A client that cannot block (no connection, e.g. internal) gets the timeout
-/// reply at once.
+/// A client that cannot block ([`cannot_block`]) gets the timeout reply at
+/// once.
 pub fn block(ctx: &mut Ctx, handler: Handler, argv: &[&[u8]], keys: &[&[u8]], deadline: Option<i64>) {
     let t = ctx.client.token;
+    let deny = cannot_block(ctx);
     let b = &mut ctx.srv.blocking;
     if b.rerunning == Some(t) {
         b.still_blocked = true;
         return;
     }
-    if matches!(ctx.client.conn, Conn::None) {
+    if deny {
         return ctx.client.reply.null_array();
     }
     let db = ctx.client.db;

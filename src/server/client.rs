@@ -120,6 +120,8 @@ pub struct Client {
     pub obuf_soft_since: i64,
     /// Memory counted for it in `MemoryState::clients_total` (client eviction).
     pub mem_accounted: u64,
+    /// MULTI state and WATCHed keys (see `server::multi`).
+    pub tx: super::multi::Transaction,
 }
 
 impl Client {
@@ -162,6 +164,7 @@ impl Client {
             pubsub: Default::default(),
             obuf_soft_since: 0,
             mem_accounted: 0,
+            tx: Default::default(),
         }
     }
 
@@ -250,6 +253,7 @@ impl Client {
 
     /// The `flags=` field of CLIENT LIST.
     pub fn flags_string(&self) -> String {
+        // Redis's order of the letters.
         let mut f = String::new();
         if self.monitor {
             f.push('O');
@@ -257,14 +261,20 @@ impl Client {
         if self.pubsub.active() {
             f.push('P');
         }
-        if self.close_asap {
-            f.push('A');
+        if self.tx.active {
+            f.push('x');
+        }
+        if self.blocked {
+            f.push('b');
+        }
+        if self.tx.dirty.get() {
+            f.push('d');
         }
         if self.close_after_reply {
             f.push('c');
         }
-        if self.blocked {
-            f.push('b');
+        if self.close_asap {
+            f.push('A');
         }
         if self.unix {
             f.push('U');

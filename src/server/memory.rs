@@ -338,6 +338,7 @@ pub fn client_memory(c: &super::Client) -> u64 {
         + c.qbuf.capacity()
         + c.reply.buf.capacity()
         + c.pubsub.kept.capacity()
+        + c.tx.mem
         + subs) as u64
 }
 

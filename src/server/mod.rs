@@ -8,9 +8,11 @@
 
 pub mod blocking;
 pub mod client;
+pub mod guards;
 pub mod histogram;
 pub mod log;
 pub mod memory;
+pub mod multi;
 pub mod notify;
 pub mod obuf;
 pub mod pubsub;
@@ -819,7 +821,8 @@ impl Server {
             PauseMode::Write => match self.commands.resolve(argv) {
                 Ok(id) => {
                     let f = self.commands.entries[id].spec.flags;
-                    f & (commands::WRITE | commands::MAY_REPLICATE) != 0
+                    let exec_writes = c.tx.active && c.tx.exec_writes() && self.commands.entries[id].fullname == "exec";
+                    f & (commands::WRITE | commands::MAY_REPLICATE) != 0 || exec_writes
                 }
                 Err(_) => false,
             },
@@ -842,16 +845,21 @@ impl Server {
     }
 
     /// Checks and runs one command: lookup, arity, auth, then the handler, with
-    /// stats, slowlog and MONITOR around it.
+    /// stats, slowlog and MONITOR around it. Inside MULTI, a command that
+    /// passes the checks is queued instead (see `multi.rs`). EXEC runs the
+    /// queued commands through here again, nested.
     pub fn call(&mut self, c: &mut Client, argv: &[&[u8]]) {
-        // A script sees one clock for its whole run, as Redis does.
-        if !self.scripting.is_running() {
+        // A command run by EXEC or by a script: the checks about the server's
+        // state, CLIENT REPLY and the clock belong to the command around it.
+        let inner = c.tx.executing || matches!(c.conn, Conn::None);
+        // A script or a transaction sees one clock for its whole run, as Redis does.
+        if !self.scripting.is_running() && !c.tx.executing {
             self.ks.now_ms = crate::util::unix_ms();
         }
         let id = match self.commands.resolve(argv) {
             Ok(id) => id,
             Err(e) => {
-                self.reject(c, None, &e);
+                self.reject(c, None, argv, &e);
                 return;
             }
         };
@@ -859,56 +867,79 @@ impl Server {
         let argc = argv.len() as i32;
         if (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {
             let msg = errors::arity(&self.commands.entries[id].fullname);
-            self.reject(c, Some(id), &msg);
+            self.reject(c, Some(id), argv, &msg);
+            return;
+        }
+        if spec.flags & commands::PROTECTED != 0 && !self.debug_allowed(c) {
+            let msg = errors::protected_command(&self.commands.entries[id].fullname);
+            self.reject(c, Some(id), argv, &msg);
             return;
         }
         if !c.authenticated && spec.flags & commands::NO_AUTH == 0 {
-            self.reject(c, Some(id), errors::NOAUTH);
+            self.reject(c, Some(id), argv, errors::NOAUTH);
             return;
+        }
+        if c.tx.active && !c.tx.executing && spec.flags & commands::NO_MULTI != 0 {
+            self.reject(c, Some(id), argv, errors::NOT_IN_MULTI);
+            return;
+        }
+        // Commands EXEC runs were checked with it; a script's commands are
+        // checked one by one (memory against the state found when the
+        // script started).
+        if !c.tx.executing {
+            if let Some(msg) = self.state_refusal(c, id) {
+                self.reject(c, Some(id), argv, msg);
+                return;
+            }
         }
         if c.pubsub.active() && !c.reply.resp3 && !pubsub::allowed_while_subscribed(&self.commands.entries[id].fullname)
         {
             let msg = pubsub::not_allowed_error(&self.commands.entries[id].fullname);
-            self.reject(c, Some(id), &msg);
+            self.reject(c, Some(id), argv, &msg);
             return;
         }
         if self.ks.loading && spec.flags & commands::LOADING == 0 && c.token != crate::scripting::SCRIPT_CLIENT_TOKEN {
-            self.reject(c, Some(id), errors::LOADING);
+            self.reject(c, Some(id), argv, errors::LOADING);
             return;
         }
         if let Some(busy) = self.scripting.busy_error(c.token, spec.flags) {
-            self.reject(c, Some(id), busy);
+            self.reject(c, Some(id), argv, busy);
             return;
         }
-        if !self.maxmemory_allows(spec.flags) {
-            self.reject(c, Some(id), errors::OOM);
-            return;
-        }
-        if !self.monitors.is_empty() && spec.flags & (commands::SKIP_MONITOR | commands::ADMIN) == 0 {
-            self.feed_monitors(c, argv);
-        }
-        // CLIENT REPLY OFF/SKIP: run the command but drop what it writes.
-        let mark = c.reply.buf.len();
-        let skipping = match c.reply_mode {
-            ReplyMode::On => false,
-            ReplyMode::Off => true,
-            ReplyMode::SkipNext => {
-                c.reply_mode = ReplyMode::Skip;
-                true
-            }
-            ReplyMode::Skip => true,
-        };
-        self.ks.touch = !c.no_touch;
         let fullname = &self.commands.entries[id].fullname;
-        if c.last_cmd != *fullname {
+        if !c.tx.executing && c.last_cmd != *fullname {
             c.last_cmd.clear();
             c.last_cmd.push_str(fullname);
         }
-        if let Some(msg) = crate::persistence::deny_write(self, spec.flags & commands::WRITE != 0 || fullname == "ping")
-        {
-            self.reject(c, Some(id), &msg);
+        // MISCONF: writes (EXEC of a transaction that writes too) are refused
+        // while persistence is failing; the commands EXEC runs were checked
+        // with it.
+        if !c.tx.executing {
+            let writes = spec.flags & commands::WRITE != 0
+                || (fullname == "exec" && c.tx.flags & commands::WRITE != 0)
+                || fullname == "ping";
+            if let Some(msg) = crate::persistence::deny_write(self, writes) {
+                self.reject(c, Some(id), argv, &msg);
+                return;
+            }
+        }
+        if c.tx.active && !c.tx.executing && !multi::runs_in_multi(fullname) {
+            self.queue_command(c, id, argv);
             return;
         }
+        // CLIENT REPLY OFF/SKIP: run the command but drop what it writes.
+        let mark = c.reply.buf.len();
+        let skipping = !inner
+            && match c.reply_mode {
+                ReplyMode::On => false,
+                ReplyMode::Off => true,
+                ReplyMode::SkipNext => {
+                    c.reply_mode = ReplyMode::Skip;
+                    true
+                }
+                ReplyMode::Skip => true,
+            };
+        self.ks.touch = !c.no_touch;
         self.arm_output_limit(c);
         let start = Instant::now();
         let prop_mark = crate::persistence::propagate::before_call(self);
@@ -931,6 +962,11 @@ impl Server {
             c.reply.buf.append(&mut c.pubsub.kept);
         }
         self.enforce_output_limit(c);
+        // After the command, as Redis does: EXEC shows after the commands it
+        // ran, SELECT with the database it selected.
+        if !self.monitors.is_empty() && spec.flags & (commands::SKIP_MONITOR | commands::ADMIN) == 0 {
+            self.feed_monitors(c, argv);
+        }
         let failed = c.reply.errors > 0;
         self.count_error(c);
         let e = &mut self.commands.entries[id];
@@ -949,12 +985,25 @@ impl Server {
         self.signal_command_keys(c.db, id, argv);
     }
 
-    fn reject(&mut self, c: &mut Client, id: Option<CmdId>, msg: &str) {
-        c.reply.error(msg);
-        self.count_error(c);
+    /// Refuses a command before it runs. Inside MULTI this aborts the
+    /// transaction; a refused EXEC aborts it at once, telling why.
+    fn reject(&mut self, c: &mut Client, id: Option<CmdId>, argv: &[&[u8]], msg: &str) {
+        self.flag_transaction(c);
         if let Some(id) = id {
             self.commands.entries[id].stats.rejected_calls += 1;
+            if self.commands.entries[id].fullname == "exec" {
+                self.discard_transaction(c);
+                let why = msg.strip_prefix("ERR ").unwrap_or(msg);
+                c.reply.error(&format!("EXECABORT Transaction discarded because of: {why}"));
+                self.count_error(c);
+                if !self.monitors.is_empty() {
+                    self.feed_monitors(c, argv);
+                }
+                return;
+            }
         }
+        c.reply.error(msg);
+        self.count_error(c);
     }
 
     fn slowlog_push(&mut self, c: &Client, argv: &[&[u8]], dur: u64) {
@@ -1127,6 +1176,7 @@ impl Server {
         self.paused_clients.retain(|m| *m != t);
         self.forget_blocked(t);
         self.pubsub_forget(&mut c);
+        self.unwatch_all(&mut c);
         c.conn.shutdown();
     }
 
@@ -1204,6 +1254,11 @@ impl Server {
     /// The client with this id, if connected (CLIENT KILL ID, CLIENT UNBLOCK).
     pub fn token_of(&self, id: u64) -> Option<Token> {
         self.clients.iter().find(|c| c.id == id).map(|c| c.token)
+    }
+
+    /// Clients whose commands wait for CLIENT PAUSE to end.
+    pub fn paused_count(&self) -> usize {
+        self.paused_clients.len()
     }
 
     /// Registers `t` for output flushing at the end of the loop iteration.

@@ -14,10 +14,12 @@ pub mod list;
 pub mod memory;
 pub mod set;
 pub mod value;
+pub mod watch;
 pub mod zset;
 
 pub use dict::Dict;
 pub use value::{Obj, Str, Value};
+pub use watch::{DirtyFlag, WatchIndex};
 
 use crate::util::Rng;
 use evict::{AccessClock, Evictor};
@@ -91,6 +93,8 @@ pub struct Keyspace {
     /// maxmemory settings, the eviction candidate pool and its statistics.
     pub evict: Evictor,
     pub lazy: LazyFree,
+    /// Keys watched by clients (WATCH), marked dirty by every change.
+    pub watch: WatchIndex,
 }
 
 impl Keyspace {
@@ -111,6 +115,7 @@ impl Keyspace {
             access: AccessClock::default(),
             evict: Evictor::default(),
             lazy: LazyFree::default(),
+            watch: WatchIndex::default(),
         }
     }
 
@@ -129,9 +134,10 @@ impl Keyspace {
         self.queue_event(events::KEY_MISS, "keymiss", db, key);
     }
 
-    /// True if `key` has a deadline that has passed.
+    /// True if `key` has a deadline that has passed (it is logically gone but
+    /// not deleted yet).
     #[inline]
-    fn is_expired(&self, db: usize, key: &[u8]) -> bool {
+    pub fn is_expired(&self, db: usize, key: &[u8]) -> bool {
         let d = &self.dbs[db];
         // Nothing expires while a data set is loaded: a key whose deadline
         // passed is expired after the load, as Redis does.
@@ -341,14 +347,22 @@ impl Keyspace {
         removed
     }
 
-    /// The hook every modification goes through. Today it counts changes;
-    /// WATCH, keyspace notifications and propagation attach here.
+    /// The hook every modification goes through: WATCH is marked dirty here;
+    /// keyspace notifications and propagation attach here too.
     #[inline]
-    pub fn key_modified(&mut self, _db: usize, _key: &[u8]) {}
+    pub fn key_modified(&mut self, db: usize, key: &[u8]) {
+        if !self.watch.is_empty() {
+            let dict = &self.dbs[db].dict;
+            self.watch.touch(db, key, || dict.get(key).is_some());
+        }
+    }
 
     /// Empties one database, freeing it on the lazyfree thread if `lazy`;
     /// returns the number of keys it had.
     pub fn flush_db(&mut self, db: usize, lazy: bool) -> usize {
+        if !self.watch.is_empty() {
+            self.watch.touch_db(db, &self.dbs[db], None, self.now_ms);
+        }
         let d = &mut self.dbs[db];
         let n = d.dict.len();
         let old = std::mem::take(d);
@@ -360,6 +374,16 @@ impl Keyspace {
     pub fn flush_all(&mut self, lazy: bool) -> usize {
         self.evict.clear_pool();
         (0..self.dbs.len()).map(|i| self.flush_db(i, lazy)).sum()
+    }
+
+    /// Exchanges the contents of two databases (SWAPDB). Watchers, like
+    /// blocked clients, stay with the database number.
+    pub fn swap_db(&mut self, a: usize, b: usize) {
+        if !self.watch.is_empty() {
+            self.watch.touch_db(a, &self.dbs[a], Some(&self.dbs[b]), self.now_ms);
+            self.watch.touch_db(b, &self.dbs[b], Some(&self.dbs[a]), self.now_ms);
+        }
+        self.dbs.swap(a, b);
     }
 
     /// A random live key of `db` (expired ones met on the way are deleted).
