@@ -100,7 +100,7 @@ fn main() -> ExitCode {
     let pid = std::process::id();
     info!("oO0OoO0OoO0Oo oxidis is starting oO0OoO0OoO0Oo");
     info!(
-        "oxidis version={} (Redis {} compatible), bits=64, PID: {}, just started",
+        "oxidis version={} (Redis {} compatible), bits=64, pid={}, just started",
         env!("CARGO_PKG_VERSION"),
         config::REDIS_VERSION,
         pid
