@@ -178,6 +178,18 @@ fn tricky_writes(c: &mut redis::Connection) {
     for cmd in cmds {
         let _: redis::Value = q(c, cmd);
     }
+    // A transaction, with an expiring write inside.
+    let _: redis::Value = redis::pipe()
+        .atomic()
+        .cmd("INCR")
+        .arg("tx-counter")
+        .cmd("SET")
+        .arg("tx-key")
+        .arg("v")
+        .arg("EX")
+        .arg("9000")
+        .query(c)
+        .expect("transaction");
     // RESTORE with a relative TTL.
     let _: () = q(c, &["SET", "tmp", "val"]);
     let payload: Vec<u8> = redis::cmd("DUMP").arg("tmp").query(c).expect("dump");
@@ -236,6 +248,15 @@ fn every_write_replays_exactly_after_a_crash() {
     ] {
         assert!(!text.contains(&format!("\r\n{never}\r\n")), "{never} propagated as is:\n{text}");
     }
+    // The transaction went out whole, its SET EX as an absolute SET PXAT.
+    let tx = text.find("INCR\r\n$10\r\ntx-counter").expect("INCR propagated");
+    let before = &text[..tx];
+    let multi = before.rfind("MULTI").expect("MULTI before the transaction");
+    assert!(!before[multi..].contains("EXEC"), "{text}");
+    let after = &text[tx..];
+    let set = after.find("tx-key").expect("SET propagated");
+    let exec = after.find("EXEC").expect("EXEC propagated");
+    assert!(set < exec && after[..exec].contains("PXAT"), "{after}");
     let s = oxidis_aof(&dir, &[]);
     let mut c = s.conn();
     assert_eq!(contents(&mut c), expected);
