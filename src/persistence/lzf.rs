@@ -31,9 +31,20 @@ fn hash3(b: &[u8]) -> usize {
 /// Compresses `input`; `None` if the result would be longer than `max_out`
 /// bytes (the caller then stores the data as it is).
 pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
+    TABLE.with(|t| compress_with(&mut t.borrow_mut(), input, max_out))
+}
+
+thread_local! {
+    /// The hash table of positions, reused by every call on this thread and
+    /// never cleared: a stale entry is only a candidate, checked against the
+    /// input before use, so clearing 64 KiB per string (a save compresses
+    /// millions of them) is not needed.
+    static TABLE: std::cell::RefCell<Vec<u32>> = std::cell::RefCell::new(vec![0; 1 << HASH_BITS]);
+}
+
+fn compress_with(table: &mut [u32], input: &[u8], max_out: usize) -> Option<Vec<u8>> {
     let n = input.len();
     let mut out = Vec::with_capacity(max_out.min(n + n / 16 + 64));
-    let mut table = vec![u32::MAX; 1 << HASH_BITS];
     // Start of the pending literal run in `input`, not yet written.
     let mut lit_start = 0usize;
     let mut i = 0usize;
@@ -51,10 +62,9 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
 
     while i + 2 < n {
         let h = hash3(&input[i..]);
-        let cand = table[h];
+        let c = table[h] as usize;
         table[h] = i as u32;
-        if cand != u32::MAX {
-            let c = cand as usize;
+        if c < i {
             let dist = i - c;
             if dist <= MAX_OFF && input[c..c + 3] == input[i..i + 3] {
                 let max_len = (n - i).min(MAX_REF);
