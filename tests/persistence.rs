@@ -691,8 +691,10 @@ fn push_str(out: &mut Vec<u8>, s: &[u8]) {
 fn ziplist(items: &[&[u8]]) -> Vec<u8> {
     let mut body = Vec::new();
     let mut prev = 0usize;
+    let mut last = 0usize;
     for it in items {
         let start = body.len();
+        last = start;
         body.push(prev as u8);
         match std::str::from_utf8(it).ok().and_then(|s| s.parse::<u8>().ok()) {
             Some(n) if n <= 12 && it.len() == 1 + (n >= 10) as usize => body.push(0xf1 + n),
@@ -706,7 +708,7 @@ fn ziplist(items: &[&[u8]]) -> Vec<u8> {
     let total = 10 + body.len() + 1;
     let mut out = Vec::new();
     out.extend_from_slice(&(total as u32).to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&((10 + last) as u32).to_le_bytes());
     out.extend_from_slice(&(items.len() as u16).to_le_bytes());
     out.extend_from_slice(&body);
     out.push(0xff);
@@ -848,4 +850,30 @@ fn restore_sets_lfu_counter_and_children_report_progress() {
     assert_ne!(info_field(&mut c, "current_save_keys_processed"), "0");
     let _: () = q(&mut c, &["CONFIG", "SET", "rdb-key-save-delay", "0"]);
     let _: () = q(&mut c, &["FLUSHALL"]);
+}
+
+#[test]
+fn corrupt_payloads_are_refused_and_logged() {
+    let dir = TempDir::new("corrupt");
+    let log = dir.path().join("server.log");
+    let s = oxidis_in(&dir, &["--logfile", log.to_str().expect("path")]);
+    let mut c = s.conn();
+    // A quicklist node (a ziplist) whose second entry claims the wrong previous length
+    // (Redis's own test payload), with a valid CRC.
+    let bad_prevlen: &[u8] = b"\x0E\x01\x13\x13\x00\x00\x00\x0E\x00\x00\x00\x02\x00\x00\x02\x61\x00\x02\x02\x62\x00\xFF\x09\x00\xC7\x71\x03\x97\x07\x75\xB0\x63";
+    assert_err(redis::cmd("RESTORE").arg("k").arg(0).arg(bad_prevlen).query::<()>(&mut c), "ERR Bad data format");
+    // A CRC that does not match is refused, unless checks are skipped.
+    let mut payload: Vec<u8> = {
+        let _: () = q(&mut c, &["HSET", "h", "a", "1", "b", "2"]);
+        redis::cmd("DUMP").arg("h").query(&mut c).expect("dump")
+    };
+    let n = payload.len();
+    payload[n - 1] ^= 1;
+    assert_err(redis::cmd("RESTORE").arg("h2").arg(0).arg(&payload).query::<()>(&mut c), "ERR DUMP payload version");
+    let _: () = q(&mut c, &["DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1"]);
+    let _: () = redis::cmd("RESTORE").arg("h2").arg(0).arg(&payload).query(&mut c).expect("restore");
+    let v: Vec<String> = q(&mut c, &["HMGET", "h2", "a", "b"]);
+    assert_eq!(v, ["1", "2"]);
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(text.contains("integrity check failed"), "{text}");
 }

@@ -127,13 +127,18 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) {
         return ctx.reply().error(errors::BUSYKEY);
     }
     let payload = argv[3];
-    if !rdb::verify_payload(payload) {
+    if !rdb::verify_payload(payload, ctx.srv.persist.skip_checksum) {
         return ctx.reply().error(errors::DUMP_PAYLOAD);
     }
     let limits = persistence::load_limits(&ctx.srv.config);
     let value = match rdb::restore_payload(payload, &limits) {
         Ok(Some(v)) => v,
-        Ok(None) | Err(_) => return ctx.reply().error(errors::BAD_DATA_FORMAT),
+        Ok(None) => return ctx.reply().error(errors::BAD_DATA_FORMAT),
+        Err(e) => {
+            // Logged as Redis reports a corrupt payload.
+            tracing::warn!("Internal error in RDB reading offset 0, function at rdb.c:0 -> {}", e);
+            return ctx.reply().error(errors::BAD_DATA_FORMAT);
+        }
     };
     let now = ctx.srv.ks.now_ms;
     let deadline = match ttl {

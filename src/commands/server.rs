@@ -94,6 +94,12 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
         if argv.len() != 2 {
             return ctx.reply().error(errors::SYNTAX);
         }
+        // A shutdown a signal asked for, not started yet (DEBUG PAUSE-CRON).
+        if ctx.srv.shutdown.is_some_and(|r| !r.prepared) {
+            ctx.srv.shutdown = None;
+            tracing::warn!("Shutdown manually aborted.");
+            return ctx.reply().ok();
+        }
         return ctx.reply().error("ERR No shutdown in progress.");
     }
     if !req.nosave && ctx.srv.scripting.is_busy() {
@@ -123,6 +129,10 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
             ctx.srv.ks.active_expire_enabled = argv[2] != b"0";
             ctx.reply().ok();
         }
+        ("set-skip-checksum-validation", 3) => {
+            ctx.srv.persist.skip_checksum = argv[2] != b"0";
+            ctx.reply().ok();
+        }
         ("aof-flush-sleep", 3) => {
             let Ok(us) = args::int(argv[2]) else { return ctx.reply().error(errors::NOT_INTEGER) };
             ctx.srv.persist.aof.flush_sleep_us = us.max(0) as u64;
@@ -132,10 +142,13 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
             tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(argv[2]));
             ctx.reply().ok();
         }
+        ("pause-cron", 3) => {
+            ctx.srv.cron_paused = argv[2] != b"0";
+            ctx.reply().ok()
+        }
         ("jmap", _)
         | ("quicklist-packed-threshold", 3)
         | ("set-disable-deny-scripts", 3)
-        | ("pause-cron", 3)
         | ("replybuffer", _)
         | ("change-repl-id", 2) => ctx.reply().ok(),
         ("digest", 2) => ctx.reply().simple(&"0".repeat(40)),

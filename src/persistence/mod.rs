@@ -80,6 +80,8 @@ pub struct State {
     pub aof: aof::Aof,
     /// The propagation point's state.
     pub prop: propagate::Propagation,
+    /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE skips the payload's CRC.
+    pub skip_checksum: bool,
     /// While a data set loads: when it started (Unix s) and the bytes to read.
     pub loading_since: i64,
     pub loading_total: u64,
@@ -104,6 +106,7 @@ impl Default for State {
             last_load_keys_expired: 0,
             aof: aof::Aof::default(),
             prop: Default::default(),
+            skip_checksum: false,
             loading_since: 0,
             loading_total: 0,
             loading_loaded: 0,
@@ -552,9 +555,36 @@ fn load_functions(srv: &mut Server, codes: &[Vec<u8>]) -> Result<(), RdbError> {
         .map_err(RdbError::Functions)
 }
 
+/// True while SHUTDOWN's final save runs: a SIGINT then means "exit now".
+static SHUTDOWN_SAVING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// The temp file that final save writes, as a C string for the signal handler.
+static SHUTDOWN_TEMP: std::sync::OnceLock<std::ffi::CString> = std::sync::OnceLock::new();
+
+/// A second SIGINT while the final save runs stops the server at once,
+/// removing the half-written temp file (Redis's "You insist... exiting now").
+fn install_insist_handler() {
+    let Ok(path) = std::ffi::CString::new(format!("temp-{}.rdb", std::process::id())) else { return };
+    if SHUTDOWN_TEMP.set(path).is_err() {
+        return;
+    }
+    // SAFETY: the handler only does async-signal-safe things: atomic loads,
+    // unlink(2) and _exit(2).
+    let _ = unsafe {
+        signal_hook::low_level::register(libc::SIGINT, || {
+            if SHUTDOWN_SAVING.load(std::sync::atomic::Ordering::SeqCst) {
+                if let Some(p) = SHUTDOWN_TEMP.get() {
+                    libc::unlink(p.as_ptr());
+                }
+                libc::_exit(1);
+            }
+        })
+    };
+}
+
 /// Loads the data set at start-up: the AOF when `appendonly yes`, else the
 /// RDB file if there is one. An unreadable file stops the server, as in Redis.
 pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
+    install_insist_handler();
     let start = Instant::now();
     srv.persist.loading_since = unix_ms() / 1000;
     if srv.config.bool(D::Appendonly) {
@@ -576,9 +606,14 @@ pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
             info!("DB loaded from disk: {:.3} seconds", start.elapsed().as_secs_f64());
             Ok(())
         }
+        Err(RdbError::Io(e)) => Err(format!("Fatal error loading the DB: {}. Exiting.", e)),
         Err(e) => {
-            warn!("{}", e);
-            Err("Fatal error loading the DB, check server logs. Exiting.".into())
+            warn!("Internal error in RDB reading offset 0, function at rdb.c:0 -> {}", e);
+            // Redis then runs its RDB checker over the file, which reports
+            // the same problem in its own words.
+            warn!("--- RDB ERROR DETECTED ---");
+            warn!("[offset 0] {}", e);
+            Err("Terminating server after rdb file reading failure.".into())
         }
     }
 }
@@ -621,7 +656,10 @@ pub fn prepare_shutdown(srv: &mut Server, save: bool, nosave: bool, force: bool)
     let want_save = !nosave && !srv.ks.loading && (save || !save_points(&srv.config).is_empty());
     if want_save {
         info!("Saving the final RDB snapshot before exiting.");
-        if rdb_save(srv).is_err() && !force {
+        SHUTDOWN_SAVING.store(true, std::sync::atomic::Ordering::SeqCst);
+        let saved = rdb_save(srv);
+        SHUTDOWN_SAVING.store(false, std::sync::atomic::Ordering::SeqCst);
+        if saved.is_err() && !force {
             warn!("Error trying to save the DB, can't exit.");
             return Err("ERR Errors trying to SHUTDOWN. Check logs.".into());
         }

@@ -236,6 +236,8 @@ pub struct Server {
     signal_pending: bool,
     /// RDB snapshots, the AOF and the propagation point (see `persistence`).
     pub persist: crate::persistence::State,
+    /// DEBUG PAUSE-CRON: the cron (and a signal's shutdown) waits.
+    pub cron_paused: bool,
     /// Memory figures and eviction progress (see `memory.rs`).
     pub mem: memory::MemoryState,
     listeners: Vec<Listener>,
@@ -286,6 +288,7 @@ impl Server {
             poll: None,
             signal_pending: false,
             persist: Default::default(),
+            cron_paused: false,
             mem: memory::MemoryState::default(),
             listeners: Vec::new(),
             unix_path: None,
@@ -492,13 +495,15 @@ impl Server {
             for t in again {
                 self.on_readable(t, false);
             }
-            if Instant::now() >= next_cron {
+            if Instant::now() >= next_cron && !self.cron_paused {
                 self.cron();
                 next_cron = Instant::now() + period;
             }
             self.blocking_tick();
             self.flush_pending();
-            if let Some(req) = self.shutdown {
+            // A signal's shutdown waits for the cron, as in Redis (DEBUG
+            // PAUSE-CRON holds it, SHUTDOWN ABORT can still cancel it).
+            if let Some(req) = self.shutdown.filter(|r| r.prepared || !self.cron_paused) {
                 if self.prepare_shutdown(req) {
                     break;
                 }
