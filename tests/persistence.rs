@@ -877,3 +877,80 @@ fn corrupt_payloads_are_refused_and_logged() {
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(text.contains("integrity check failed"), "{text}");
 }
+
+#[test]
+fn migrate_moves_copies_and_reports_errors() {
+    let src = Server::start();
+    let dst = Server::start();
+    let mut c = src.conn();
+    let mut d = dst.conn();
+    let port = dst.port.to_string();
+    let _: () = q(&mut c, &["SET", "k", "v", "EX", "100"]);
+    let _: () = q(&mut c, &["RPUSH", "l", "a", "b"]);
+    let ok: String = q(&mut c, &["MIGRATE", "127.0.0.1", &port, "k", "0", "5000"]);
+    assert_eq!(ok, "OK");
+    let gone: i64 = q(&mut c, &["EXISTS", "k"]);
+    assert_eq!(gone, 0);
+    let v: String = q(&mut d, &["GET", "k"]);
+    assert_eq!(v, "v");
+    let ttl: i64 = q(&mut d, &["TTL", "k"]);
+    assert!(ttl > 90 && ttl <= 100, "{ttl}");
+    assert_eq!(info_field(&mut c, "migrate_cached_sockets"), "1");
+    // COPY keeps the source; an existing target key needs REPLACE.
+    let ok: String = q(&mut c, &["MIGRATE", "127.0.0.1", &port, "l", "3", "5000", "COPY"]);
+    assert_eq!(ok, "OK");
+    assert_err(
+        r(&mut c, &["MIGRATE", "127.0.0.1", &port, "l", "3", "5000", "COPY"]),
+        "ERR Target instance replied with error: BUSYKEY",
+    );
+    let ok: String = q(&mut c, &["MIGRATE", "127.0.0.1", &port, "l", "3", "5000", "REPLACE"]);
+    assert_eq!(ok, "OK");
+    let _: () = q(&mut d, &["SELECT", "3"]);
+    let items: Vec<String> = q(&mut d, &["LRANGE", "l", "0", "-1"]);
+    assert_eq!(items, ["a", "b"]);
+    // KEYS form, missing keys, errors.
+    let _: () = q(&mut c, &["MSET", "a", "1", "b", "2"]);
+    let nokey: String = q(&mut c, &["MIGRATE", "127.0.0.1", &port, "", "0", "5000", "KEYS", "x", "y"]);
+    assert_eq!(nokey, "NOKEY");
+    let ok: String = q(&mut c, &["MIGRATE", "127.0.0.1", &port, "", "0", "5000", "KEYS", "x", "a", "b"]);
+    assert_eq!(ok, "OK");
+    let n: i64 = q(&mut c, &["DBSIZE"]);
+    assert_eq!(n, 0);
+    assert_err(
+        r(&mut c, &["MIGRATE", "127.0.0.1", &port, "k", "0", "5000", "KEYS", "a"]),
+        "ERR When using MIGRATE KEYS option",
+    );
+    let _: () = q(&mut c, &["SET", "z", "1"]);
+    let closed = common::free_port().to_string();
+    assert_err(
+        r(&mut c, &["MIGRATE", "127.0.0.1", &closed, "z", "0", "500"]),
+        "IOERR error or timeout connecting to the client",
+    );
+    assert_err(
+        r(&mut c, &["MIGRATE", "127.0.0.1", &port, "z", "x", "500"]),
+        "ERR value is not an integer or out of range",
+    );
+    // AUTH to a target with a password.
+    let _: () = q(&mut d, &["CONFIG", "SET", "requirepass", "pw"]);
+    assert_err(
+        r(&mut c, &["MIGRATE", "127.0.0.1", &port, "z", "0", "5000", "AUTH", "bad"]),
+        "ERR Target instance replied with error: WRONGPASS",
+    );
+    // (The cached connection was already authenticated: the target did run
+    // that RESTORE, as Redis would; the key stays here since AUTH failed.)
+    let here: i64 = q(&mut c, &["EXISTS", "z"]);
+    assert_eq!(here, 1);
+    let ok: String = q(&mut c, &["MIGRATE", "127.0.0.1", &port, "z", "0", "5000", "REPLACE", "AUTH", "pw"]);
+    assert_eq!(ok, "OK");
+    if have("redis-server") {
+        // And into real Redis.
+        let rdir = TempDir::new("migrate-redis");
+        let redis = Redis::start(rdir.path(), &[]);
+        let _: () = q(&mut c, &["HSET", "h", "f", "v"]);
+        let ok: String = q(&mut c, &["MIGRATE", "127.0.0.1", &redis.port.to_string(), "h", "0", "5000"]);
+        assert_eq!(ok, "OK");
+        let mut rc = redis.conn();
+        let v: String = q(&mut rc, &["HGET", "h", "f"]);
+        assert_eq!(v, "v");
+    }
+}

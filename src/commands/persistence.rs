@@ -1,9 +1,9 @@
-//! Persistence commands: SAVE, BGSAVE, BGREWRITEAOF, DUMP, RESTORE. The work
-//! itself lives in `crate::persistence`.
+//! Persistence commands: SAVE, BGSAVE, BGREWRITEAOF, DUMP, RESTORE and
+//! MIGRATE. The work itself lives in `crate::persistence`.
 
 use super::args::{self, is};
 use super::{cmd, one_key_spec, Command, Ctx, KeySpec, ADMIN, DENYOOM, KEY_OVERWRITE, NOSCRIPT, NO_KEYS, ONE_KEY};
-use super::{NO_ASYNC_LOADING, NO_MULTI, READONLY, WRITE};
+use super::{Find, KeyFlags, Keys, KEY_POP, MOVABLE_KEYS, NO_ASYNC_LOADING, NO_MULTI, READONLY, WRITE};
 use crate::errors;
 use crate::persistence::{self, rdb, ChildKind};
 use crate::store::value::Obj;
@@ -13,6 +13,11 @@ const K: &[&str] = &["keyspace"];
 const KD: &[&str] = &["keyspace", "dangerous"];
 const NONE: &[&str] = &[];
 const RESTORE_SPEC: &[KeySpec] = &[one_key_spec(1, KEY_OVERWRITE)];
+/// MIGRATE's key, then the keys after its KEYS option.
+const MIGRATE_SPECS: &[KeySpec] = &[
+    one_key_spec(3, KEY_POP),
+    KeySpec { notes: "", flags: &["RW", "access", "delete", "incomplete"], find: Find::Unknown },
+];
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
@@ -21,6 +26,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("bgrewriteaof", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, NO_KEYS, NONE, G, "Asynchronously rewrites the append-only file to disk.", "1.0.0", bgrewriteaof),
     cmd("dump", 2, READONLY, ONE_KEY, K, "generic", "Returns a serialized representation of the value stored at a key.", "2.6.0", dump),
     Command { key_specs: RESTORE_SPEC, ..cmd("restore", -4, WRITE | DENYOOM, ONE_KEY, KD, "generic", "Creates a key from the serialized representation of a value.", "2.6.0", restore) },
+    Command { key_specs: MIGRATE_SPECS, get_keys: Some(migrate_keys), ..cmd("migrate", -6, WRITE | MOVABLE_KEYS, Keys { first: 3, last: 3, step: 1 }, KD, "generic", "Atomically transfers a key from one Redis instance to another.", "2.6.0", migrate) },
 ];
 
 fn save(ctx: &mut Ctx, _argv: &[&[u8]]) {
@@ -161,4 +167,166 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) {
     ctx.srv.ks.dirty += 1;
     ctx.notify(crate::store::events::GENERIC, "restore", key);
     ctx.reply().ok();
+}
+
+/// MIGRATE's options.
+struct MigrateArgs {
+    copy: bool,
+    replace: bool,
+    /// (username, password) of AUTH/AUTH2.
+    auth: Option<(Option<Vec<u8>>, Vec<u8>)>,
+    /// The keys: argv[3], or what follows KEYS.
+    keys: std::ops::Range<usize>,
+}
+
+fn parse_migrate(argv: &[&[u8]]) -> Result<MigrateArgs, &'static str> {
+    let mut a = MigrateArgs { copy: false, replace: false, auth: None, keys: 3..4 };
+    let mut j = 6;
+    while j < argv.len() {
+        let more = argv.len() - j - 1;
+        if is(argv[j], "copy") {
+            a.copy = true;
+        } else if is(argv[j], "replace") {
+            a.replace = true;
+        } else if is(argv[j], "auth") {
+            if more < 1 {
+                return Err(errors::SYNTAX);
+            }
+            a.auth = Some((None, argv[j + 1].to_vec()));
+            j += 1;
+        } else if is(argv[j], "auth2") {
+            if more < 2 {
+                return Err(errors::SYNTAX);
+            }
+            a.auth = Some((Some(argv[j + 1].to_vec()), argv[j + 2].to_vec()));
+            j += 2;
+        } else if is(argv[j], "keys") {
+            if !argv[3].is_empty() {
+                return Err(errors::MIGRATE_KEYS_EMPTY);
+            }
+            a.keys = j + 1..argv.len();
+            break;
+        } else {
+            return Err(errors::SYNTAX);
+        }
+        j += 1;
+    }
+    Ok(a)
+}
+
+/// MIGRATE's keys for COMMAND GETKEYS and blocked-key signalling.
+fn migrate_keys(argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
+    match parse_migrate(argv) {
+        Ok(a) => a.keys.filter(|&i| !argv[i].is_empty()).map(|i| (i, KEY_POP)).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw | AUTH2 user pw] [KEYS key...]:
+/// DUMP each existing key, RESTORE it on the target (blocking, within
+/// `timeout` ms per step), then delete the keys the target accepted unless
+/// COPY. Propagated as a DEL of the keys that left.
+fn migrate(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let a = match parse_migrate(argv) {
+        Ok(a) => a,
+        Err(e) => return ctx.reply().error(e),
+    };
+    let (Ok(db_target), Ok(timeout)) = (args::int(argv[4]), args::int(argv[5])) else {
+        return ctx.reply().error(errors::NOT_INTEGER);
+    };
+    let timeout = std::time::Duration::from_millis(if timeout <= 0 { 1000 } else { timeout as u64 });
+    let db = ctx.db();
+    let now = ctx.srv.ks.now_ms;
+    let opt = persistence::encode_options(&ctx.srv.config);
+    // The keys that exist, with their payload and remaining TTL.
+    let mut batch: Vec<(&[u8], Vec<u8>, i64)> = Vec::new();
+    for &key in &argv[a.keys.clone()] {
+        let Some(v) = ctx.srv.ks.lookup_read(db, key) else { continue };
+        let payload = rdb::dump_payload(v, opt);
+        let ttl = match ctx.srv.ks.expire_at(db, key) {
+            Some(t) if t < now => continue,
+            Some(t) => (t - now).max(1),
+            None => 0,
+        };
+        batch.push((key, payload, ttl));
+    }
+    if batch.is_empty() {
+        return ctx.reply().simple("NOKEY");
+    }
+    let host = String::from_utf8_lossy(argv[1]).into_owned();
+    let port: u16 = std::str::from_utf8(argv[2]).ok().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let mut retried = false;
+    let (replies, pre) = loop {
+        let mut sock = match ctx.srv.persist.migrate.take(&host, port, timeout) {
+            Ok(s) => s,
+            Err(_) => return ctx.reply().error(errors::MIGRATE_CONNECT),
+        };
+        let cached = sock.last_use_ms > 0;
+        let mut buf = Vec::new();
+        let mut expected = batch.len();
+        if let Some((user, pass)) = &a.auth {
+            let mut cmd = vec![b"AUTH".to_vec()];
+            cmd.extend(user.clone());
+            cmd.push(pass.clone());
+            persistence::aof::encode_command(&mut buf, &cmd);
+            expected += 1;
+        }
+        let select = sock.last_db != Some(db_target);
+        if select {
+            persistence::aof::encode_command(&mut buf, &[b"SELECT".to_vec(), db_target.to_string().into_bytes()]);
+            expected += 1;
+        }
+        for (key, payload, ttl) in &batch {
+            let mut cmd = vec![b"RESTORE".to_vec(), key.to_vec(), ttl.to_string().into_bytes(), payload.clone()];
+            if a.replace {
+                cmd.push(b"REPLACE".to_vec());
+            }
+            persistence::aof::encode_command(&mut buf, &cmd);
+        }
+        match persistence::migrate::exchange(&mut sock, &buf, expected, timeout) {
+            Ok(r) => {
+                if select {
+                    sock.last_db = Some(db_target);
+                }
+                ctx.srv.persist.migrate.put(&host, port, sock, crate::util::unix_ms());
+                break (r, expected - batch.len());
+            }
+            // A cached connection the target closed meanwhile: one new try.
+            Err(_) if cached && !retried => retried = true,
+            Err(writing) => {
+                return ctx.reply().error(if writing { errors::MIGRATE_WRITE } else { errors::MIGRATE_READ });
+            }
+        }
+    };
+    // AUTH and SELECT answer first: an error there moved nothing.
+    let mut it = replies.into_iter();
+    for r in it.by_ref().take(pre) {
+        if r.first() == Some(&b'-') {
+            let e = String::from_utf8_lossy(&r[1..]).into_owned();
+            return ctx.reply().error(&format!("ERR Target instance replied with error: {e}"));
+        }
+    }
+    let mut error: Option<String> = None;
+    let mut moved: Vec<Vec<u8>> = Vec::new();
+    for ((key, _, _), r) in batch.iter().zip(it) {
+        if r.first() == Some(&b'-') {
+            if error.is_none() {
+                error = Some(String::from_utf8_lossy(&r[1..]).into_owned());
+            }
+            continue;
+        }
+        if !a.copy && ctx.srv.ks.delete(db, key) {
+            moved.push(key.to_vec());
+        }
+    }
+    if !moved.is_empty() {
+        ctx.srv.ks.dirty += moved.len() as u64;
+        let mut del = vec![b"DEL".to_vec()];
+        del.extend(moved);
+        ctx.srv.persist.prop.rewrite(del);
+    }
+    match error {
+        Some(e) => ctx.reply().error(&format!("ERR Target instance replied with error: {e}")),
+        None => ctx.reply().ok(),
+    }
 }

@@ -19,6 +19,7 @@ pub mod aof;
 pub mod childinfo;
 pub mod crc64;
 pub mod lzf;
+pub mod migrate;
 pub mod propagate;
 pub mod rdb;
 
@@ -80,6 +81,8 @@ pub struct State {
     pub aof: aof::Aof,
     /// The propagation point's state.
     pub prop: propagate::Propagation,
+    /// MIGRATE's cached connections to target servers.
+    pub migrate: migrate::MigrateSockets,
     /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE skips the payload's CRC.
     pub skip_checksum: bool,
     /// While a data set loads: when it started (Unix s) and the bytes to read.
@@ -106,6 +109,7 @@ impl Default for State {
             last_load_keys_expired: 0,
             aof: aof::Aof::default(),
             prop: Default::default(),
+            migrate: Default::default(),
             skip_checksum: false,
             loading_since: 0,
             loading_total: 0,
@@ -408,6 +412,7 @@ fn check_child(srv: &mut Server) {
 /// the save points and the automatic AOF rewrite.
 pub fn cron(srv: &mut Server) {
     check_child(srv);
+    srv.persist.migrate.expire(unix_ms());
     if srv.persist.child.is_none() {
         if srv.persist.bgsave_scheduled {
             srv.persist.bgsave_scheduled = false;
