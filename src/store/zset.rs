@@ -117,8 +117,7 @@ impl ZSet {
                 }
             }
             Repr::Skip(s) => {
-                if s.list_delete(old, member) {
-                    s.list_insert(member, new);
+                if s.update_score(member, old, new) {
                     if let Some(v) = s.dict.get_mut(member) {
                         *v = new;
                     }
@@ -150,7 +149,7 @@ impl ZSet {
             Repr::Packed(p) => p.iter().position(|(m, _)| m == member),
             Repr::Skip(s) => {
                 let score = *s.dict.get(member)?;
-                Some(s.count_before(|s2, m2| !before(score, member, s2, m2)) - 1)
+                Some(s.rank(score, member))
             }
         }
     }
@@ -202,7 +201,7 @@ impl ZSet {
                 let mut left = n;
                 while x != NIL && left > 0 {
                     let node = s.node(x);
-                    f(&node.member, node.score);
+                    f(s.member(x), node.score);
                     left -= 1;
                     x = if rev { node.back } else { node.inline[0].next };
                 }
@@ -227,8 +226,7 @@ impl ZSet {
                 if x == NIL {
                     return None;
                 }
-                let node = s.node(x);
-                Some((&node.member, node.score))
+                Some((s.member(x), s.node(x).score))
             }
         }
     }
@@ -260,19 +258,7 @@ impl ZSet {
                 p.buf.drain(from..to);
                 p.len -= end - start;
             }
-            Repr::Skip(s) => {
-                let mut victims = Vec::with_capacity(end - start);
-                let mut x = s.node_at(start);
-                while x != NIL && victims.len() < end - start {
-                    let node = s.node(x);
-                    victims.push((node.member.to_vec(), node.score));
-                    x = node.inline[0].next;
-                }
-                for (m, score) in victims {
-                    s.dict.remove(&m);
-                    s.list_delete(score, &m);
-                }
-            }
+            Repr::Skip(s) => s.remove_ranks(start, end),
         }
         end - start
     }
@@ -485,27 +471,47 @@ impl<'a> Iterator for PackedIter<'a> {
 // by spans finds the element at a rank, both in O(log N) expected time.
 // Levels are drawn with p = 1/4, up to 32, as in Redis.
 //
-// Layout: nodes live in an arena and link by `u32` index (index 0 is the
-// header). A node is 56 bytes: its score, back link, its first two levels
-// inline (every level of 15 nodes in 16; higher levels sit in a side table)
-// and its member inline when it has at most 22 bytes. So a search step
-// touches one node and no other allocation until it compares members on
-// equal scores. The arena is a list of chunks of at most 1024 nodes, so
-// growing a huge set never copies the whole arena (no long pause) and a
-// small set's arena stays small.
-// Measured in-process on 300k members against a first version that gave every
-// node a separately allocated link array and member: 1M random ZRANK-style
-// lookups 4.1 s -> 3.1 s, 1M range-start searches 1.9 s -> 1.1 s, 300k
-// inserts 1.0 s -> 0.8 s; 500k members of 11 bytes take 148 bytes each
-// (187 before; Redis 7.0: 109, as the dict keeps a second copy of each
-// member). A search is still bound by one cache miss per step, as in Redis;
-// an order-statistics B-tree would cut that further.
+// Layout. Nodes live in an arena and link by `u32` index (index 0 is the
+// header). A node is 56 bytes: its score, its first two levels of links,
+// back link, tower index and its member inline when it has at most 23
+// bytes (longer members sit in a side table). 15 nodes in 16 have no more
+// levels. The links above level 1 of the other node (its *tower*) live in a
+// second arena of 8-byte words, in one block per node: a copy of the node's
+// score, the node's index and member length, then one link per level. Links
+// at those levels point from block to block, so a search step above level
+// 1 reads one block (score and next links together) and touches the node
+// only when scores tie and members must be compared: one cache miss per
+// step, as in Redis, where keeping the upper links behind the node (node,
+// then a side table, then a box) cost three. While the search compares at
+// one level it prefetches where it would go next if it steps down, so the
+// two misses overlap. Both arenas are lists of chunks (1024 nodes, 4096
+// words), so growing a huge set never copies it all (no long pause) and a
+// small set's arenas stay small; freed nodes and blocks are reused through
+// free lists threaded through them (blocks by link count).
+//
+// A score update first finds the element (one search), changes the score in
+// place when the element keeps its position (as Redis's zslUpdateScore
+// does), and otherwise unlinks the node and links the same node (same
+// height, same member bytes, same block) at its new place.
 
 const MAX_LEVEL: usize = 32;
 const NIL: u32 = u32::MAX;
 const INLINE_LEVELS: usize = 2;
+/// `Node::tower` of a node with one level and of one with two (no block).
+const ONE_LEVEL: u32 = NIL;
+const TWO_LEVELS: u32 = NIL - 1;
 const CHUNK_BITS: u32 = 10;
 const CHUNK: usize = 1 << CHUNK_BITS;
+const TOWER_CHUNK_BITS: u32 = 12;
+const TOWER_CHUNK: usize = 1 << TOWER_CHUNK_BITS;
+/// Words of a tower block before its links: the score, then the node index
+/// (low 32 bits), the link count (bits 32..40) and the member's length byte
+/// (bits 40..48, as in `Member::len`). The link of level `i` is word `i`.
+const TOWER_HEAD: usize = 2;
+/// Members of up to this many bytes are stored in the node.
+const INLINE_MEMBER: usize = 23;
+/// `Member::len` of a member kept in `SkipSet::long`.
+const LONG_MEMBER: u8 = u8::MAX;
 
 #[derive(Clone, Copy)]
 struct Link {
@@ -515,62 +521,110 @@ struct Link {
 
 const NO_LINK: Link = Link { next: NIL, span: 0 };
 
-struct Node {
-    score: f64,
-    back: u32,
-    /// Index in `SkipSet::more` of the links above `INLINE_LEVELS`, or NIL.
-    more: u32,
-    inline: [Link; INLINE_LEVELS],
-    member: Member,
-}
-
-/// A member's bytes: inline when they fit in 22 bytes (most members), which
-/// saves an allocation per node, otherwise on the heap.
-#[derive(Clone)]
-enum Member {
-    Inline { len: u8, buf: [u8; 22] },
-    Heap(Box<[u8]>),
-}
-
-impl Member {
-    fn new(b: &[u8]) -> Member {
-        if b.len() <= 22 {
-            let mut buf = [0u8; 22];
-            buf[..b.len()].copy_from_slice(b);
-            Member::Inline { len: b.len() as u8, buf }
-        } else {
-            Member::Heap(b.into())
-        }
+impl Link {
+    #[inline]
+    fn from_word(w: u64) -> Link {
+        Link { next: w as u32, span: (w >> 32) as u32 }
     }
-}
-
-impl Default for Member {
-    fn default() -> Self {
-        Member::Inline { len: 0, buf: [0; 22] }
-    }
-}
-
-impl std::ops::Deref for Member {
-    type Target = [u8];
 
     #[inline]
-    fn deref(&self) -> &[u8] {
-        match self {
-            Member::Inline { len, buf } => &buf[..*len as usize],
-            Member::Heap(b) => b,
+    fn word(self) -> u64 {
+        self.next as u64 | (self.span as u64) << 32
+    }
+}
+
+/// Field order is fixed so the score, the links and the member's length,
+/// which a search step reads, are the node's first 25 bytes.
+#[repr(C)]
+struct Node {
+    score: f64,
+    inline: [Link; INLINE_LEVELS],
+    member: Member,
+    back: u32,
+    /// The node's tower block, or `ONE_LEVEL` / `TWO_LEVELS`. Also links the
+    /// free list of nodes.
+    tower: u32,
+}
+
+/// A member's bytes: `buf[..len]` when it has at most `INLINE_MEMBER` bytes,
+/// otherwise `len` is `LONG_MEMBER` and `buf` starts with the index of the
+/// bytes in `SkipSet::long`.
+#[derive(Clone, Copy)]
+struct Member {
+    len: u8,
+    buf: [u8; INLINE_MEMBER],
+}
+
+const NO_MEMBER: Member = Member { len: 0, buf: [0; INLINE_MEMBER] };
+
+impl Member {
+    #[inline]
+    fn long_index(&self) -> usize {
+        u32::from_le_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]) as usize
+    }
+}
+
+/// The predecessors of a position at every level (a node index at the
+/// inline levels, a tower block above) and their ranks.
+struct Path {
+    update: [u32; MAX_LEVEL],
+    rank: [u32; MAX_LEVEL],
+}
+
+/// An element met by a search. Its member is read only if asked for, so a
+/// step above level 1 that compares scores only never touches the node.
+#[derive(Clone, Copy)]
+struct Elem<'a> {
+    set: &'a SkipSet,
+    node: u32,
+    /// The member's length byte when the tower knows it, otherwise
+    /// `UNKNOWN_LEN` (read it from the node).
+    len: u16,
+}
+
+const UNKNOWN_LEN: u16 = u16::MAX;
+
+impl<'a> Elem<'a> {
+    #[inline]
+    fn member(self) -> &'a [u8] {
+        let n = self.set.node(self.node);
+        let len = if self.len == UNKNOWN_LEN { n.member.len } else { self.len as u8 };
+        if len as usize <= INLINE_MEMBER {
+            &n.member.buf[..len as usize]
+        } else {
+            &self.set.long[n.member.long_index()]
         }
     }
+}
+
+/// A hint to the CPU that `p` will be read soon.
+#[inline(always)]
+fn prefetch<T>(p: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: SSE is part of the x86_64 baseline, and a prefetch only
+        // hints the cache: it never faults or changes memory.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p as *const T as *const i8) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 struct SkipSet {
     dict: Dict<f64>,
     chunks: Vec<Vec<Node>>,
-    /// Links of the levels above `INLINE_LEVELS`, for the few nodes that
-    /// have them, and the free slots of this table.
-    more: Vec<Box<[Link]>>,
-    more_free: Vec<u32>,
-    /// Slots of removed nodes, reused first.
-    free: Vec<u32>,
+    /// Head of the free node list (threaded through `Node::tower`).
+    free: u32,
+    /// Tower blocks; block ids are `chunk << TOWER_CHUNK_BITS | word`.
+    /// Block 0 is the header's, with every level.
+    towers: Vec<Vec<u64>>,
+    /// Heads of the free block lists by link count (threaded through the
+    /// blocks' first word).
+    tower_free: [u32; MAX_LEVEL],
+    /// Members longer than `INLINE_MEMBER`, and the free slots of this table.
+    long: Vec<Box<[u8]>>,
+    long_free: Vec<u32>,
     /// Slots handed out so far (live, free and the header).
     slots: u32,
     level: usize,
@@ -580,19 +634,21 @@ struct SkipSet {
 
 impl Default for SkipSet {
     fn default() -> Self {
-        let header =
-            Node { score: 0.0, back: NIL, more: 0, inline: [NO_LINK; INLINE_LEVELS], member: Member::default() };
-        SkipSet {
+        let mut s = SkipSet {
             dict: Dict::new(),
-            chunks: vec![vec![header]],
-            more: vec![vec![NO_LINK; MAX_LEVEL - INLINE_LEVELS].into_boxed_slice()],
-            more_free: Vec::new(),
-            free: Vec::new(),
-            slots: 1,
+            chunks: Vec::new(),
+            free: NIL,
+            towers: Vec::new(),
+            tower_free: [NIL; MAX_LEVEL],
+            long: Vec::new(),
+            long_free: Vec::new(),
+            slots: 0,
             level: 1,
             len: 0,
             seed: 0x9E37_79B9_7F4A_7C15,
-        }
+        };
+        s.reset_arenas();
+        s
     }
 }
 
@@ -607,60 +663,44 @@ impl SkipSet {
         &mut self.chunks[(x >> CHUNK_BITS) as usize][x as usize & (CHUNK - 1)]
     }
 
+    /// The words of tower block `t` (from its first word to its chunk's end).
     #[inline]
-    fn link(&self, x: u32, i: usize) -> Link {
-        let n = self.node(x);
-        if i < INLINE_LEVELS {
-            n.inline[i]
-        } else {
-            self.more[n.more as usize][i - INLINE_LEVELS]
-        }
+    fn block(&self, t: u32) -> &[u64] {
+        &self.towers[(t >> TOWER_CHUNK_BITS) as usize][t as usize & (TOWER_CHUNK - 1)..]
     }
 
     #[inline]
-    fn link_mut(&mut self, x: u32, i: usize) -> &mut Link {
-        if i < INLINE_LEVELS {
-            &mut self.node_mut(x).inline[i]
-        } else {
-            let m = self.node(x).more as usize;
-            &mut self.more[m][i - INLINE_LEVELS]
-        }
+    fn block_mut(&mut self, t: u32) -> &mut [u64] {
+        &mut self.towers[(t >> TOWER_CHUNK_BITS) as usize][t as usize & (TOWER_CHUNK - 1)..]
     }
 
-    /// A new node with `levels` levels (links unset).
-    fn new_node(&mut self, member: &[u8], score: f64, levels: usize) -> Node {
-        let more = if levels > INLINE_LEVELS {
-            let links = vec![NO_LINK; levels - INLINE_LEVELS].into_boxed_slice();
-            match self.more_free.pop() {
-                Some(m) => {
-                    self.more[m as usize] = links;
-                    m
-                }
-                None => {
-                    self.more.push(links);
-                    (self.more.len() - 1) as u32
-                }
-            }
-        } else {
-            NIL
-        };
-        Node { score, back: NIL, more, inline: [NO_LINK; INLINE_LEVELS], member: Member::new(member) }
+    #[inline]
+    fn tlink(&self, t: u32, i: usize) -> Link {
+        Link::from_word(self.block(t)[i])
     }
 
-    fn alloc(&mut self, node: Node) -> u32 {
-        if let Some(x) = self.free.pop() {
-            *self.node_mut(x) = node;
-            return x;
-        }
-        let x = self.slots;
-        if x as usize & (CHUNK - 1) == 0 {
-            self.chunks.push(Vec::with_capacity(CHUNK));
-        }
-        if let Some(c) = self.chunks.last_mut() {
-            c.push(node);
-        }
-        self.slots += 1;
-        x
+    #[inline]
+    fn set_tlink(&mut self, t: u32, i: usize, l: Link) {
+        self.block_mut(t)[i] = l.word();
+    }
+
+    fn member(&self, x: u32) -> &[u8] {
+        Elem { set: self, node: x, len: UNKNOWN_LEN }.member()
+    }
+
+    /// Empties both arenas down to the header (level 1, no elements).
+    fn reset_arenas(&mut self) {
+        let header = Node { score: 0.0, inline: [NO_LINK; INLINE_LEVELS], back: NIL, tower: 0, member: NO_MEMBER };
+        self.chunks = vec![vec![header]];
+        self.slots = 1;
+        self.free = NIL;
+        let mut block = vec![NO_LINK.word(); MAX_LEVEL];
+        block[0] = 0;
+        block[1] = ((MAX_LEVEL - TOWER_HEAD) as u64) << 32;
+        self.towers = vec![block];
+        self.tower_free = [NIL; MAX_LEVEL];
+        self.long = Vec::new();
+        self.long_free = Vec::new();
     }
 
     fn random_level(&mut self) -> usize {
@@ -677,159 +717,489 @@ impl SkipSet {
         level
     }
 
+    /// The number of levels of node `x`.
+    fn height(&self, x: u32) -> usize {
+        match self.node(x).tower {
+            ONE_LEVEL => 1,
+            TWO_LEVELS => 2,
+            t => TOWER_HEAD + ((self.block(t)[1] >> 32) as u8) as usize,
+        }
+    }
+
+    /// A tower block with `links` links for node `x` (links unset).
+    fn alloc_tower(&mut self, links: usize, x: u32, score: f64, len: u8) -> u32 {
+        let words = TOWER_HEAD + links;
+        let mut t = self.tower_free[links];
+        if t != NIL {
+            self.tower_free[links] = self.block(t)[0] as u32;
+        } else {
+            let mut c = self.towers.len() - 1;
+            let used = self.towers[c].len();
+            if used + words > TOWER_CHUNK {
+                // The chunk's tail becomes a free block if it can hold a link.
+                let rest = TOWER_CHUNK - used;
+                if rest > TOWER_HEAD {
+                    self.towers[c].resize(TOWER_CHUNK, 0);
+                    let tail = (c << TOWER_CHUNK_BITS | used) as u32;
+                    self.free_tower(tail, rest - TOWER_HEAD);
+                }
+                self.towers.push(Vec::with_capacity(TOWER_CHUNK));
+                c += 1;
+            }
+            let chunk = &mut self.towers[c];
+            t = (c << TOWER_CHUNK_BITS | chunk.len()) as u32;
+            chunk.resize(chunk.len() + words, 0);
+        }
+        let b = self.block_mut(t);
+        b[0] = score.to_bits();
+        b[1] = x as u64 | (links as u64) << 32 | (len as u64) << 40;
+        b[TOWER_HEAD..words].fill(NO_LINK.word());
+        t
+    }
+
+    fn free_tower(&mut self, t: u32, links: usize) {
+        let head = self.tower_free[links];
+        self.block_mut(t)[0] = head as u64;
+        self.tower_free[links] = t;
+    }
+
+    /// A new unlinked node with `levels` levels.
+    fn alloc_node(&mut self, member: &[u8], score: f64, levels: usize) -> u32 {
+        let mut m = NO_MEMBER;
+        if member.len() <= INLINE_MEMBER {
+            m.len = member.len() as u8;
+            m.buf[..member.len()].copy_from_slice(member);
+        } else {
+            let slot = match self.long_free.pop() {
+                Some(i) => {
+                    self.long[i as usize] = member.into();
+                    i
+                }
+                None => {
+                    self.long.push(member.into());
+                    (self.long.len() - 1) as u32
+                }
+            };
+            m.len = LONG_MEMBER;
+            m.buf[..4].copy_from_slice(&slot.to_le_bytes());
+        }
+        let node = Node { score, inline: [NO_LINK; INLINE_LEVELS], back: NIL, tower: ONE_LEVEL, member: m };
+        let x = if self.free != NIL {
+            let x = self.free;
+            self.free = self.node(x).tower;
+            *self.node_mut(x) = node;
+            x
+        } else {
+            let x = self.slots;
+            if x as usize & (CHUNK - 1) == 0 {
+                self.chunks.push(Vec::with_capacity(CHUNK));
+            }
+            if let Some(c) = self.chunks.last_mut() {
+                c.push(node);
+            }
+            self.slots += 1;
+            x
+        };
+        self.node_mut(x).tower = match levels {
+            1 => ONE_LEVEL,
+            2 => TWO_LEVELS,
+            _ => self.alloc_tower(levels - INLINE_LEVELS, x, score, m.len),
+        };
+        x
+    }
+
+    /// Returns an unlinked node's slots (node, block, long member) to their
+    /// free lists.
+    fn free_node(&mut self, x: u32) {
+        let (t, m) = {
+            let n = self.node(x);
+            (n.tower, n.member)
+        };
+        if t != ONE_LEVEL && t != TWO_LEVELS {
+            let links = ((self.block(t)[1] >> 32) as u8) as usize;
+            self.free_tower(t, links);
+        }
+        if m.len == LONG_MEMBER {
+            let i = m.long_index();
+            self.long[i] = Box::default();
+            self.long_free.push(i as u32);
+        }
+        let head = self.free;
+        let n = self.node_mut(x);
+        n.member = NO_MEMBER;
+        n.tower = head;
+        self.free = x;
+    }
+
+    /// Sets the score of node `x` (and its tower's copy).
+    fn set_score(&mut self, x: u32, score: f64) {
+        let n = self.node_mut(x);
+        n.score = score;
+        let t = n.tower;
+        if t != ONE_LEVEL && t != TWO_LEVELS {
+            self.block_mut(t)[0] = score.to_bits();
+        }
+    }
+
+    /// Walks down from the header: at each level it steps right while
+    /// `right(rank so far, span of the link, score, element)` holds, and
+    /// records the last element of each level in `path`. Returns the last
+    /// node reached and its rank.
+    #[inline(always)]
+    fn descend(
+        &self,
+        mut path: Option<&mut Path>,
+        mut right: impl FnMut(u32, u32, f64, Elem<'_>) -> bool,
+    ) -> (u32, u32) {
+        let mut r = 0u32;
+        let mut t = 0u32;
+        for i in (INLINE_LEVELS..self.level).rev() {
+            let mut b = self.block(t);
+            loop {
+                let l = Link::from_word(b[i]);
+                if l.next == NIL {
+                    break;
+                }
+                // Where the next level goes on if this step fails.
+                if i > INLINE_LEVELS {
+                    let down = Link::from_word(b[i - 1]).next;
+                    if down != NIL && down != l.next {
+                        prefetch(&self.block(down)[0]);
+                    }
+                } else {
+                    prefetch(self.node(b[1] as u32));
+                }
+                let nb = self.block(l.next);
+                let meta = nb[1];
+                let e = Elem { set: self, node: meta as u32, len: ((meta >> 40) as u8) as u16 };
+                if !right(r, l.span, f64::from_bits(nb[0]), e) {
+                    break;
+                }
+                r += l.span;
+                t = l.next;
+                b = nb;
+            }
+            if let Some(p) = path.as_deref_mut() {
+                p.update[i] = t;
+                p.rank[i] = r;
+            }
+        }
+        let mut x = if t == 0 { 0 } else { self.block(t)[1] as u32 };
+        for i in (0..INLINE_LEVELS.min(self.level)).rev() {
+            loop {
+                let n = self.node(x);
+                let l = n.inline[i];
+                if l.next == NIL {
+                    break;
+                }
+                if i > 0 {
+                    let down = n.inline[0].next;
+                    if down != NIL && down != l.next {
+                        prefetch(self.node(down));
+                    }
+                }
+                let next = self.node(l.next);
+                if !right(r, l.span, next.score, Elem { set: self, node: l.next, len: UNKNOWN_LEN }) {
+                    break;
+                }
+                r += l.span;
+                x = l.next;
+            }
+            if let Some(p) = path.as_deref_mut() {
+                p.update[i] = x;
+                p.rank[i] = r;
+            }
+        }
+        (x, r)
+    }
+
+    /// The path to where (score, member) sorts.
+    fn search(&self, score: f64, member: &[u8]) -> Path {
+        let mut p = Path { update: [0; MAX_LEVEL], rank: [0; MAX_LEVEL] };
+        self.descend(Some(&mut p), |_, _, s2, e| s2 < score || (s2 == score && e.member() < member));
+        p
+    }
+
+    /// The path to the element at 0-based rank `rank`.
+    fn search_rank(&self, rank: usize) -> Path {
+        let mut p = Path { update: [0; MAX_LEVEL], rank: [0; MAX_LEVEL] };
+        if rank == 0 {
+            // The header precedes the first element at every level.
+            return p;
+        }
+        self.descend(Some(&mut p), |r, span, _, _| r as usize + span as usize <= rank);
+        p
+    }
+
     fn insert(&mut self, member: &[u8], score: f64) {
         self.dict.insert(member.into(), score);
         self.list_insert(member, score);
     }
 
-    /// For each level, the last node before (score, member) and its rank.
-    fn search(&self, score: f64, member: &[u8]) -> ([u32; MAX_LEVEL], [u32; MAX_LEVEL]) {
-        let mut update = [0u32; MAX_LEVEL];
-        let mut rank = [0u32; MAX_LEVEL];
-        let mut x = 0u32;
-        for i in (0..self.level).rev() {
-            rank[i] = if i + 1 == self.level { 0 } else { rank[i + 1] };
-            loop {
-                let l = self.link(x, i);
-                if l.next == NIL {
-                    break;
-                }
-                let n = self.node(l.next);
-                if !before(n.score, &n.member, score, member) {
-                    break;
-                }
-                rank[i] += l.span;
-                x = l.next;
-            }
-            update[i] = x;
-        }
-        (update, rank)
+    fn list_insert(&mut self, member: &[u8], score: f64) {
+        let p = self.search(score, member);
+        let h = self.random_level();
+        let x = self.alloc_node(member, score, h);
+        self.link(x, h, p);
     }
 
-    fn list_insert(&mut self, member: &[u8], score: f64) {
-        let (mut update, mut rank) = self.search(score, member);
-        let lvl = self.random_level();
-        if lvl > self.level {
-            for i in self.level..lvl {
-                rank[i] = 0;
-                update[i] = 0;
-                self.link_mut(0, i).span = self.len as u32;
+    /// Links the unlinked node `x` of height `h` at the position `p` leads to.
+    fn link(&mut self, x: u32, h: usize, mut p: Path) {
+        if h > self.level {
+            for i in self.level..h {
+                p.rank[i] = 0;
+                p.update[i] = 0;
+                if i < INLINE_LEVELS {
+                    self.node_mut(0).inline[i].span = self.len as u32;
+                } else {
+                    let l = self.tlink(0, i);
+                    self.set_tlink(0, i, Link { next: l.next, span: self.len as u32 });
+                }
             }
-            self.level = lvl;
+            self.level = h;
         }
-        let node = self.new_node(member, score, lvl);
-        let idx = self.alloc(node);
-        for i in 0..lvl {
-            let ul = self.link(update[i], i);
-            let gap = rank[0] - rank[i];
-            *self.link_mut(idx, i) = Link { next: ul.next, span: ul.span - gap };
-            *self.link_mut(update[i], i) = Link { next: idx, span: gap + 1 };
+        let xt = self.node(x).tower;
+        for i in 0..h {
+            let u = p.update[i];
+            let gap = p.rank[0] - p.rank[i];
+            if i < INLINE_LEVELS {
+                let ul = self.node(u).inline[i];
+                self.node_mut(x).inline[i] = Link { next: ul.next, span: ul.span - gap };
+                self.node_mut(u).inline[i] = Link { next: x, span: gap + 1 };
+            } else {
+                let ul = self.tlink(u, i);
+                self.set_tlink(xt, i, Link { next: ul.next, span: ul.span - gap });
+                self.set_tlink(u, i, Link { next: xt, span: gap + 1 });
+            }
         }
-        for (i, &u) in update.iter().enumerate().take(self.level).skip(lvl) {
-            self.link_mut(u, i).span += 1;
+        for i in h..self.level {
+            let u = p.update[i];
+            if i < INLINE_LEVELS {
+                self.node_mut(u).inline[i].span += 1;
+            } else {
+                let l = self.tlink(u, i);
+                self.set_tlink(u, i, Link { next: l.next, span: l.span + 1 });
+            }
         }
-        self.node_mut(idx).back = if update[0] == 0 { NIL } else { update[0] };
-        let next0 = self.link(idx, 0).next;
+        let back = p.update[0];
+        let next0 = self.node(x).inline[0].next;
+        self.node_mut(x).back = if back == 0 { NIL } else { back };
         if next0 != NIL {
-            self.node_mut(next0).back = idx;
+            self.node_mut(next0).back = x;
         }
         self.len += 1;
     }
 
-    /// Unlinks the node (score, member); true if it was found.
-    fn list_delete(&mut self, score: f64, member: &[u8]) -> bool {
-        let (update, _) = self.search(score, member);
-        let x = self.link(update[0], 0).next;
-        if x == NIL {
-            return false;
-        }
-        {
-            let n = self.node(x);
-            if n.score != score || &*n.member != member {
-                return false;
-            }
-        }
-        for (i, &u) in update.iter().enumerate().take(self.level) {
-            let ul = self.link(u, i);
-            if ul.next == x {
-                let xl = self.link(x, i);
-                *self.link_mut(u, i) = Link { next: xl.next, span: ul.span + xl.span - 1 };
+    /// Unlinks node `x`, whose predecessors are `p`.
+    fn unlink(&mut self, x: u32, p: &Path) {
+        let xt = self.node(x).tower;
+        let has_tower = xt != ONE_LEVEL && xt != TWO_LEVELS;
+        for i in 0..self.level {
+            let u = p.update[i];
+            if i < INLINE_LEVELS {
+                let ul = self.node(u).inline[i];
+                self.node_mut(u).inline[i] = if ul.next == x {
+                    let xl = self.node(x).inline[i];
+                    Link { next: xl.next, span: ul.span + xl.span - 1 }
+                } else {
+                    Link { next: ul.next, span: ul.span.saturating_sub(1) }
+                };
             } else {
-                self.link_mut(u, i).span = ul.span.saturating_sub(1);
+                let ul = self.tlink(u, i);
+                let l = if has_tower && ul.next == xt {
+                    let xl = self.tlink(xt, i);
+                    Link { next: xl.next, span: ul.span + xl.span - 1 }
+                } else {
+                    Link { next: ul.next, span: ul.span.saturating_sub(1) }
+                };
+                self.set_tlink(u, i, l);
             }
         }
-        let next0 = self.link(x, 0).next;
-        let back = self.node(x).back;
+        let (back, next0) = {
+            let n = self.node(x);
+            (n.back, n.inline[0].next)
+        };
         if next0 != NIL {
             self.node_mut(next0).back = back;
         }
-        while self.level > 1 && self.link(0, self.level - 1).next == NIL {
+        while self.level > 1 {
+            let top = self.level - 1;
+            let next = if top < INLINE_LEVELS { self.node(0).inline[top].next } else { self.tlink(0, top).next };
+            if next != NIL {
+                break;
+            }
             self.level -= 1;
         }
         self.len -= 1;
-        let n = self.node_mut(x);
-        n.member = Member::default();
-        let m = std::mem::replace(&mut n.more, NIL);
-        if m != NIL {
-            self.more[m as usize] = Box::default();
-            self.more_free.push(m);
+    }
+
+    /// The node the path leads to if it holds (score, member), else NIL.
+    fn found(&self, p: &Path, score: f64, member: &[u8]) -> u32 {
+        let x = self.node(p.update[0]).inline[0].next;
+        if x != NIL && self.node(x).score == score && self.member(x) == member {
+            x
+        } else {
+            NIL
         }
-        self.free.push(x);
+    }
+
+    /// Releases everything once the last element is gone, so a drained set
+    /// gives its memory back.
+    fn shrink_if_empty(&mut self) {
         if self.len == 0 {
-            // Start the arena afresh so a drained set releases its memory.
-            self.chunks.truncate(1);
-            if let Some(c) = self.chunks.first_mut() {
-                c.truncate(1);
-                c.shrink_to_fit();
-            }
-            self.slots = 1;
-            self.free.clear();
-            self.more.truncate(1);
-            self.more.shrink_to_fit();
-            self.more_free.clear();
+            self.reset_arenas();
+            self.level = 1;
         }
+    }
+
+    /// Unlinks and frees the node (score, member); true if it was found.
+    fn list_delete(&mut self, score: f64, member: &[u8]) -> bool {
+        let p = self.search(score, member);
+        let x = self.found(&p, score, member);
+        if x == NIL {
+            return false;
+        }
+        self.unlink(x, &p);
+        self.free_node(x);
+        self.shrink_if_empty();
         true
     }
 
-    fn count_before(&self, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
-        let mut x = 0u32;
-        let mut r = 0usize;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.link(x, i);
-                if l.next == NIL {
-                    break;
-                }
-                let n = self.node(l.next);
-                if !pred(n.score, &n.member) {
-                    break;
-                }
-                r += l.span as usize;
-                x = l.next;
-            }
+    /// Moves the element (old, member) to score `new`; false if it was not
+    /// found.
+    fn update_score(&mut self, member: &[u8], old: f64, new: f64) -> bool {
+        let p = self.search(old, member);
+        let x = self.found(&p, old, member);
+        if x == NIL {
+            return false;
         }
-        r
+        let (back, next) = {
+            let n = self.node(x);
+            (n.back, n.inline[0].next)
+        };
+        let after_back = back == NIL || before(self.node(back).score, self.member(back), new, member);
+        let before_next = next == NIL || before(new, member, self.node(next).score, self.member(next));
+        if after_back && before_next {
+            self.set_score(x, new);
+            return true;
+        }
+        let h = self.height(x);
+        self.unlink(x, &p);
+        self.set_score(x, new);
+        let p = self.search(new, member);
+        self.link(x, h, p);
+        true
+    }
+
+    /// Removes the elements with 0-based ranks `start..end` (both within the
+    /// set) from the list and the dict, in one pass.
+    fn remove_ranks(&mut self, start: usize, end: usize) {
+        let p = self.search_rank(start);
+        let mut x = self.node(p.update[0]).inline[0].next;
+        // Taken out so members can be read from the arena while removing.
+        let mut dict = std::mem::take(&mut self.dict);
+        for _ in start..end {
+            if x == NIL {
+                break;
+            }
+            let next = self.node(x).inline[0].next;
+            self.unlink(x, &p);
+            dict.remove(self.member(x));
+            self.free_node(x);
+            x = next;
+        }
+        self.dict = dict;
+        self.shrink_if_empty();
+    }
+
+    fn count_before(&self, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
+        self.descend(None, |_, _, s, e| pred(s, e.member())).1 as usize
+    }
+
+    /// The 0-based ascending rank of (score, member), which is in the set.
+    fn rank(&self, score: f64, member: &[u8]) -> usize {
+        let r = self.descend(None, |_, _, s2, e| s2 < score || (s2 == score && e.member() <= member)).1;
+        (r as usize).saturating_sub(1)
     }
 
     /// The node at 0-based ascending rank `rank`, or NIL.
     fn node_at(&self, rank: usize) -> u32 {
+        if rank == 0 {
+            return self.node(0).inline[0].next;
+        }
         let target = rank + 1;
-        let mut traversed = 0usize;
-        let mut x = 0u32;
-        for i in (0..self.level).rev() {
+        let (x, r) = self.descend(None, |r, span, _, _| r as usize + span as usize <= target);
+        if r as usize == target && x != 0 {
+            x
+        } else {
+            NIL
+        }
+    }
+}
+
+#[cfg(test)]
+impl SkipSet {
+    /// Checks every structural invariant: order, back links, spans at every
+    /// level (also the span of a last link: the elements after it), tower
+    /// copies of score, node and member length, and the dict.
+    fn check_invariants(&self) {
+        let mut rank_of = std::collections::HashMap::new();
+        let mut order = Vec::new();
+        let mut x = self.node(0).inline[0].next;
+        let mut prev = NIL;
+        while x != NIL {
+            let n = self.node(x);
+            assert_eq!(n.back, prev, "back link");
+            if prev != NIL {
+                let p = self.node(prev);
+                assert!(before(p.score, self.member(prev), n.score, self.member(x)), "order");
+            }
+            assert_eq!(self.dict.get(self.member(x)), Some(&n.score), "dict score");
+            order.push(x);
+            rank_of.insert(x, order.len() as u32);
+            prev = x;
+            x = n.inline[0].next;
+        }
+        assert_eq!(order.len(), self.len);
+        assert_eq!(self.dict.len(), self.len);
+        let rank = |x: u32| if x == 0 { 0 } else { rank_of[&x] };
+        for i in 0..self.level {
+            // Walk level i from the header by node index.
+            let mut x = 0u32;
+            let mut seen = 0;
             loop {
-                let l = self.link(x, i);
-                if l.next == NIL || traversed + l.span as usize > target {
+                let l = if i < INLINE_LEVELS {
+                    self.node(x).inline[i]
+                } else {
+                    let t = self.node(x).tower;
+                    assert!(t != ONE_LEVEL && t != TWO_LEVELS, "node at level {i} has a tower");
+                    let b = self.block(t);
+                    assert_eq!(b[1] as u32, x, "tower node");
+                    if x != 0 {
+                        assert_eq!(f64::from_bits(b[0]), self.node(x).score, "tower score");
+                        assert_eq!((b[1] >> 40) as u8, self.node(x).member.len, "tower member length");
+                    }
+                    Link::from_word(b[i])
+                };
+                if x != 0 {
+                    assert!(self.height(x) > i, "height");
+                }
+                if l.next == NIL {
+                    assert_eq!(l.span as usize, self.len - rank(x) as usize, "last span at level {i}");
                     break;
                 }
-                traversed += l.span as usize;
-                x = l.next;
+                let nx = if i < INLINE_LEVELS { l.next } else { self.block(l.next)[1] as u32 };
+                assert_eq!(l.span, rank(nx) - rank(x), "span at level {i}");
+                x = nx;
+                seen += 1;
             }
-            if traversed == target {
-                return x;
+            if i == self.level - 1 && self.level > 1 {
+                assert!(seen > 0, "top level is not empty");
             }
         }
-        NIL
+        for &x in &order {
+            assert!(self.height(x) <= self.level);
+        }
     }
 }
 
@@ -931,5 +1301,93 @@ mod tests {
         assert!(z.is_empty());
         z.insert(b"again", 1.0, SMALL);
         assert_eq!(z.rank(b"again"), Some(0));
+    }
+    #[test]
+    fn skiplist_keeps_its_invariants_under_random_operations() {
+        use std::collections::BTreeMap;
+        // Scores with many ties, members short and long (a tenth are stored
+        // out of the node), and enough elements for several chunks of
+        // nodes and of tower blocks.
+        let mut rng = Rng::with_seed(11);
+        let name = |k: usize| {
+            let pad = if k.is_multiple_of(10) { "+".repeat(24) } else { String::new() };
+            format!("e{k}{pad}").into_bytes()
+        };
+        let mut z = ZSet::new();
+        let mut model: BTreeMap<Vec<u8>, f64> = BTreeMap::new();
+        let sorted = |model: &BTreeMap<Vec<u8>, f64>| {
+            let mut v: Vec<(Vec<u8>, f64)> = model.iter().map(|(m, s)| (m.clone(), *s)).collect();
+            v.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap().then(a.0.cmp(&b.0)));
+            v
+        };
+        let skip = |z: &ZSet| match &z.repr {
+            Repr::Skip(s) => s.check_invariants(),
+            Repr::Packed(_) => panic!("packed"),
+        };
+        for round in 0..3 {
+            let n = if round == 1 { 30_000 } else { 3000 };
+            for step in 0..n * 2 {
+                let m = name(rng.below(n));
+                let s = if step % 2 == 0 { rng.below(100) as f64 } else { rng.below(1 << 20) as f64 / 7.0 };
+                match model.get(&m).copied() {
+                    Some(old) if step % 7 == 0 => {
+                        assert_eq!(z.remove(&m), Some(old));
+                        model.remove(&m);
+                    }
+                    Some(old) => {
+                        // Small moves often keep the position (in place).
+                        let new = if step % 3 == 0 { old + 0.001 } else { s };
+                        if new != old {
+                            z.update(&m, old, new);
+                            model.insert(m, new);
+                        }
+                    }
+                    None => {
+                        z.insert(&m, s, BIG);
+                        model.insert(m, s);
+                    }
+                }
+                if step % 9973 == 0 {
+                    skip(&z);
+                }
+            }
+            skip(&z);
+            if round == 1 {
+                let Repr::Skip(s) = &z.repr else { panic!("packed") };
+                assert!(s.towers.len() > 1 && s.chunks.len() > 10 && !s.long.is_empty());
+            }
+            let want = sorted(&model);
+            let mut got = Vec::new();
+            z.for_each(|m, s| got.push((m.to_vec(), s)));
+            assert_eq!(got, want);
+            for _ in 0..200 {
+                let r = rng.below(want.len());
+                let (m, s) = &want[r];
+                assert_eq!(z.rank(m), Some(r));
+                assert_eq!(z.at(r).map(|(m, s)| (m.to_vec(), s)), Some((m.clone(), *s)));
+                assert_eq!(z.count_before(|s2, m2| before(s2, m2, *s, m)), r);
+            }
+            // A range in the middle, then one at each end.
+            let len = want.len();
+            for (a, b) in [(len / 3, len / 3 + 500), (0, 100), (len - 700, len + 5)] {
+                let b2 = b.min(z.len());
+                assert_eq!(z.remove_ranks(a, b), b2 - a);
+                let mut v = sorted(&model);
+                for (m, _) in v.drain(a..b2) {
+                    model.remove(&m);
+                }
+                skip(&z);
+            }
+            let mut got = Vec::new();
+            z.for_each(|m, s| got.push((m.to_vec(), s)));
+            assert_eq!(got, sorted(&model));
+            if round == 1 {
+                // Drain everything: the arenas start afresh.
+                assert_eq!(z.remove_ranks(0, z.len()), model.len());
+                model.clear();
+                skip(&z);
+                assert!(z.is_empty());
+            }
+        }
     }
 }
