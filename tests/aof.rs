@@ -54,6 +54,20 @@ fn oxidis_aof(dir: &TempDir, extra: &[&str]) -> Server {
     Server::start_with(&args)
 }
 
+/// A connection once the server has finished loading (it answers LOADING
+/// while a big AOF is replayed).
+fn loaded_conn(s: &Server) -> redis::Connection {
+    let mut c = s.conn();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        match redis::cmd("PING").query::<String>(&mut c) {
+            Err(e) if e.code() == Some("LOADING") => std::thread::sleep(Duration::from_millis(20)),
+            _ => break,
+        }
+    }
+    c
+}
+
 fn kill9(s: &mut Server) {
     let _ = s.child.kill();
     let _ = s.child.wait();
@@ -306,7 +320,7 @@ fn acknowledged_writes_survive_sigkill_with_appendfsync_always() {
     let _ = s.child.wait();
     assert!(acked > 0, "nothing was written before the kill");
     let s2 = oxidis_aof(&dir, &[]);
-    let mut c = s2.conn();
+    let mut c = loaded_conn(&s2);
     let len: u64 = q(&mut c, &["LLEN", "list"]);
     eprintln!("acknowledged {acked} pushes before the kill, {len} found after restart");
     assert!(len >= acked, "acknowledged {acked} pushes, found {len} after restart");
