@@ -771,13 +771,15 @@ fn clients_get_loading_errors_while_a_big_file_loads() {
     }
     // 2000 keys at 2 ms each: about 4 s of loading, served every 1 KB.
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oxidis-server"))
+    let child = Command::new(env!("CARGO_BIN_EXE_oxidis-server"))
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--dir", dir.s()])
         .args(["--key-load-delay", "2000", "--loading-process-events-interval-bytes", "1024"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
+    // Killed (by its PID) whatever happens below.
+    let _guard = KillOnDrop(child);
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut saw_loading = false;
     while Instant::now() < deadline {
@@ -798,9 +800,17 @@ fn clients_get_loading_errors_while_a_big_file_loads() {
             Err(_) => std::thread::sleep(Duration::from_millis(20)),
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
     assert!(saw_loading, "never saw a LOADING reply");
+}
+
+/// A child process killed when dropped.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[test]
