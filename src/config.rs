@@ -158,7 +158,7 @@ directives! {
     LatencyTracking: "latency-tracking" => Bool, "yes", 0;
     LatencyTrackingInfoPercentiles: "latency-tracking-info-percentiles" => List, "50 99 99.9", 0;
     NotifyKeyspaceEvents: "notify-keyspace-events" => Str, "", 0;
-    TrackingTableMaxKeys: "tracking-table-max-keys" => Int { min: 0, max: I64MAX }, "1000000", STORED_ONLY;
+    TrackingTableMaxKeys: "tracking-table-max-keys" => Int { min: 0, max: I64MAX }, "1000000", 0;
     // --- memory
     Maxmemory: "maxmemory" => Mem { min: 0, max: I64MAX }, "0", 0;
     MaxmemoryPolicy: "maxmemory-policy" => Enum(&["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"]), "noeviction", 0;

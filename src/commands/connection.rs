@@ -4,6 +4,7 @@ use super::args::{self, is};
 use super::{cmd, container, Command, Ctx, ADMIN, FAST, LOADING, NOSCRIPT, NO_AUTH, NO_KEYS, STALE};
 use crate::config::{D, REDIS_VERSION};
 use crate::errors;
+use crate::server::tracking::TrackingOptions;
 use crate::server::{PauseMode, ReplyMode};
 
 const C: &[&str] = &["connection"];
@@ -39,6 +40,10 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
     cmd("pause", -3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Suspends commands processing.", "3.0.0", client_pause),
     cmd("unpause", 2, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Resumes processing commands from paused clients.", "6.2.0", client_unpause),
     cmd("unblock", -3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0", client_unblock),
+    cmd("tracking", -3, NOSCRIPT | CONN, NO_KEYS, C, G, "Enable or disable server assisted client side caching support", "6.0.0", client_tracking),
+    cmd("caching", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Instruct the server about tracking or not keys in the next request", "6.0.0", client_caching),
+    cmd("getredir", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Get tracking notifications redirection client ID if any", "6.0.0", client_getredir),
+    cmd("trackinginfo", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Return information about server assisted client side caching for the current connection", "6.2.0", client_trackinginfo),
     cmd("help", 2, CONN, NO_KEYS, C, G, "Returns helpful text about the different subcommands.", "5.0.0", client_help),
 ];
 
@@ -180,6 +185,7 @@ fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
     }
     ctx.srv.pubsub_forget(ctx.client);
     ctx.srv.discard_transaction(ctx.client);
+    ctx.srv.tracking_disable(ctx.client);
     ctx.reply().simple("RESET");
 }
 
@@ -234,7 +240,7 @@ pub fn client_line(c: &crate::server::Client, now_ms: i64) -> String {
     let qbuf = if c.running_qbuf > 0 { c.running_qbuf } else { c.query_len() };
     let omem = c.pending_output();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events=r{} cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events=r{} cmd={} user={} redir={} resp={} lib-name={} lib-ver={}",
         c.id,
         c.addr,
         c.laddr,
@@ -260,6 +266,7 @@ pub fn client_line(c: &crate::server::Client, now_ms: i64) -> String {
         if omem > 0 { "w" } else { "" },
         c.last_cmd,
         c.user,
+        if c.tracking.on { c.tracking.redirect as i64 } else { -1 },
         if c.reply.resp3 { 3 } else { 2 },
         lossy(&c.lib_name),
         lossy(&c.lib_ver),
@@ -327,6 +334,140 @@ fn client_info(ctx: &mut Ctx, _argv: &[&[u8]]) {
     let mut line = client_line(ctx.client, now);
     line.push('\n');
     ctx.reply().verbatim(line.as_bytes());
+}
+
+/// CLIENT TRACKING on|off [REDIRECT id] [BCAST] [PREFIX p]... [OPTIN]
+/// [OPTOUT] [NOLOOP] (client-side caching, see `server::tracking`).
+fn client_tracking(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let mut o = TrackingOptions {
+        on: false,
+        redirect: 0,
+        bcast: false,
+        optin: false,
+        optout: false,
+        noloop: false,
+        prefixes: Vec::new(),
+    };
+    let mut i = 3;
+    while i < argv.len() {
+        let more = i + 1 < argv.len();
+        let a = argv[i];
+        if is(a, "redirect") && more {
+            i += 1;
+            if o.redirect != 0 {
+                return ctx.reply().error("ERR A client can only redirect to a single other client");
+            }
+            let id = match args::int(argv[i]) {
+                Ok(id) => id,
+                Err(e) => return ctx.reply().error(e),
+            };
+            // The client must exist now (it may go away later: the
+            // redirection then becomes broken).
+            if id <= 0 || ctx.srv.client_token(id as u64).is_none() {
+                return ctx.reply().error("ERR The client ID you want redirect to does not exist");
+            }
+            o.redirect = id as u64;
+        } else if is(a, "bcast") {
+            o.bcast = true;
+        } else if is(a, "optin") {
+            o.optin = true;
+        } else if is(a, "optout") {
+            o.optout = true;
+        } else if is(a, "noloop") {
+            o.noloop = true;
+        } else if is(a, "prefix") && more {
+            i += 1;
+            o.prefixes.push(argv[i].to_vec());
+        } else {
+            return ctx.reply().error(errors::SYNTAX);
+        }
+        i += 1;
+    }
+    if is(argv[2], "on") {
+        o.on = true;
+    } else if !is(argv[2], "off") {
+        return ctx.reply().error(errors::SYNTAX);
+    }
+    match ctx.srv.tracking_configure(ctx.client, o) {
+        Ok(()) => ctx.reply().ok(),
+        Err(e) => ctx.reply().error(&e),
+    }
+}
+
+/// CLIENT CACHING yes|no: whether the next command's keys are tracked
+/// (OPTIN / OPTOUT modes).
+fn client_caching(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let t = &mut ctx.client.tracking;
+    if !t.on {
+        return ctx.reply().error(
+            "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled",
+        );
+    }
+    if is(argv[2], "yes") {
+        if !t.optin {
+            return ctx.reply().error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+        }
+        t.caching = Some(true);
+    } else if is(argv[2], "no") {
+        if !t.optout {
+            return ctx.reply().error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+        }
+        t.caching = Some(false);
+    } else {
+        return ctx.reply().error(errors::SYNTAX);
+    }
+    ctx.reply().ok();
+}
+
+fn client_getredir(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let t = &ctx.client.tracking;
+    let id = if t.on { t.redirect as i64 } else { -1 };
+    ctx.reply().int(id);
+}
+
+fn client_trackinginfo(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let t = ctx.client.tracking.clone();
+    let mut flags: Vec<&str> = Vec::new();
+    if !t.on {
+        flags.push("off");
+    } else {
+        flags.push("on");
+        if t.bcast {
+            flags.push("bcast");
+        }
+        if t.optin {
+            flags.push("optin");
+            if t.caching.is_some() {
+                flags.push("caching-yes");
+            }
+        }
+        if t.optout {
+            flags.push("optout");
+            if t.caching.is_some() {
+                flags.push("caching-no");
+            }
+        }
+        if t.noloop {
+            flags.push("noloop");
+        }
+        if t.broken_redirect {
+            flags.push("broken_redirect");
+        }
+    }
+    let r = ctx.reply();
+    r.map_len(3);
+    r.bulk(b"flags");
+    r.set_len(flags.len());
+    for f in flags {
+        r.bulk(f.as_bytes());
+    }
+    r.bulk(b"redirect");
+    r.int(if t.on { t.redirect as i64 } else { -1 });
+    r.bulk(b"prefixes");
+    r.array_len(t.prefixes.len());
+    for p in &t.prefixes {
+        r.bulk(p);
+    }
 }
 
 /// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command

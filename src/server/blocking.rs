@@ -280,6 +280,10 @@ impl Server {
             self.blocking.resume.push(t);
         }
         self.count_error(&mut c);
+        // Invalidations its served command caused come after its reply.
+        if self.ks.track_writes {
+            self.tracking_drain(Some(&mut c));
+        }
         self.clients.put_back(c);
         self.schedule_write(t);
     }

@@ -122,6 +122,8 @@ pub struct Client {
     pub mem_accounted: u64,
     /// MULTI state and WATCHed keys (see `server::multi`).
     pub tx: super::multi::Transaction,
+    /// CLIENT TRACKING settings (see `server::tracking`).
+    pub tracking: super::tracking::ClientTracking,
 }
 
 impl Client {
@@ -165,6 +167,7 @@ impl Client {
             obuf_soft_since: 0,
             mem_accounted: 0,
             tx: Default::default(),
+            tracking: Default::default(),
         }
     }
 
@@ -266,6 +269,15 @@ impl Client {
         }
         if self.blocked {
             f.push('b');
+        }
+        if self.tracking.on {
+            f.push('t');
+            if self.tracking.broken_redirect {
+                f.push('R');
+            }
+            if self.tracking.bcast {
+                f.push('B');
+            }
         }
         if self.tx.dirty.get() {
             f.push('d');

@@ -16,6 +16,7 @@ pub mod multi;
 pub mod notify;
 pub mod obuf;
 pub mod pubsub;
+pub mod tracking;
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -127,6 +128,8 @@ pub struct Clients {
     slots: Vec<Option<Box<Client>>>,
     free: Vec<usize>,
     count: usize,
+    /// Client id -> token (CLIENT TRACKING REDIRECT looks ids up often).
+    by_id: HashMap<u64, Token>,
 }
 
 impl Clients {
@@ -136,9 +139,16 @@ impl Clients {
             self.slots.len() - 1
         });
         let token = Token(CLIENT_BASE + idx);
-        self.slots[idx] = Some(Box::new(make(token)));
+        let c = Box::new(make(token));
+        self.by_id.insert(c.id, token);
+        self.slots[idx] = Some(c);
         self.count += 1;
         token
+    }
+
+    /// The token of the client with this id, even while it runs a command.
+    pub fn token_by_id(&self, id: u64) -> Option<Token> {
+        self.by_id.get(&id).copied()
     }
 
     fn idx(token: Token) -> Option<usize> {
@@ -170,6 +180,7 @@ impl Clients {
         let c = self.slots.get_mut(i)?.take()?;
         self.free.push(i);
         self.count -= 1;
+        self.by_id.remove(&c.id);
         Some(c)
     }
 
@@ -224,6 +235,8 @@ pub struct Server {
     paused_clients: Vec<Token>,
     /// Clients blocked by BLPOP & co (see `blocking.rs`).
     pub blocking: blocking::Blocking,
+    /// Client-side caching: the tracking table and BCAST prefixes.
+    pub tracking: tracking::Tracking,
     /// Channel and pattern subscriptions (see `pubsub.rs`).
     pub pubsub: pubsub::PubSub,
     /// Output buffer limits per client class, parsed from the config (see `obuf.rs`).
@@ -282,6 +295,7 @@ impl Server {
             pending_reads: Vec::new(),
             paused_clients: Vec::new(),
             blocking: blocking::Blocking::default(),
+            tracking: tracking::Tracking::default(),
             pubsub: pubsub::PubSub::default(),
             obuf,
             scripting: Default::default(),
@@ -928,6 +942,13 @@ impl Server {
                 return;
             }
         }
+        if !inner && self.ks.track_writes {
+            // tracking-table-max-keys, then what was evicted for this
+            // command: both announced before its reply.
+            self.tracking_limit_keys(Some(c));
+            self.tracking_drain(Some(c));
+        }
+        let fullname = &self.commands.entries[id].fullname;
         if c.tx.active && !c.tx.executing && !multi::runs_in_multi(fullname) {
             self.queue_command(c, id, argv);
             return;
@@ -948,7 +969,9 @@ impl Server {
         self.arm_output_limit(c);
         let start = Instant::now();
         let prop_mark = crate::persistence::propagate::before_call(self);
+        let outer_script_read = std::mem::take(&mut self.tracking.script_read);
         (spec.handler)(&mut Ctx { srv: self, client: c }, argv);
+        let script_read = std::mem::replace(&mut self.tracking.script_read, outer_script_read);
         crate::persistence::propagate::after_call(self, prop_mark, c, id, argv);
         let dur_ns = start.elapsed().as_nanos() as u64;
         let dur = dur_ns / 1000;
@@ -967,6 +990,16 @@ impl Server {
             c.reply.buf.append(&mut c.pubsub.kept);
         }
         self.enforce_output_limit(c);
+        // Client-side caching: a script's read is its caller's; the keys a
+        // tracking client read are remembered; its own changes are
+        // announced after its reply.
+        if matches!(c.conn, Conn::None) && spec.flags & commands::READONLY != 0 {
+            self.tracking.script_read = true;
+        }
+        self.tracking_after_command(c, id, argv, script_read);
+        if !inner && self.ks.track_writes {
+            self.tracking_drain(Some(c));
+        }
         // After the command, as Redis does: EXEC shows after the commands it
         // ran, SELECT with the database it selected.
         if !self.monitors.is_empty() && spec.flags & (commands::SKIP_MONITOR | commands::ADMIN) == 0 {
@@ -1094,6 +1127,9 @@ impl Server {
 
     /// Writes pending output of every client that has some.
     fn flush_pending(&mut self) {
+        // Invalidations for changes made outside commands (active expiry),
+        // and the keys collected for BCAST prefixes.
+        self.tracking_before_sleep();
         // Keyspace events noticed outside commands (blocked clients' lookups...).
         if !self.ks.events.is_empty() {
             self.publish_queued_events(None);
@@ -1182,6 +1218,7 @@ impl Server {
         self.forget_blocked(t);
         self.pubsub_forget(&mut c);
         self.unwatch_all(&mut c);
+        self.tracking_disable(&mut c);
         c.conn.shutdown();
     }
 
@@ -1217,6 +1254,9 @@ impl Server {
                 debug!("Closing idle client");
                 self.close_client(t);
             }
+        }
+        if self.tracking.info().0 > 0 {
+            self.tracking_limit_keys(None);
         }
         // Active expiry: at most 25% of the cron period (Redis's budget).
         if self.ks.active_expire_enabled {

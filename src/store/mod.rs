@@ -95,6 +95,22 @@ pub struct Keyspace {
     pub lazy: LazyFree,
     /// Keys watched by clients (WATCH), marked dirty by every change.
     pub watch: WatchIndex,
+    /// Log changes for client-side caching (CLIENT TRACKING is in use).
+    pub track_writes: bool,
+    /// Changes not yet turned into invalidation messages (the server drains it).
+    pub tracking_events: Vec<TrackingChange>,
+}
+
+/// A change client-side caching must announce (see `server::tracking`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrackingChange {
+    /// A key changed, by the running command (or the cron).
+    Key(Vec<u8>),
+    /// A key deleted by expiry: nobody "made" this change (NOLOOP in BCAST
+    /// mode does not hide it).
+    Expired(Vec<u8>),
+    /// A database was emptied: tracking clients drop everything.
+    Flush,
 }
 
 impl Keyspace {
@@ -116,6 +132,8 @@ impl Keyspace {
             evict: Evictor::default(),
             lazy: LazyFree::default(),
             watch: WatchIndex::default(),
+            track_writes: false,
+            tracking_events: Vec::new(),
         }
     }
 
@@ -173,6 +191,14 @@ impl Keyspace {
             self.implicit_deletes.push((db, key.into()));
         }
         self.key_modified(db, key);
+        // Tell tracking it was an expiry, not the running command.
+        if self.track_writes {
+            if let Some(last) = self.tracking_events.last_mut() {
+                if matches!(last, TrackingChange::Key(k) if k.as_slice() == key) {
+                    *last = TrackingChange::Expired(key.to_vec());
+                }
+            }
+        }
         if let Some((_, obj)) = old {
             lazyfree::free_obj(obj, self.lazy.expire);
         }
@@ -355,6 +381,9 @@ impl Keyspace {
             let dict = &self.dbs[db].dict;
             self.watch.touch(db, key, || dict.get(key).is_some());
         }
+        if self.track_writes {
+            self.tracking_events.push(TrackingChange::Key(key.to_vec()));
+        }
     }
 
     /// Empties one database, freeing it on the lazyfree thread if `lazy`;
@@ -362,6 +391,10 @@ impl Keyspace {
     pub fn flush_db(&mut self, db: usize, lazy: bool) -> usize {
         if !self.watch.is_empty() {
             self.watch.touch_db(db, &self.dbs[db], None, self.now_ms);
+        }
+        // One "drop everything" per flush, however many databases it empties.
+        if self.track_writes && self.tracking_events.last() != Some(&TrackingChange::Flush) {
+            self.tracking_events.push(TrackingChange::Flush);
         }
         let d = &mut self.dbs[db];
         let n = d.dict.len();
