@@ -257,7 +257,7 @@ pub fn client_line(c: &crate::server::Client, now_ms: i64) -> String {
         qbuf,
         c.qbuf.capacity().saturating_sub(c.qbuf.len()),
         0,
-        c.tx.mem,
+        c.tx.memory(),
         c.reply.buf.capacity(),
         c.qbuf_peak,
         omem,

@@ -338,7 +338,8 @@ pub fn client_memory(c: &super::Client) -> u64 {
         + c.qbuf.capacity()
         + c.reply.buf.capacity()
         + c.pubsub.kept.capacity()
-        + c.tx.mem
+        + c.tx.memory()
+        + c.tracking.prefix_mem
         + subs) as u64
 }
 

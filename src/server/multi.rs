@@ -38,8 +38,10 @@ pub struct Transaction {
     /// Union of the flags of the queued commands (EXEC counts as a write
     /// for CLIENT PAUSE WRITE when one of them writes).
     pub flags: u32,
-    /// Bytes held by the queued arguments (CLIENT LIST `multi-mem`).
+    /// Bytes held by the queued arguments.
     pub mem: usize,
+    /// Bytes held for the watched keys (here and in the keyspace's index).
+    pub watched_mem: usize,
     /// Watched keys, as (db, key).
     pub watched: Vec<(usize, Vec<u8>)>,
     /// Set when a watched key changes (`d` in CLIENT LIST).
@@ -54,6 +56,12 @@ impl Transaction {
         } else {
             -1
         }
+    }
+
+    /// CLIENT LIST `multi-mem`: the queue and the watched keys, as Redis
+    /// counts them (also part of the client's memory for client eviction).
+    pub fn memory(&self) -> usize {
+        self.mem + self.watched_mem
     }
 
     /// Whether a command with these flags must wait while CLIENT PAUSE WRITE
@@ -91,6 +99,7 @@ impl Server {
         for (db, key) in c.tx.watched.drain(..) {
             self.ks.watch.unwatch(db, &key, c.id);
         }
+        c.tx.watched_mem = 0;
         c.tx.dirty.set(false);
     }
 
@@ -113,6 +122,8 @@ impl Server {
         let db = c.db;
         let expired = self.ks.is_expired(db, key);
         if self.ks.watch.watch(db, key, c.id, &c.tx.dirty, expired) {
+            // The key twice (the client's list and the index) and the entries.
+            c.tx.watched_mem += 2 * key.len() + 64;
             c.tx.watched.push((db, key.to_vec()));
         }
     }

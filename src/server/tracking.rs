@@ -54,6 +54,8 @@ pub struct ClientTracking {
     pub caching: Option<bool>,
     /// BCAST prefixes, in order.
     pub prefixes: BTreeSet<Vec<u8>>,
+    /// Bytes the prefixes take (client eviction counts them).
+    pub prefix_mem: usize,
 }
 
 /// Keys changed under a BCAST prefix since the last broadcast, with the
@@ -183,6 +185,7 @@ impl Server {
             }
             for p in prefixes {
                 self.tracking.prefixes.entry(p.clone()).or_default().clients.insert(c.id);
+                t.prefix_mem += p.len() + 64;
                 t.prefixes.insert(p);
             }
         }
