@@ -7,86 +7,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::persist::{contents, have, info_field, Redis, TempDir};
 use common::{assert_err, free_port, q, r, Server};
-use redis::Value;
-
-/// A scratch directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("oxidis-persist-{}-{}-{}", tag, std::process::id(), free_port()));
-        std::fs::create_dir_all(&p).expect("temp dir");
-        TempDir(p)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn s(&self) -> &str {
-        self.0.to_str().expect("utf-8 path")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn have(bin: &str) -> bool {
-    Command::new(bin).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
-}
-
-/// A real Redis server, killed by its PID when dropped.
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Redis {
-    fn start(dir: &Path, extra: &[&str]) -> Redis {
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .args(["--enable-debug-command", "yes", "--dir", dir.to_str().expect("dir")])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{port}/")) {
-                if let Ok(mut c) = client.get_connection() {
-                    if redis::cmd("PING").query::<String>(&mut c).is_ok() {
-                        return Redis { child, port };
-                    }
-                }
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let mut child = child;
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("redis-server did not start");
-    }
-
-    fn conn(&self) -> redis::Connection {
-        let client = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).expect("client");
-        client.get_connection().expect("connect")
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Starts oxidis with `--dir dir` (the directory is the caller's).
 fn oxidis_in(dir: &TempDir, extra: &[&str]) -> Server {
@@ -150,42 +75,6 @@ fn populate(c: &mut redis::Connection) {
     pipe.query::<()>(c).expect("populate");
 }
 
-/// Every key of every database with its type, content and deadline, in a
-/// comparable form.
-fn contents(c: &mut redis::Connection) -> Vec<String> {
-    let mut out = Vec::new();
-    for db in 0..16 {
-        let _: () = q(c, &["SELECT", &db.to_string()]);
-        let mut keys: Vec<Vec<u8>> = q(c, &["KEYS", "*"]);
-        keys.sort();
-        for k in keys {
-            let t: String = redis::cmd("TYPE").arg(&k).query(c).expect("type");
-            let v: Value = match t.as_str() {
-                "string" => redis::cmd("GET").arg(&k).query(c).expect("get"),
-                "list" => redis::cmd("LRANGE").arg(&k).arg(0).arg(-1).query(c).expect("lrange"),
-                "set" => {
-                    let mut m: Vec<Vec<u8>> = redis::cmd("SMEMBERS").arg(&k).query(c).expect("smembers");
-                    m.sort();
-                    Value::Array(m.into_iter().map(Value::BulkString).collect())
-                }
-                "zset" => redis::cmd("ZRANGE").arg(&k).arg(0).arg(-1).arg("WITHSCORES").query(c).expect("zrange"),
-                "hash" => {
-                    let mut m: Vec<(Vec<u8>, Vec<u8>)> = redis::cmd("HGETALL").arg(&k).query(c).expect("hgetall");
-                    m.sort();
-                    Value::Array(
-                        m.into_iter().flat_map(|(f, v)| [Value::BulkString(f), Value::BulkString(v)]).collect(),
-                    )
-                }
-                other => panic!("unexpected type {other}"),
-            };
-            let when: i64 = redis::cmd("PEXPIRETIME").arg(&k).query(c).expect("pexpiretime");
-            out.push(format!("db{db} {} {t} expire={when} {v:?}", String::from_utf8_lossy(&k)));
-        }
-    }
-    let _: () = q(c, &["SELECT", "0"]);
-    out
-}
-
 fn wait_bgsave_done(c: &mut redis::Connection) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
@@ -196,13 +85,6 @@ fn wait_bgsave_done(c: &mut redis::Connection) {
         std::thread::sleep(Duration::from_millis(20));
     }
     panic!("background save did not finish");
-}
-
-fn info_field(c: &mut redis::Connection, field: &str) -> String {
-    let info: String = q(c, &["INFO", "all"]);
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string()))
-        .unwrap_or_else(|| panic!("no {field} in INFO"))
 }
 
 #[test]

@@ -3,6 +3,8 @@
 //! and stop it when the test ends.
 #![allow(dead_code)]
 
+pub mod persist;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
