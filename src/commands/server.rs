@@ -4,6 +4,7 @@ use super::args::{self, is};
 use super::{cmd, Command, Ctx, ADMIN, FAST, LOADING, NOSCRIPT, NO_KEYS, READONLY, STALE, WRITE};
 use crate::errors;
 use crate::server::ShutdownRequest;
+use crate::store::digest;
 
 const G: &str = "server";
 const KD: &[&str] = &["keyspace", "dangerous"];
@@ -151,12 +152,18 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
         | ("set-disable-deny-scripts", 3)
         | ("replybuffer", _)
         | ("change-repl-id", 2) => ctx.reply().ok(),
-        ("digest", 2) => ctx.reply().simple(&"0".repeat(40)),
+        ("digest", 2) => {
+            let d = digest::dataset(&ctx.srv.ks);
+            ctx.reply().simple(&digest::hex(&d))
+        }
         ("digest-value", _) => {
+            let db = ctx.db();
+            let hexes: Vec<String> =
+                argv[2..].iter().map(|k| digest::hex(&digest::value(&ctx.srv.ks, db, k))).collect();
             let r = ctx.reply();
-            r.array_len(argv.len() - 2);
-            for _ in 2..argv.len() {
-                r.simple(&"0".repeat(40));
+            r.array_len(hexes.len());
+            for h in &hexes {
+                r.simple(h);
             }
         }
         ("reload", _) => {

@@ -6,16 +6,17 @@
 pub fn sha1(data: &[u8]) -> [u8; 20] {
     let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
     let bit_len = (data.len() as u64).wrapping_mul(8);
-    // Message, then 0x80, zero padding to 56 mod 64, then the length in bits.
-    let mut tail = Vec::with_capacity(128);
+    // Message, then 0x80, zero padding to 56 mod 64, then the length in bits:
+    // the last one or two blocks, built on the stack (DEBUG DIGEST hashes
+    // every element of the data set, most of them short).
     let full = data.len() / 64 * 64;
-    tail.extend_from_slice(&data[full..]);
-    tail.push(0x80);
-    while tail.len() % 64 != 56 {
-        tail.push(0);
-    }
-    tail.extend_from_slice(&bit_len.to_be_bytes());
-    for block in data[..full].chunks_exact(64).chain(tail.chunks_exact(64)) {
+    let rest = data.len() - full;
+    let mut tail = [0u8; 128];
+    tail[..rest].copy_from_slice(&data[full..]);
+    tail[rest] = 0x80;
+    let tail_len = if rest < 56 { 64 } else { 128 };
+    tail[tail_len - 8..tail_len].copy_from_slice(&bit_len.to_be_bytes());
+    for block in data[..full].chunks_exact(64).chain(tail[..tail_len].chunks_exact(64)) {
         compress(&mut h, block);
     }
     let mut out = [0u8; 20];
@@ -75,5 +76,9 @@ mod tests {
         assert_eq!(sha1_hex(b"return 1"), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
         let long = vec![b'a'; 1000];
         assert_eq!(sha1_hex(&long), "291e9a6c66994949b57ba5e650361e98fc36b1ba");
+        // Lengths around the padding boundary (55, 56 and 64 bytes).
+        assert_eq!(sha1_hex(&[b'a'; 55]), "c1c8bbdc22796e28c0e15163d20899b65621d65a");
+        assert_eq!(sha1_hex(&[b'a'; 56]), "c2db330f6083854c99d4b5bfb6e8f29f201be699");
+        assert_eq!(sha1_hex(&[b'a'; 64]), "0098ba824b5c16427bd7a1122a5a442a25ec644d");
     }
 }

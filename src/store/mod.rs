@@ -6,6 +6,7 @@
 //! replicas) live here and nowhere else.
 
 pub mod dict;
+pub mod digest;
 pub mod events;
 pub mod evict;
 pub mod hash;

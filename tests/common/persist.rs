@@ -87,6 +87,61 @@ impl Drop for Redis {
     }
 }
 
+/// A data set covering every type and every encoding Redis 7.0 writes.
+pub fn populate(c: &mut redis::Connection) {
+    let cmds: Vec<Vec<Vec<u8>>> = {
+        let mut v: Vec<Vec<Vec<u8>>> = Vec::new();
+        let mut add = |parts: &[&[u8]]| v.push(parts.iter().map(|p| p.to_vec()).collect());
+        add(&[b"SET", b"str:short", b"hello"]);
+        add(&[b"SET", b"str:int8", b"100"]);
+        add(&[b"SET", b"str:int16", b"-30000"]);
+        add(&[b"SET", b"str:int32", b"2000000000"]);
+        add(&[b"SET", b"str:int64", b"9223372036854775807"]);
+        add(&[b"SET", b"str:leadingzero", b"0123"]);
+        add(&[b"SET", b"str:empty", b""]);
+        add(&[b"SET", b"str:binary", b"a\x00b\r\nc\xff"]);
+        add(&[b"SET", b"str:compressible", &[b'a'; 2000]]);
+        let random: Vec<u8> = (0..3000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        add(&[b"SET", b"str:random", &random]);
+        add(&[b"SET", b"str:ttl", b"v", b"PX", b"5000000"]);
+        add(&[b"RPUSH", b"list:small", b"a", b"1", b"-5", b"hello world"]);
+        for i in 0..1500 {
+            add(&[b"RPUSH", b"list:big", format!("element-{i}").as_bytes()]);
+        }
+        add(&[b"RPUSH", b"list:bigitems", &[b'x'; 10000], &[b'y'; 70000], b"z"]);
+        add(&[b"SADD", b"set:intset", b"1", b"2", b"-3", b"100000", b"5000000000"]);
+        for i in 0..600 {
+            add(&[b"SADD", b"set:manyints", i.to_string().as_bytes()]);
+        }
+        add(&[b"SADD", b"set:strings", b"a", b"b", b"c"]);
+        add(&[b"ZADD", b"zset:small", b"1", b"a", b"1.5", b"b", b"-0.25", b"c", b"inf", b"d", b"-inf", b"e"]);
+        for i in 0..300 {
+            add(&[b"ZADD", b"zset:big", format!("{}", i as f64 / 7.0).as_bytes(), format!("m{i}").as_bytes()]);
+        }
+        add(&[b"ZADD", b"zset:longmember", b"3", &[b'q'; 100]]);
+        add(&[b"HSET", b"hash:small", b"f1", b"v1", b"f2", b"22", b"f3", b""]);
+        for i in 0..300 {
+            add(&[b"HSET", b"hash:big", format!("field{i}").as_bytes(), i.to_string().as_bytes()]);
+        }
+        add(&[b"HSET", b"hash:longvalue", b"f", &[b'v'; 200]]);
+        add(&[b"PEXPIRE", b"hash:big", b"9000000"]);
+        add(&[b"SELECT", b"3"]);
+        add(&[b"SET", b"in:db3", b"three"]);
+        add(&[b"RPUSH", b"list:db3", b"x"]);
+        add(&[b"SELECT", b"0"]);
+        v
+    };
+    let mut pipe = redis::pipe();
+    for cmd in &cmds {
+        let mut rc = redis::cmd(std::str::from_utf8(&cmd[0]).expect("name"));
+        for a in &cmd[1..] {
+            rc.arg(a.as_slice());
+        }
+        pipe.add_command(rc).ignore();
+    }
+    pipe.query::<()>(c).expect("populate");
+}
+
 /// One field of `INFO all`.
 pub fn info_field(c: &mut redis::Connection, field: &str) -> String {
     let info: String = q(c, &["INFO", "all"]);
