@@ -256,7 +256,7 @@ fn bitop(ctx: &mut Ctx, argv: &[&[u8]]) {
     let len = res.len();
     let ks = &mut ctx.srv.ks;
     if len > 0 {
-        ks.set(db, dest, Value::Str(Str::Raw(res)), false);
+        ks.set(db, dest, Value::Str(Str::raw(res)), false);
         ks.dirty += 1;
         ctx.notify(STRING, "set", dest);
     } else if ks.delete(db, dest) {
@@ -662,7 +662,7 @@ fn string_for_bits<'a>(ctx: &'a mut Ctx, key: &[u8], max_bit: u64) -> Result<(&'
         Some(_) => return Err(errors::WRONGTYPE),
     };
     if !exists {
-        ks.set(db, key, Value::Str(Str::Raw(zeroed(need)?)), false);
+        ks.set(db, key, Value::Str(Str::raw(zeroed(need)?)), false);
     }
     let Some(Value::Str(s)) = ks.lookup_write(db, key) else {
         return Err(errors::WRONGTYPE);

@@ -434,7 +434,7 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) {
         buf.resize(offset as usize, 0);
         buf.extend_from_slice(val);
         let n = buf.len();
-        ctx.srv.ks.set(db, key, Value::Str(Str::Raw(buf)), false);
+        ctx.srv.ks.set(db, key, Value::Str(Str::raw(buf)), false);
         ctx.srv.ks.dirty += 1;
         ctx.notify(STRING, "setrange", key);
         return ctx.reply().int(n as i64);
@@ -529,8 +529,11 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
     // Redis stores the formatted result as a string object without trying the
     // integer encoding, so `OBJECT ENCODING` reports embstr even for "3".
     let bytes = text.as_bytes();
-    let stored =
-        if bytes.len() <= crate::store::value::EMBSTR_MAX { Str::Emb(bytes.into()) } else { Str::Raw(bytes.to_vec()) };
+    let stored = if bytes.len() <= crate::store::value::EMBSTR_MAX {
+        Str::Bytes(bytes.into())
+    } else {
+        Str::raw(bytes.to_vec())
+    };
     let keep_ttl = true;
     ctx.srv.ks.set(db, key, Value::Str(stored), keep_ttl);
     ctx.srv.ks.dirty += 1;

@@ -213,7 +213,7 @@ fn put_i64_string(buf: &mut Vec<u8>, n: i64) {
 fn put_str(buf: &mut Vec<u8>, s: &Str, compress: bool) {
     match s {
         Str::Int(n) => put_i64_string(buf, *n),
-        Str::Emb(b) => put_string(buf, b, compress),
+        Str::Bytes(b) => put_string(buf, b, compress),
         Str::Raw(b) => put_string(buf, b, compress),
     }
 }

@@ -26,6 +26,7 @@ use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
+use super::bytes::SmallBytes;
 use crate::util::Rng;
 
 const INITIAL_SIZE: usize = 4;
@@ -37,7 +38,7 @@ const MAX_LOAD_PERCENT: usize = 162;
 
 /// One key/value pair in a bucket chain.
 pub struct Entry<V> {
-    pub key: Box<[u8]>,
+    pub key: SmallBytes,
     pub value: V,
     next: Option<Box<Entry<V>>>,
 }
@@ -177,7 +178,7 @@ impl<V> Dict<V> {
     }
 
     /// Inserts or replaces; returns the previous value.
-    pub fn insert(&mut self, key: Box<[u8]>, value: V) -> Option<V> {
+    pub fn insert(&mut self, key: SmallBytes, value: V) -> Option<V> {
         if let Some(v) = self.get_mut(&key) {
             return Some(std::mem::replace(v, value));
         }
@@ -186,7 +187,7 @@ impl<V> Dict<V> {
     }
 
     /// Inserts a key the caller knows is absent.
-    pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
+    pub fn insert_new(&mut self, key: SmallBytes, value: V) {
         self.insert_new_guarded(key, value, |_| true);
     }
 
@@ -195,7 +196,7 @@ impl<V> Dict<V> {
     /// the table is [`MAX_LOAD_PERCENT`] full. The keyspace uses this so that
     /// doubling a big table does not push memory over `maxmemory` and evict
     /// keys for an allocation that can wait (Redis's `dictExpandAllowed`).
-    pub fn insert_new_guarded(&mut self, key: Box<[u8]>, value: V, may_grow: impl FnOnce(usize) -> bool) {
+    pub fn insert_new_guarded(&mut self, key: SmallBytes, value: V, may_grow: impl FnOnce(usize) -> bool) {
         self.rehash_step();
         self.expand_if_needed(may_grow);
         let h = hash_key(&key);
@@ -215,7 +216,7 @@ impl<V> Dict<V> {
         self.get_mut(key).expect("just inserted")
     }
 
-    pub fn remove(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+    pub fn remove(&mut self, key: &[u8]) -> Option<(SmallBytes, V)> {
         if self.is_empty() {
             return None;
         }

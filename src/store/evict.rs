@@ -25,6 +25,7 @@
 //! The eviction loop itself (how much to free, time limits, the OOM answer)
 //! is in `server/memory.rs`, which sees the allocator and the clients.
 
+use super::bytes::SmallBytes;
 use super::value::{idle_seconds, lru_clock, Obj, LRU_CLOCK_MAX};
 use super::Keyspace;
 use crate::util::Rng;
@@ -174,7 +175,7 @@ struct Candidate {
     /// Higher is a better candidate: idle ms, 255 - frequency, or u64::MAX - deadline.
     score: u64,
     db: usize,
-    key: Box<[u8]>,
+    key: SmallBytes,
 }
 
 /// The eviction state kept by the keyspace: settings derived from the config,
@@ -250,14 +251,14 @@ impl Keyspace {
                 };
                 (score, &e.key)
             };
-            let key: Box<[u8]> = key.clone();
+            let key = key.clone();
             self.evict.offer(score, db, &key);
         }
     }
 
     /// The next key to evict under the current policy, or None when nothing
     /// is evictable (no keys, or no volatile keys for a `volatile-*` policy).
-    pub fn eviction_candidate(&mut self) -> Option<(usize, Box<[u8]>)> {
+    pub fn eviction_candidate(&mut self) -> Option<(usize, SmallBytes)> {
         let policy = self.evict.policy;
         if policy == Policy::NoEviction {
             return None;

@@ -8,7 +8,7 @@
 //! what the allocator really holds within a few bytes per element. Exact
 //! allocator-level accounting (jemalloc statistics) is INFO memory's job.
 
-use super::value::{Obj, Str, Value};
+use super::value::{Obj, Value};
 
 /// Fixed cost of a keyspace entry besides the key bytes and the value: the
 /// dict slot and chain pointer, the object header (value tag, LRU clock).
@@ -24,15 +24,13 @@ const SKIPLIST_NODE: usize = 56 + TABLE_ENTRY;
 /// Bytes used by `key` holding `obj`, sampling `samples` elements of an
 /// aggregate (0 = every element).
 pub fn usage(key: &[u8], obj: &Obj, samples: usize) -> usize {
-    ENTRY_OVERHEAD + key.len() + value_usage(&obj.value, samples)
+    ENTRY_OVERHEAD + super::bytes::SmallBytes::new(key).heap_size() + value_usage(&obj.value, samples)
 }
 
 fn value_usage(v: &Value, samples: usize) -> usize {
     let limit = if samples == 0 { usize::MAX } else { samples };
     match v {
-        Value::Str(Str::Int(_)) => 0,
-        Value::Str(s @ Str::Emb(_)) => s.len(),
-        Value::Str(s) => s.len() + 16,
+        Value::Str(s) => s.heap_size(),
         Value::List(l) => AGGREGATE_HEADER + l.allocated_bytes(),
         Value::Hash(h) => {
             let per_pair = if h.encoding() == "listpack" { 4 } else { TABLE_ENTRY + 16 };

@@ -5,6 +5,7 @@
 //! the "a key was modified" hook (WATCH, keyspace events and, later, the AOF and
 //! replicas) live here and nowhere else.
 
+pub mod bytes;
 pub mod dict;
 pub mod digest;
 pub mod events;
@@ -18,6 +19,7 @@ pub mod value;
 pub mod watch;
 pub mod zset;
 
+pub use bytes::SmallBytes;
 pub use dict::Dict;
 pub use value::{Obj, Str, Value};
 pub use watch::{DirtyFlag, WatchIndex};

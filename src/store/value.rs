@@ -4,7 +4,13 @@
 //! `int` (a decimal integer stored as an `i64`), `embstr` (a short string set
 //! whole, stored in an exact-size allocation) and `raw` (a growable buffer, used
 //! once a string is modified in place by APPEND/SETRANGE/SETBIT or is long).
+//!
+//! Layout matters here: a keyspace entry is its key, a [`Value`] and a clock,
+//! and a million keys pay for every byte. `Value` is 16 bytes (its tag shares
+//! the niche of [`SmallBytes`]'s tag byte), and a string of up to
+//! [`super::bytes::INLINE_MAX`] bytes needs no allocation of its own.
 
+use super::bytes::SmallBytes;
 use crate::util::{parse_i64_strict, write_i64};
 
 /// Longest string stored as `embstr` (Redis's `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`).
@@ -14,9 +20,14 @@ pub const EMBSTR_MAX: usize = 44;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Str {
     Int(i64),
-    Emb(Box<[u8]>),
-    Raw(Vec<u8>),
+    /// Bytes set whole, in one exact-size block (or inline): `embstr` up to
+    /// [`EMBSTR_MAX`] bytes, `raw` above, as Redis reports them.
+    Bytes(SmallBytes),
+    /// A growable buffer, once the string is edited in place (always `raw`).
+    Raw(Box<Vec<u8>>),
 }
+
+const _: () = assert!(std::mem::size_of::<Value>() == 16);
 
 impl Str {
     /// Chooses the compact encoding for a value set whole (SET, MSET, GETSET...).
@@ -26,17 +37,18 @@ impl Str {
                 return Str::Int(n);
             }
         }
-        if b.len() <= EMBSTR_MAX {
-            Str::Emb(b.into())
-        } else {
-            Str::Raw(b.to_vec())
-        }
+        Str::Bytes(SmallBytes::new(b))
+    }
+
+    /// A string kept in the `raw` encoding (results of in-place edits).
+    pub fn raw(v: Vec<u8>) -> Str {
+        Str::Raw(Box::new(v))
     }
 
     pub fn len(&self) -> usize {
         match self {
             Str::Int(n) => int_len(*n),
-            Str::Emb(b) => b.len(),
+            Str::Bytes(b) => b.len(),
             Str::Raw(b) => b.len(),
         }
     }
@@ -54,7 +66,7 @@ impl Str {
                 write_i64(&mut buf, *n);
                 f(&buf)
             }
-            Str::Emb(b) => f(b),
+            Str::Bytes(b) => f(b),
             Str::Raw(b) => f(b),
         }
     }
@@ -67,7 +79,7 @@ impl Str {
     pub fn as_i64(&self) -> Option<i64> {
         match self {
             Str::Int(n) => Some(*n),
-            Str::Emb(b) => parse_i64_strict(b),
+            Str::Bytes(b) => parse_i64_strict(b),
             Str::Raw(b) => parse_i64_strict(b),
         }
     }
@@ -75,7 +87,7 @@ impl Str {
     /// Converts to the `raw` encoding and returns the buffer for in-place edits.
     pub fn make_raw(&mut self) -> &mut Vec<u8> {
         if !matches!(self, Str::Raw(_)) {
-            *self = Str::Raw(self.to_vec());
+            *self = Str::raw(self.to_vec());
         }
         match self {
             Str::Raw(v) => v,
@@ -83,11 +95,20 @@ impl Str {
         }
     }
 
+    /// Heap bytes held beyond the `Value` itself (for MEMORY USAGE).
+    pub fn heap_size(&self) -> usize {
+        match self {
+            Str::Int(_) => 0,
+            Str::Bytes(b) => b.heap_size(),
+            Str::Raw(v) => std::mem::size_of::<Vec<u8>>() + v.capacity(),
+        }
+    }
+
     pub fn encoding(&self) -> &'static str {
         match self {
             Str::Int(_) => "int",
-            Str::Emb(_) => "embstr",
-            Str::Raw(_) => "raw",
+            Str::Bytes(b) if b.len() <= EMBSTR_MAX => "embstr",
+            Str::Bytes(_) | Str::Raw(_) => "raw",
         }
     }
 }
@@ -195,6 +216,7 @@ mod tests {
         assert_eq!(Str::from_bytes(b"-42").len(), 3);
         let mut s = Str::from_bytes(b"12");
         s.make_raw().push(b'3');
+        assert_eq!(Str::from_bytes(&[b'a'; 44]).encoding(), "embstr");
         assert_eq!(s.to_vec(), b"123");
         assert_eq!(s.encoding(), "raw");
     }
