@@ -38,6 +38,11 @@ fn value_usage(v: &Value, samples: usize) -> usize {
             h.for_each(|f, v| s.add(f.len() + v.len() + per_pair));
             AGGREGATE_HEADER + s.total(h.len())
         }
+        Value::Set(set) if set.is_array() => {
+            let mut s = Sampler::new(limit);
+            set.for_each(|m| s.add(std::mem::size_of::<super::SmallBytes>() + super::SmallBytes::new(m).heap_size()));
+            AGGREGATE_HEADER + s.total(set.len())
+        }
         Value::Set(set) => {
             let per_member = match set.encoding() {
                 "intset" => return AGGREGATE_HEADER + 8 * set.len(),
