@@ -11,7 +11,11 @@
 //! [`flush`] runs before replies are sent and writes the buffer to the incr
 //! file. With `appendfsync always` it then fsyncs on the loop thread, so no
 //! client is told "OK" before its write is on disk; with `everysec` a helper
-//! thread fsyncs once a second; with `no` the kernel decides.
+//! thread fsyncs once a second (a write waits up to 2 s for a running fsync,
+//! as Redis does); with `no` the kernel decides. A failing or full disk cuts
+//! a torn write back, keeps the buffer and retries it; meanwhile writes get
+//! MISCONF (reads keep working) until a write succeeds; with `always` the
+//! server exits instead.
 //!
 //! Rewriting (BGREWRITEAOF, automatic growth, `appendonly yes` at run time):
 //! the parent starts a new incr file and sends new commands there, then forks;
@@ -27,7 +31,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
@@ -213,7 +217,18 @@ pub struct Aof {
     unsynced: bool,
     fsync_tx: Option<mpsc::Sender<File>>,
     fsync_pending: Arc<AtomicUsize>,
+    /// errno of the last background fsync when it failed, 0 when it worked.
+    fsync_errno: Arc<AtomicI32>,
+    /// Why the last write failed (strerror), while writes keep failing.
     write_error: Option<String>,
+    /// Unix seconds of the last write-error log line (they are rate limited).
+    last_error_log: i64,
+    /// `everysec`: when the write started waiting for a background fsync
+    /// to finish (ms, 0 when not waiting).
+    postponed_since: i64,
+    /// Database the first command in `buf` runs in (what a SELECT must say
+    /// if the buffer moves to a new file).
+    buf_db: Option<usize>,
     pub rewrite_scheduled: bool,
     pub rewrites: u64,
     pub last_rewrite_time_sec: i64,
@@ -248,7 +263,11 @@ impl Default for Aof {
             unsynced: false,
             fsync_tx: None,
             fsync_pending: Arc::new(AtomicUsize::new(0)),
+            fsync_errno: Arc::new(AtomicI32::new(0)),
             write_error: None,
+            last_error_log: 0,
+            postponed_since: 0,
+            buf_db: None,
             rewrite_scheduled: false,
             rewrites: 0,
             last_rewrite_time_sec: -1,
@@ -264,9 +283,16 @@ impl Default for Aof {
 }
 
 impl Aof {
-    /// The last write error, while writes keep failing (MISCONF).
-    pub fn write_error(&self) -> Option<&str> {
-        self.write_error.as_deref()
+    /// Why the AOF cannot be written (a failed write, or a failed
+    /// background fsync), while that lasts: writes get MISCONF.
+    pub fn disk_error(&self) -> Option<String> {
+        if let Some(e) = &self.write_error {
+            return Some(e.clone());
+        }
+        match self.fsync_errno.load(Ordering::Acquire) {
+            0 => None,
+            n => Some(super::strerror(&io::Error::from_raw_os_error(n))),
+        }
     }
 }
 
@@ -301,15 +327,30 @@ fn file_size(p: &Path) -> u64 {
     std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
 }
 
-/// Writes the manifest atomically.
+/// Writes the manifest atomically (a failure is logged in Redis's words).
 fn persist_manifest(srv: &Server, m: &Manifest) -> io::Result<()> {
     let dir = aof_dir(srv);
     let path = dir.join(manifest_name(srv));
-    let tmp = dir.join(format!("temp-{}", manifest_name(srv)));
-    let mut f = File::create(&tmp)?;
-    f.write_all(m.to_text().as_bytes())?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, &path)?;
+    let tmp_name = format!("temp-{}", manifest_name(srv));
+    let tmp = dir.join(&tmp_name);
+    let written = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(m.to_text().as_bytes())?;
+        f.sync_all()
+    })();
+    if let Err(e) = written {
+        warn!("Error trying to write the temporary AOF manifest file {}: {}", tmp_name, super::strerror(&e));
+        return Err(e);
+    }
+    if let Err(e) = std::fs::rename(&tmp, &path) {
+        warn!(
+            "Error trying to rename the temporary AOF manifest file {} into {}: {}",
+            tmp_name,
+            manifest_name(srv),
+            super::strerror(&e)
+        );
+        return Err(e);
+    }
     super::fsync_dir(&path);
     Ok(())
 }
@@ -338,6 +379,9 @@ pub fn feed(srv: &mut Server, db: Option<usize>, argv: &[Vec<u8>]) {
     if aof.loading || aof.state == AofState::Off || (aof.state == AofState::WaitRewrite && !has_rewrite_child) {
         return;
     }
+    if aof.buf.is_empty() {
+        aof.buf_db = aof.selected_db;
+    }
     if timestamps {
         let now = unix_ms() / 1000;
         if now > aof.last_ts {
@@ -354,58 +398,148 @@ pub fn feed(srv: &mut Server, db: Option<usize>, argv: &[Vec<u8>]) {
     encode_command(&mut aof.buf, argv);
 }
 
-/// Writes the buffer to the incr file and applies `appendfsync`.
+/// Longest time a write waits for a running background fsync (`everysec`)
+/// before it goes ahead anyway, counted in `aof_delayed_fsync`.
+const POSTPONE_MAX_MS: i64 = 2000;
+/// Seconds between two log lines about a failing AOF write.
+const WRITE_ERROR_LOG_RATE: i64 = 30;
+
+/// Writes the buffer to the incr file and applies `appendfsync` (before
+/// replies go out, and from the cron).
+///
+/// With `everysec`, while the helper thread's fsync still runs the write
+/// waits (a write(2) would block behind it), for at most two seconds: then
+/// it goes ahead and `aof_delayed_fsync` counts it. Replies do not wait, so
+/// what a crash can lose is bounded by about two seconds of writes.
+///
+/// A failed or short write is cut back to the last complete write, the
+/// buffer is kept and retried on every call, and until one succeeds writes
+/// get MISCONF. With `appendfsync always` nothing can be promised any more:
+/// the server exits.
 pub fn flush(srv: &mut Server) {
+    write_buffer(srv, false)
+}
+
+/// [`flush`] without waiting for a running fsync (shutdown, switching
+/// files, turning the AOF off).
+pub fn flush_now(srv: &mut Server) {
+    write_buffer(srv, true)
+}
+
+fn write_buffer(srv: &mut Server, force: bool) {
     let always = srv.config.str(D::Appendfsync) == "always";
     let everysec = srv.config.str(D::Appendfsync) == "everysec";
+    let skip_fsync = srv.config.bool(D::NoAppendfsyncOnRewrite) && srv.persist.child.is_some();
     let aof = &mut srv.persist.aof;
+    let now = unix_ms();
+    let fsync_running = everysec && aof.fsync_pending.load(Ordering::Acquire) > 0;
     if aof.buf.is_empty() {
-        if everysec && aof.unsynced && unix_ms() - aof.last_fsync_ms >= 1000 {
+        // What was written without its fsync (writes then stopped) still
+        // reaches the disk within a second or so.
+        if everysec && aof.unsynced && now - aof.last_fsync_ms >= 1000 && !fsync_running && !skip_fsync {
             request_fsync(aof);
         }
         return;
     }
+    if fsync_running && !force {
+        if aof.postponed_since == 0 {
+            aof.postponed_since = now;
+            return;
+        }
+        if now - aof.postponed_since < POSTPONE_MAX_MS {
+            return;
+        }
+        aof.delayed_fsync += 1;
+        warn!("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
+    }
+    aof.postponed_since = 0;
     if aof.flush_sleep_us > 0 {
         std::thread::sleep(std::time::Duration::from_micros(aof.flush_sleep_us));
     }
     let Some(f) = aof.file.as_mut() else { return };
-    match f.write_all(&aof.buf) {
-        Ok(()) => {
-            aof.current_size += aof.buf.len() as u64;
-            aof.incr_size += aof.buf.len() as u64;
-            aof.buf.clear();
-            if aof.buf.capacity() > 4 * 1024 * 1024 {
-                aof.buf = Vec::new();
-            }
-            if aof.write_error.take().is_some() {
-                warn!("AOF write error looks solved, Redis can write again.");
-            }
+    let (written, err) = write_some(f, &aof.buf);
+    if written < aof.buf.len() {
+        let log = now / 1000 - aof.last_error_log > WRITE_ERROR_LOG_RATE;
+        if log {
+            aof.last_error_log = now / 1000;
         }
-        Err(e) => {
-            // Undo a partial write so the file ends at a command boundary.
-            let _ = f.set_len(aof.incr_size);
-            if aof.write_error.is_none() {
+        // Bytes of a short write that could not be cut back: they stay in
+        // the file, so they leave the buffer.
+        let mut kept = 0;
+        let reason = if written == 0 {
+            let e = super::strerror(&err.unwrap_or_else(|| io::Error::from(io::ErrorKind::WriteZero)));
+            if log {
                 warn!("Error writing to the AOF file: {}", e);
             }
-            aof.write_error = Some(e.to_string());
-            if always {
-                warn!("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
-                std::process::exit(1);
+            e
+        } else {
+            if log {
+                warn!("Short write while writing to the AOF file: (nwritten={}, expected={})", written, aof.buf.len());
             }
-            return;
+            // The file must end at a command boundary for the next load.
+            if let Err(e) = f.set_len(aof.incr_size) {
+                if log {
+                    warn!("Could not remove short write from the append-only file.  Redis may refuse to load the AOF the next time it starts.  ftruncate: {}", super::strerror(&e));
+                }
+                kept = written;
+            }
+            // A short write means the device is full, whatever the cause.
+            super::strerror(&io::Error::from_raw_os_error(libc::ENOSPC))
+        };
+        if always {
+            warn!("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
+            std::process::exit(1);
         }
+        aof.write_error = Some(reason);
+        if kept > 0 {
+            aof.current_size += kept as u64;
+            aof.incr_size += kept as u64;
+            aof.buf.drain(..kept);
+            aof.buf_db = None;
+        }
+        return;
+    }
+    if aof.write_error.take().is_some() {
+        warn!("AOF write error looks solved, Redis can write again.");
+    }
+    aof.current_size += written as u64;
+    aof.incr_size += written as u64;
+    aof.buf.clear();
+    if aof.buf.capacity() > 4 * 1024 * 1024 {
+        aof.buf = Vec::new();
     }
     aof.unsynced = true;
+    if skip_fsync {
+        return;
+    }
     if always {
         if let Err(e) = f.sync_data() {
-            warn!("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...", e);
+            warn!(
+                "Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...",
+                super::strerror(&e)
+            );
             std::process::exit(1);
         }
         aof.unsynced = false;
-        aof.last_fsync_ms = unix_ms();
-    } else if everysec && unix_ms() - aof.last_fsync_ms >= 1000 {
+        aof.last_fsync_ms = now;
+    } else if everysec && now - aof.last_fsync_ms >= 1000 && !fsync_running {
         request_fsync(aof);
     }
+}
+
+/// Writes as much of `buf` as the file takes: the bytes written, and the
+/// error that stopped it early, if any.
+fn write_some(f: &mut File, buf: &[u8]) -> (usize, Option<io::Error>) {
+    let mut done = 0;
+    while done < buf.len() {
+        match f.write(&buf[done..]) {
+            Ok(0) => return (done, None),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (done, Some(e)),
+        }
+    }
+    (done, None)
 }
 
 /// Hands an fsync of the current file to the helper thread (`everysec`).
@@ -413,20 +547,20 @@ fn request_fsync(aof: &mut Aof) {
     let Some(f) = aof.file.as_ref() else { return };
     if aof.fsync_pending.load(Ordering::Acquire) > 0 {
         // The previous fsync is still running (a slow disk): try later.
-        aof.delayed_fsync += 1;
         return;
     }
     if aof.fsync_tx.is_none() {
         let (tx, rx) = mpsc::channel::<File>();
         let pending = aof.fsync_pending.clone();
+        let errno = aof.fsync_errno.clone();
         let spawned = std::thread::Builder::new().name("aof-fsync".into()).spawn(move || {
             for f in rx {
-                let _ = f.sync_data();
+                fsync_in_background(&f, &errno);
                 pending.fetch_sub(1, Ordering::AcqRel);
             }
         });
         if spawned.is_err() {
-            let _ = f.sync_data();
+            fsync_in_background(f, &aof.fsync_errno);
             aof.unsynced = false;
             aof.last_fsync_ms = unix_ms();
             return;
@@ -443,6 +577,20 @@ fn request_fsync(aof: &mut Aof) {
     }
     aof.unsynced = false;
     aof.last_fsync_ms = unix_ms();
+}
+
+/// The helper thread's fsync. A failure is recorded (writes get MISCONF
+/// until an fsync works again) and logged when it starts.
+fn fsync_in_background(f: &File, errno: &AtomicI32) {
+    match f.sync_data() {
+        Err(e) if !matches!(e.raw_os_error(), Some(libc::EBADF) | Some(libc::EINVAL)) => {
+            let code = e.raw_os_error().unwrap_or(libc::EIO);
+            if errno.swap(code, Ordering::AcqRel) == 0 {
+                warn!("Fail to fsync the AOF file: {}", super::strerror(&e));
+            }
+        }
+        _ => errno.store(0, Ordering::Release),
+    }
 }
 
 /// fsyncs the incr file now, on this thread (shutdown, switching files).
@@ -520,10 +668,13 @@ pub fn start_rewrite(srv: &mut Server) -> Result<i32, String> {
     }
     // Everything before the fork goes to the current incr file; everything
     // after it to a new one, which the new base will be followed by.
-    flush(srv);
+    flush_now(srv);
     fsync_now(srv);
     if srv.persist.aof.state != AofState::Off {
-        open_rewrite_incr(srv)?;
+        if let Err(e) = open_rewrite_incr(srv) {
+            srv.persist.aof.last_bgrewrite_ok = false;
+            return Err(e);
+        }
     }
     let preamble = srv.config.bool(D::AofUseRdbPreamble);
     let result = super::fork_child(srv, ChildKind::Aof, move |s| {
@@ -534,7 +685,7 @@ pub fn start_rewrite(srv: &mut Server) -> Result<i32, String> {
                 true
             }
             Err(e) => {
-                warn!("Error rewriting the append only file: {}", e);
+                warn!("Error rewriting the append only file: {}", super::strerror(&e));
                 let _ = std::fs::remove_file(&tmp);
                 false
             }
@@ -578,7 +729,6 @@ fn open_rewrite_incr(srv: &mut Server) -> Result<(), String> {
         m.incrs.push(incr.clone());
         m.incr_seq = seq;
         if let Err(e) = persist_manifest(srv, &m) {
-            warn!("Can't persist the AOF manifest: {}", e);
             let _ = std::fs::remove_file(dir.join(&name));
             return Err(e.to_string());
         }
@@ -589,6 +739,13 @@ fn open_rewrite_incr(srv: &mut Server) -> Result<(), String> {
     aof.file = Some(file);
     aof.selected_db = None;
     aof.incr_size = 0;
+    // Commands a failing disk left in the buffer go to the new file, which
+    // must say which database they run in.
+    if let (false, Some(db)) = (aof.buf.is_empty(), aof.buf_db) {
+        let mut select = Vec::new();
+        encode_command(&mut select, &[b"SELECT".to_vec(), db.to_string().into_bytes()]);
+        aof.buf.splice(0..0, select);
+    }
     aof.rewrite_incr = Some(incr);
     Ok(())
 }
@@ -742,8 +899,7 @@ pub fn rewrite_done(srv: &mut Server, pid: i32, ok: bool, signal: i32) {
     }
     m.base = Some(AofFile { name: name.clone(), seq, kind: 'b' });
     m.base_seq = seq;
-    if let Err(e) = persist_manifest(srv, &m) {
-        warn!("Can't persist the AOF manifest: {}", e);
+    if persist_manifest(srv, &m).is_err() {
         let _ = std::fs::remove_file(dir.join(&name));
         srv.persist.aof.last_bgrewrite_ok = false;
         srv.persist.aof.consecutive_failures += 1;
@@ -797,9 +953,7 @@ fn delete_history(srv: &mut Server) {
         info!("Removing the history file {} in the background", h.name);
         let _ = std::fs::remove_file(dir.join(&h.name));
     }
-    if let Err(e) = persist_manifest(srv, &m) {
-        warn!("Can't persist the AOF manifest: {}", e);
-    }
+    let _ = persist_manifest(srv, &m);
     srv.persist.aof.manifest = m;
 }
 
@@ -845,14 +999,16 @@ pub fn config_changed(srv: &mut Server) {
             } else {
                 srv.persist.aof.rewrite_scheduled = true;
                 warn!("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+                forget_disk_errors(srv);
                 return;
             }
         }
         if start_rewrite(srv).is_err() {
             srv.persist.aof.rewrite_scheduled = true;
         }
+        forget_disk_errors(srv);
     } else if !want && state != AofState::Off {
-        flush(srv);
+        flush_now(srv);
         fsync_now(srv);
         if srv.persist.child.as_ref().is_some_and(|c| c.kind == ChildKind::Aof) {
             super::kill_child(srv);
@@ -863,6 +1019,18 @@ pub fn config_changed(srv: &mut Server) {
         aof.buf.clear();
         aof.rewrite_scheduled = false;
         srv.ks.log_deletes = false;
+    }
+}
+
+/// Turning the AOF on starts afresh: errors of the previous AOF no longer
+/// hold writes back.
+fn forget_disk_errors(srv: &mut Server) {
+    let aof = &mut srv.persist.aof;
+    if aof.fsync_errno.swap(0, Ordering::AcqRel) != 0 {
+        warn!("AOF reopen, just ignore the AOF fsync error in bio job");
+    }
+    if aof.write_error.take().is_some() {
+        warn!("AOF reopen, just ignore the last error.");
     }
 }
 
@@ -879,7 +1047,7 @@ pub fn info_fields(srv: &Server, child_started: Option<Instant>) -> String {
         if a.last_bgrewrite_ok { "ok" } else { "err" },
         a.rewrites,
         a.consecutive_failures,
-        if a.write_error.is_none() { "ok" } else { "err" },
+        if a.disk_error().is_none() { "ok" } else { "err" },
         srv.persist.aof_last_cow_size,
     );
     if a.state != AofState::Off {
@@ -1229,7 +1397,7 @@ fn run(srv: &mut Server, c: &mut Client, argv: &[Vec<u8>], name: &str) -> Result
 /// the AOF again.
 pub fn debug_loadaof(srv: &mut Server) -> Result<(), String> {
     if srv.persist.aof.state == AofState::On {
-        flush(srv);
+        flush_now(srv);
         fsync_now(srv);
     }
     srv.ks.flush_all(true);

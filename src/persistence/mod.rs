@@ -205,26 +205,47 @@ pub fn write_snapshot<W: Write>(out: W, srv: &Server, aof_base: bool) -> io::Res
 }
 
 /// Saves the keyspace to `path` the safe way: a temp file in the same
-/// directory, fsync, rename over the target.
+/// directory, fsync, rename over the target. A failure is logged in
+/// Redis's words and the temp file removed.
 pub fn save_to_file(srv: &Server, path: &Path, aof_base: bool) -> io::Result<()> {
     let tmp = PathBuf::from(format!("temp-{}.rdb", std::process::id()));
     let tmp = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.join(tmp),
         _ => tmp,
     };
-    let result = (|| {
-        let f = File::create(&tmp)?;
-        let w = write_snapshot(BufWriter::with_capacity(64 * 1024, f), srv, aof_base)?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        fsync_dir(path);
-        Ok(())
+    let cwd = || std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
+    let f = File::create(&tmp).inspect_err(|e| {
+        warn!(
+            "Failed opening the temp RDB file {} (in server root dir {}) for saving: {}",
+            tmp.display(),
+            cwd(),
+            strerror(e)
+        )
+    })?;
+    // Which step failed, as Redis names it in its log line.
+    let written = (|| {
+        let w = write_snapshot(BufWriter::with_capacity(64 * 1024, f), srv, aof_base).map_err(|e| ("rdbSaveRio", e))?;
+        let f = w.into_inner().map_err(|e| ("fflush", e.into_error()))?;
+        f.sync_all().map_err(|e| ("fsync", e))
     })();
-    if result.is_err() {
+    if let Err((op, e)) = written {
+        warn!("Write error saving DB on disk({}): {}", op, strerror(&e));
         let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
-    result
+    if let Err(e) = std::fs::rename(&tmp, path) {
+        warn!(
+            "Error moving temp DB file {} on the final destination {} (in server root dir {}): {}",
+            tmp.display(),
+            path.display(),
+            cwd(),
+            strerror(&e)
+        );
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    fsync_dir(path);
+    Ok(())
 }
 
 /// Makes a rename durable by syncing the directory that holds `path`.
@@ -250,11 +271,7 @@ pub fn rdb_save(srv: &mut Server) -> Result<(), String> {
             srv.persist.rdb_saves += 1;
             Ok(())
         }
-        Err(e) => {
-            let dir = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
-            warn!("Failed saving the DB (in server root dir {}): {}", dir, e);
-            Err(e.to_string())
-        }
+        Err(e) => Err(strerror(&e)),
     }
 }
 
@@ -321,10 +338,7 @@ pub fn bgsave(srv: &mut Server) -> Result<i32, String> {
             info!("DB saved on disk");
             true
         }
-        Err(e) => {
-            warn!("Write error saving DB on disk: {}", e);
-            false
-        }
+        Err(_) => false,
     });
     match result {
         Ok(pid) => {
@@ -454,7 +468,20 @@ pub fn deny_write(srv: &Server, is_write_or_ping: bool) -> Option<String> {
     {
         return Some(crate::errors::MISCONF_RDB.to_string());
     }
-    srv.persist.aof.write_error().map(|e| format!("MISCONF Errors writing to the AOF file: {e}"))
+    if srv.persist.aof.state == aof::AofState::Off {
+        return None;
+    }
+    srv.persist.aof.disk_error().map(|e| format!("MISCONF Errors writing to the AOF file: {e}"))
+}
+
+/// An I/O error in C's `strerror` words, as Redis prints them ("No space
+/// left on device", without Rust's " (os error 28)").
+pub fn strerror(e: &io::Error) -> String {
+    let text = e.to_string();
+    match (e.raw_os_error(), text.rfind(" (os error ")) {
+        (Some(_), Some(at)) => text[..at].to_string(),
+        _ => text,
+    }
 }
 
 /// Loads an RDB file into the keyspace (which the caller emptied if it
@@ -655,7 +682,7 @@ pub fn prepare_shutdown(srv: &mut Server, save: bool, nosave: bool, force: bool)
         }
         kill_child(srv);
     }
-    aof::flush(srv);
+    aof::flush_now(srv);
     aof::fsync_now(srv);
     // A data set still loading is incomplete: it is never saved.
     let want_save = !nosave && !srv.ks.loading && (save || !save_points(&srv.config).is_empty());
