@@ -210,7 +210,7 @@ directives! {
     Appendfilename: "appendfilename" => Str, "appendonly.aof", IMMUTABLE;
     Appenddirname: "appenddirname" => Str, "appendonlydir", IMMUTABLE;
     Appendfsync: "appendfsync" => Enum(&["always", "everysec", "no"]), "everysec", 0;
-    NoAppendfsyncOnRewrite: "no-appendfsync-on-rewrite" => Bool, "no", STORED_ONLY;
+    NoAppendfsyncOnRewrite: "no-appendfsync-on-rewrite" => Bool, "no", 0;
     AutoAofRewritePercentage: "auto-aof-rewrite-percentage" => Int { min: 0, max: IMAX }, "100", 0;
     AutoAofRewriteMinSize: "auto-aof-rewrite-min-size" => Mem { min: 0, max: I64MAX }, "67108864", 0;
     AofLoadTruncated: "aof-load-truncated" => Bool, "yes", 0;
