@@ -675,15 +675,39 @@ pub fn debug_reload(srv: &mut Server, save: bool, flush: bool) -> Result<(), Str
 /// the AOF, save when asked (or when save points exist). An error means the
 /// server stays up (unless `force`).
 pub fn prepare_shutdown(srv: &mut Server, save: bool, nosave: bool, force: bool) -> Result<(), String> {
+    warn!("User requested shutdown...");
+    let result = shutdown_persistence(srv, save, nosave, force);
+    if result.is_err() {
+        warn!("Errors trying to shut down the server. Check the logs for more information.");
+    }
+    result
+}
+
+fn shutdown_persistence(srv: &mut Server, save: bool, nosave: bool, force: bool) -> Result<(), String> {
+    const REFUSED: &str = "ERR Errors trying to SHUTDOWN. Check logs.";
     if let Some(c) = &srv.persist.child {
         match c.kind {
             ChildKind::Rdb => warn!("There is a child saving an .rdb. Killing it!"),
-            ChildKind::Aof => warn!("There is a child rewriting the AOF. Killing it!"),
+            ChildKind::Aof => {
+                // The AOF was just turned on and its first rewrite is what
+                // would hold the data set: exiting now would lose it.
+                if srv.persist.aof.state == aof::AofState::WaitRewrite {
+                    if !force {
+                        warn!("Writing initial AOF, can't exit.");
+                        return Err(REFUSED.into());
+                    }
+                    warn!("Writing initial AOF. Exit anyway.");
+                }
+                warn!("There is a child rewriting the AOF. Killing it!")
+            }
         }
         kill_child(srv);
     }
-    aof::flush_now(srv);
-    aof::fsync_now(srv);
+    if srv.persist.aof.state != aof::AofState::Off {
+        info!("Calling fsync() on the AOF file.");
+        aof::flush_now(srv);
+        aof::fsync_now(srv);
+    }
     // A data set still loading is incomplete: it is never saved.
     let want_save = !nosave && !srv.ks.loading && (save || !save_points(&srv.config).is_empty());
     if want_save {
@@ -691,9 +715,12 @@ pub fn prepare_shutdown(srv: &mut Server, save: bool, nosave: bool, force: bool)
         SHUTDOWN_SAVING.store(true, std::sync::atomic::Ordering::SeqCst);
         let saved = rdb_save(srv);
         SHUTDOWN_SAVING.store(false, std::sync::atomic::Ordering::SeqCst);
-        if saved.is_err() && !force {
-            warn!("Error trying to save the DB, can't exit.");
-            return Err("ERR Errors trying to SHUTDOWN. Check logs.".into());
+        if saved.is_err() {
+            if !force {
+                warn!("Error trying to save the DB, can't exit.");
+                return Err(REFUSED.into());
+            }
+            warn!("Error trying to save the DB. Exit anyway.");
         }
     }
     Ok(())

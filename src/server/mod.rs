@@ -529,12 +529,10 @@ impl Server {
 
     /// Last steps before exiting: log, remove the pid file and the socket file.
     fn prepare_shutdown(&mut self, req: ShutdownRequest) -> bool {
-        warn!("User requested shutdown...");
-        if !req.prepared {
-            if let Err(e) = crate::persistence::prepare_shutdown(self, req.save, req.nosave, req.force) {
-                warn!("SIGTERM received but errors trying to shut down the server, check the logs for more information ({})", e);
-                return false;
-            }
+        // SHUTDOWN prepared already; a signal's shutdown prepares here (the
+        // persistence side logs why it cannot exit).
+        if !req.prepared && crate::persistence::prepare_shutdown(self, req.save, req.nosave, req.force).is_err() {
+            return false;
         }
         // Flush what we can to clients still connected.
         let tokens: Vec<Token> = self.clients.iter().map(|c| c.token).collect();
