@@ -219,6 +219,16 @@ fn a_full_disk_under_everysec_gives_misconf_keeps_reads_and_recovers() {
         "{log}"
     );
 
+    // A rewrite cannot start either (its manifest cannot be written).
+    assert_eq!(
+        raw_line(&mut raw, &["BGREWRITEAOF"]),
+        "-ERR Can't execute an AOF background rewriting. Please check the server logs for more information.\r\n"
+    );
+    assert_eq!(info_field(&mut c, "aof_last_bgrewrite_status"), "err");
+    assert!(fs.log().contains(
+        "Error trying to write the temporary AOF manifest file temp-appendonly.aof.manifest: No space left on device"
+    ));
+
     // Space returns: the kept buffer is written by the retries, writes work.
     fs.free();
     wait_info(&mut c, "aof_last_write_status", "ok");
