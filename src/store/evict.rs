@@ -199,12 +199,12 @@ pub struct Evictor {
 impl Evictor {
     /// Merges a sampled key into the pool (Redis's `evictionPoolPopulate` rule:
     /// a full pool drops its worst entry for a better one).
-    fn offer(&mut self, score: u64, db: usize, key: &[u8]) {
-        if self.pool.iter().any(|c| c.db == db && *c.key == *key) {
+    fn offer(&mut self, score: u64, db: usize, key: SmallBytes) {
+        if self.pool.iter().any(|c| c.db == db && c.key == key) {
             return;
         }
         let pos = self.pool.partition_point(|c| c.score < score);
-        let c = Candidate { score, db, key: key.into() };
+        let c = Candidate { score, db, key };
         if self.pool.len() < EVPOOL_SIZE {
             self.pool.insert(pos, c);
         } else if pos > 0 {
@@ -222,37 +222,41 @@ impl Evictor {
 impl Keyspace {
     /// The eviction score of an object under the current policy (higher is
     /// evicted first).
-    fn eviction_score(&self, obj: &Obj) -> u64 {
-        if self.evict.policy.is_lfu() {
-            255 - lfu_decayed(obj.lru, self.now_ms, self.access.decay_time) as u64
-        } else {
-            idle_seconds(obj.lru, self.now_ms) * 1000
+    fn eviction_scorer(&self) -> impl Fn(&Obj) -> u64 {
+        let (lfu, now_ms, decay_time) = (self.evict.policy.is_lfu(), self.now_ms, self.access.decay_time);
+        move |obj: &Obj| {
+            if lfu {
+                255 - lfu_decayed(obj.lru, now_ms, decay_time) as u64
+            } else {
+                idle_seconds(obj.lru, now_ms) * 1000
+            }
         }
     }
 
-    /// Samples `maxmemory-samples` keys of `db` into the pool.
+    /// Samples `maxmemory-samples` keys of `db` into the pool (a run of
+    /// neighbouring buckets, as Redis samples: see [`super::Dict::sample`]).
     fn populate_pool(&mut self, db: usize) {
         let samples = self.evict.samples.max(1);
         let policy = self.evict.policy;
-        for _ in 0..samples {
-            let d = &self.dbs[db];
-            let (score, key) = if policy.all_keys() {
-                let Some(e) = d.dict.random_entry(&mut self.rng) else { return };
-                (self.eviction_score(&e.value), &e.key)
-            } else {
-                let Some(e) = d.expires.random_entry(&mut self.rng) else { return };
+        let score_of = self.eviction_scorer();
+        let mut picked: Vec<(u64, SmallBytes)> = Vec::with_capacity(samples);
+        let d = &self.dbs[db];
+        if policy.all_keys() {
+            d.dict.sample(&mut self.rng, samples, |e| picked.push((score_of(&e.value), e.key.clone())));
+        } else {
+            d.expires.sample(&mut self.rng, samples, |e| {
                 let score = if policy == Policy::VolatileTtl {
-                    u64::MAX - e.value.max(0) as u64
+                    Some(u64::MAX - e.value.max(0) as u64)
                 } else {
-                    match d.dict.get(&e.key) {
-                        Some(o) => self.eviction_score(o),
-                        None => continue,
-                    }
+                    d.dict.get(&e.key).map(&score_of)
                 };
-                (score, &e.key)
-            };
-            let key = key.clone();
-            self.evict.offer(score, db, &key);
+                if let Some(score) = score {
+                    picked.push((score, e.key.clone()));
+                }
+            });
+        }
+        for (score, key) in picked {
+            self.evict.offer(score, db, key);
         }
     }
 
@@ -349,14 +353,14 @@ mod tests {
     fn pool_keeps_the_best_candidates_sorted() {
         let mut ev = Evictor::default();
         for i in 0..40u64 {
-            ev.offer(i * 7 % 41, 0, format!("k{i}").as_bytes());
+            ev.offer(i * 7 % 41, 0, format!("k{i}").as_bytes().into());
         }
         assert_eq!(ev.pool.len(), EVPOOL_SIZE);
         assert!(ev.pool.windows(2).all(|w| w[0].score <= w[1].score));
         assert_eq!(ev.pool.last().map(|c| c.score), Some(40));
         // A duplicate is not added twice.
-        ev.offer(1000, 0, b"k0");
-        ev.offer(1000, 0, b"k0");
+        ev.offer(1000, 0, b"k0".into());
+        ev.offer(1000, 0, b"k0".into());
         assert_eq!(ev.pool.iter().filter(|c| &*c.key == b"k0").count(), 1);
     }
 }
