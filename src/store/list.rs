@@ -16,6 +16,11 @@
 //!
 //! Invariants: no node is empty, and `len` is the sum of the node counts.
 //!
+//! Most lists fit in one node. That node is kept inline in the `List` (see
+//! [`Nodes`]), so a small list is the boxed 32-byte `List` plus its one
+//! element buffer; the deque (and its own allocation) appears only when a
+//! second node does.
+//!
 //! Redis 7.0 reports every list as `quicklist` in OBJECT ENCODING (the
 //! `listpack` encoding for small lists arrived in 7.2), so we do too.
 
@@ -182,13 +187,182 @@ impl Node {
 /// A list value.
 #[derive(Debug, Clone, Default)]
 pub struct List {
+    nodes: Nodes,
+}
+
+const _: () = assert!(std::mem::size_of::<List>() == 32);
+
+/// The node table, with a deque's interface (what `List` uses of it).
+///
+/// `One` holds a list of at most one node inline: its node's count is the
+/// list's length, and an empty list is `One` with an empty node (the only
+/// empty node allowed). `Many` holds two or more nodes and the length.
+/// Operations end with [`Nodes::settle`], which records the new length and
+/// goes back to `One` when a single node is left, so conversions can happen
+/// anywhere in the middle of an operation.
+#[derive(Debug, Clone)]
+enum Nodes {
+    One(Node),
+    Many(Box<Quick>),
+}
+
+#[derive(Debug, Clone)]
+struct Quick {
     nodes: VecDeque<Node>,
     len: usize,
 }
 
+impl Default for Nodes {
+    fn default() -> Self {
+        Nodes::One(Node::default())
+    }
+}
+
+impl Nodes {
+    /// Number of (non-empty) nodes.
+    fn len(&self) -> usize {
+        match self {
+            Nodes::One(n) => (n.count > 0) as usize,
+            Nodes::Many(q) => q.nodes.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&Node> {
+        match self {
+            Nodes::One(n) => (i == 0 && n.count > 0).then_some(n),
+            Nodes::Many(q) => q.nodes.get(i),
+        }
+    }
+
+    fn get_mut(&mut self, i: usize) -> Option<&mut Node> {
+        match self {
+            Nodes::One(n) => (i == 0 && n.count > 0).then_some(n),
+            Nodes::Many(q) => q.nodes.get_mut(i),
+        }
+    }
+
+    fn front_mut(&mut self) -> Option<&mut Node> {
+        self.get_mut(0)
+    }
+
+    fn back(&self) -> Option<&Node> {
+        self.get(self.len().checked_sub(1)?)
+    }
+
+    fn back_mut(&mut self) -> Option<&mut Node> {
+        let last = self.len().checked_sub(1)?;
+        self.get_mut(last)
+    }
+
+    fn iter(&self) -> impl DoubleEndedIterator<Item = &Node> {
+        let (one, many) = match self {
+            Nodes::One(n) => (Some(n).filter(|n| n.count > 0), None),
+            Nodes::Many(q) => (None, Some(q.nodes.iter())),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+
+    /// The deque, converting a `One` with a node into `Many` first.
+    fn deque(&mut self) -> &mut VecDeque<Node> {
+        if let Nodes::One(n) = self {
+            let n = std::mem::take(n);
+            let len = n.count as usize;
+            let mut nodes = VecDeque::with_capacity(2);
+            if n.count > 0 {
+                nodes.push_back(n);
+            }
+            *self = Nodes::Many(Box::new(Quick { nodes, len }));
+        }
+        match self {
+            Nodes::Many(q) => &mut q.nodes,
+            Nodes::One(_) => unreachable!("converted above"),
+        }
+    }
+
+    fn push_front(&mut self, node: Node) {
+        match self {
+            Nodes::One(n) if n.count == 0 => *n = node,
+            _ => self.deque().push_front(node),
+        }
+    }
+
+    fn push_back(&mut self, node: Node) {
+        match self {
+            Nodes::One(n) if n.count == 0 => *n = node,
+            _ => self.deque().push_back(node),
+        }
+    }
+
+    fn insert(&mut self, i: usize, node: Node) {
+        self.deque().insert(i, node);
+    }
+
+    fn remove(&mut self, i: usize) {
+        match self {
+            Nodes::One(n) => *n = Node::default(),
+            Nodes::Many(q) => {
+                q.nodes.remove(i);
+            }
+        }
+    }
+
+    fn pop_front(&mut self) {
+        self.remove(0);
+    }
+
+    fn pop_back(&mut self) {
+        let last = self.len().saturating_sub(1);
+        self.remove(last);
+    }
+
+    fn retain(&mut self, keep: impl FnMut(&Node) -> bool) {
+        match self {
+            Nodes::One(n) => {
+                if n.count > 0 && !{ keep }(n) {
+                    *n = Node::default();
+                }
+            }
+            Nodes::Many(q) => q.nodes.retain(keep),
+        }
+    }
+
+    /// Ends an operation: records the list's length and returns to `One`
+    /// when at most one node is left.
+    fn settle(&mut self, len: usize) {
+        if let Nodes::Many(q) = self {
+            q.len = len;
+            if q.nodes.len() <= 1 {
+                *self = Nodes::One(q.nodes.pop_front().unwrap_or_default());
+            }
+        }
+        debug_assert_eq!(self.iter().map(|n| n.count as usize).sum::<usize>(), len);
+    }
+
+    /// The list's length.
+    fn total(&self) -> usize {
+        match self {
+            Nodes::One(n) => n.count as usize,
+            Nodes::Many(q) => q.len,
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Nodes {
+    type Output = Node;
+    fn index(&self, i: usize) -> &Node {
+        self.get(i).expect("node index in range")
+    }
+}
+
+impl std::ops::IndexMut<usize> for Nodes {
+    fn index_mut(&mut self, i: usize) -> &mut Node {
+        self.get_mut(i).expect("node index in range")
+    }
+}
+
 impl PartialEq for List {
     fn eq(&self, other: &List) -> bool {
-        self.len == other.len && self.iter().eq(other.iter())
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -199,11 +373,11 @@ impl List {
 
     /// Number of elements.
     pub fn len(&self) -> usize {
-        self.len
+        self.nodes.total()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// The name OBJECT ENCODING replies with (Redis 7.0: always `quicklist`).
@@ -223,6 +397,7 @@ impl List {
 
     /// Adds `v` at the head (`front`) or the tail.
     pub fn push(&mut self, front: bool, v: &[u8], fill: Fill) {
+        let new_len = self.len() + 1;
         let sz = entry_size(v.len());
         let node = if front { self.nodes.front_mut() } else { self.nodes.back_mut() };
         match node {
@@ -231,11 +406,6 @@ impl List {
                 n.insert_at(off, v);
             }
             _ => {
-                // Most lists are small: grow the node table one slot at a
-                // time at first instead of VecDeque's default of four.
-                if self.nodes.len() == self.nodes.capacity() && self.nodes.len() < 4 {
-                    self.nodes.reserve_exact(1);
-                }
                 if front {
                     self.nodes.push_front(Node::with(v))
                 } else {
@@ -243,11 +413,12 @@ impl List {
                 }
             }
         }
-        self.len += 1;
+        self.nodes.settle(new_len);
     }
 
     /// Removes and returns the head (`front`) or tail element.
     pub fn pop(&mut self, front: bool) -> Option<Vec<u8>> {
+        let new_len = self.len().checked_sub(1)?;
         let node = if front { self.nodes.front_mut()? } else { self.nodes.back_mut()? };
         let out = if front {
             let (d, n, e) = read_fwd(&node.buf, 0);
@@ -271,17 +442,18 @@ impl List {
         } else {
             node.maybe_shrink();
         }
-        self.len -= 1;
+        self.nodes.settle(new_len);
         Some(out)
     }
 
     /// The node holding element `i` and its position in that node, walking
     /// from the nearer end.
     fn locate(&self, i: usize) -> Option<(usize, usize)> {
-        if i >= self.len {
+        let len = self.len();
+        if i >= len {
             return None;
         }
-        if i < self.len / 2 {
+        if i < len / 2 {
             let mut rem = i;
             for (ni, n) in self.nodes.iter().enumerate() {
                 let c = n.count as usize;
@@ -291,7 +463,7 @@ impl List {
                 rem -= c;
             }
         } else {
-            let mut rem = self.len - 1 - i;
+            let mut rem = len - 1 - i;
             for ni in (0..self.nodes.len()).rev() {
                 let c = self.nodes[ni].count as usize;
                 if rem < c {
@@ -326,8 +498,10 @@ impl List {
     pub fn set(&mut self, i: usize, v: &[u8], fill: Fill) -> bool {
         let Some((ni, k)) = self.locate(i) else { return false };
         let (s, e, _, _) = self.span(ni, k);
+        let len = self.len();
         self.nodes[ni].buf.splice(s..e, encode(v));
         self.split_if_needed(ni, fill);
+        self.nodes.settle(len);
         true
     }
 
@@ -336,10 +510,11 @@ impl List {
         if i == 0 {
             return self.push(true, v, fill);
         }
-        if i >= self.len {
+        if i >= self.len() {
             return self.push(false, v, fill);
         }
         let Some((ni, k)) = self.locate(i) else { return };
+        let new_len = self.len() + 1;
         // At a node boundary, the tail of the previous node may have room.
         if k == 0 && self.nodes[ni - 1].fits(fill, entry_size(v.len())) {
             let prev = &mut self.nodes[ni - 1];
@@ -350,7 +525,7 @@ impl List {
             self.nodes[ni].insert_at(off, v);
             self.split_if_needed(ni, fill);
         }
-        self.len += 1;
+        self.nodes.settle(new_len);
     }
 
     /// Splits node `ni` in two halves while it is over the size limit.
@@ -373,10 +548,11 @@ impl List {
 
     /// Removes `n` elements starting at `start` (clamped to the list).
     pub fn remove_range(&mut self, start: usize, n: usize) {
-        let end = start.saturating_add(n).min(self.len);
+        let end = start.saturating_add(n).min(self.len());
         if start >= end {
             return;
         }
+        let new_len = self.len() - (end - start);
         let mut pos = 0;
         let mut ni = 0;
         while ni < self.nodes.len() && pos < end {
@@ -391,7 +567,6 @@ impl List {
             let b = end.min(ne) - ns;
             if a == 0 && b == c {
                 self.nodes.remove(ni);
-                self.len -= c;
                 continue;
             }
             let node = &mut self.nodes[ni];
@@ -403,9 +578,9 @@ impl List {
             node.buf.drain(sa..sb);
             node.count -= (b - a) as u32;
             node.maybe_shrink();
-            self.len -= b - a;
             ni += 1;
         }
+        self.nodes.settle(new_len);
     }
 
     /// Removes elements equal to `v`: the first `count` from the head if
@@ -413,6 +588,7 @@ impl List {
     pub fn remove_matching(&mut self, v: &[u8], count: i64) -> usize {
         let limit = if count == 0 { usize::MAX } else { count.unsigned_abs() as usize };
         let rev = count < 0;
+        let old_len = self.len();
         let mut removed = 0;
         let n_nodes = self.nodes.len();
         for step in 0..n_nodes {
@@ -450,7 +626,7 @@ impl List {
         }
         if removed > 0 {
             self.nodes.retain(|n| n.count > 0);
-            self.len -= removed;
+            self.nodes.settle(old_len - removed);
         }
         removed
     }
@@ -464,7 +640,7 @@ impl List {
             foff: 0,
             bnode: last,
             boff: self.nodes.back().map_or(0, |n| n.buf.len()),
-            left: self.len,
+            left: self.len(),
         }
     }
 
@@ -476,7 +652,7 @@ impl List {
             Some((ni, k)) => {
                 it.fnode = ni;
                 it.foff = self.nodes[ni].offset_of(k);
-                it.left = self.len - start;
+                it.left = self.len() - start;
             }
         }
         it
