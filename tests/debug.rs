@@ -9,7 +9,7 @@ mod common;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use common::persist::{have, populate, Redis, TempDir};
+use common::persist::{have, info_field, populate, Redis, TempDir};
 use common::{q, Server};
 use redis::{Connection, Value};
 
@@ -192,7 +192,7 @@ fn digest_does_not_depend_on_encoding() {
 }
 
 #[test]
-fn digest_survives_debug_reload_and_restart() {
+fn digest_survives_debug_reload_restart_and_loadaof() {
     let dir = TempDir::new("digest-reload");
     let expected = {
         let s = Server::start_with(&["--enable-debug-command", "yes", "--dir", dir.s()]);
@@ -207,6 +207,18 @@ fn digest_survives_debug_reload_and_restart() {
     };
     let s = Server::start_with(&["--enable-debug-command", "yes", "--dir", dir.s()]);
     let mut c = s.conn();
+    assert_eq!(digest(&mut c), expected);
+    // The same data written through the AOF and read back from it.
+    let _: () = q(&mut c, &["FLUSHALL"]);
+    let _: () = q(&mut c, &["CONFIG", "SET", "appendonly", "yes"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while info_field(&mut c, "aof_rewrite_in_progress") != "0" || info_field(&mut c, "aof_rewrite_scheduled") != "0" {
+        assert!(Instant::now() < deadline, "the first AOF rewrite did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    populate(&mut c);
+    assert_eq!(digest(&mut c), expected);
+    let _: () = q(&mut c, &["DEBUG", "LOADAOF"]);
     assert_eq!(digest(&mut c), expected);
 }
 

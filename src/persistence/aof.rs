@@ -936,6 +936,11 @@ fn rewrite_failed(srv: &mut Server, incr: Option<AofFile>, count: bool) {
             info!("Removing the temp incr aof file {} in the background", t.name);
             let _ = std::fs::remove_file(aof_dir(srv).join(&t.name));
         }
+        // Commands still buffered for the dropped file are in memory, so in
+        // the next rewrite's snapshot: written to the next temp file they
+        // would be applied twice, and before its first SELECT.
+        srv.persist.aof.buf.clear();
+        srv.persist.aof.selected_db = None;
         srv.persist.aof.file = None;
         srv.persist.aof.rewrite_scheduled = true;
     }
