@@ -53,9 +53,27 @@ impl<V> Table<V> {
         Table { buckets: Vec::new(), used: 0 }
     }
 
+    /// A table of `n` empty buckets, from zeroed memory: for a big table the
+    /// allocator hands out fresh pages that are already zero, so doubling a
+    /// table of millions of keys costs no memset and no burst of page faults
+    /// in the event loop (the pages are touched as the rehash fills them),
+    /// as Redis's `zcalloc` of a new table.
     fn with_size(n: usize) -> Self {
-        let mut buckets = Vec::with_capacity(n);
-        buckets.resize_with(n, || None);
+        let layout = std::alloc::Layout::array::<Option<Box<Entry<V>>>>(n).expect("bucket array size");
+        if layout.size() == 0 {
+            return Table::empty();
+        }
+        // SAFETY: `None` of `Option<Box<_>>` is guaranteed to be the null
+        // pointer, so zeroed memory is `n` valid empty buckets; the pointer
+        // comes from the global allocator with this exact layout, which is
+        // what `Vec::from_raw_parts` requires for capacity `n`.
+        let buckets = unsafe {
+            let p = std::alloc::alloc_zeroed(layout) as *mut Option<Box<Entry<V>>>;
+            if p.is_null() {
+                std::alloc::handle_alloc_error(layout);
+            }
+            Vec::from_raw_parts(p, n, n)
+        };
         Table { buckets, used: 0 }
     }
 
