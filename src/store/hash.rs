@@ -11,6 +11,7 @@
 //! cursors that survive resizing, and random sampling. As in Redis, a hash
 //! never converts back on its own.
 
+use super::bytes::SmallBytes;
 use super::dict::Dict;
 use crate::util::Rng;
 
@@ -37,7 +38,7 @@ pub struct Hash {
 enum Repr {
     Packed(Packed),
     /// Boxed so the packed form, which most values have, stays small.
-    Table(Box<Dict<Box<[u8]>>>),
+    Table(Box<Dict<SmallBytes>>),
 }
 
 impl Default for Hash {
@@ -222,7 +223,7 @@ impl Hash {
 /// entries of a window of SCAN steps from a random cursor, choose one of them,
 /// then replay the same steps to find it. `None` only if the window is empty
 /// every time (which a table kept above its minimum fill never sees).
-fn fair_pick<'a>(d: &'a Dict<Box<[u8]>>, rng: &mut Rng) -> Option<&'a super::dict::Entry<Box<[u8]>>> {
+fn fair_pick<'a>(d: &'a Dict<SmallBytes>, rng: &mut Rng) -> Option<&'a super::dict::Entry<SmallBytes>> {
     const MAX_STEPS: usize = 1000;
     for _ in 0..8 {
         let start = rng.next_u64();
