@@ -126,3 +126,5 @@ pub fn protected_command(fullname: &str) -> String {
         fullname.to_uppercase()
     )
 }
+/// SSUBSCRIBE from a client that expects one reply per command (inside EXEC).
+pub const SSUBSCRIBE_DENY_BLOCKING: &str = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client";

@@ -354,10 +354,19 @@ fn blocking_timeouts_unblock_and_disconnect() {
     assert_eq!(q::<i64>(&mut c, &["CLIENT", "UNBLOCK", &id.to_string()]), 1);
     assert_eq!(read_at_least(&mut a, 5), b"*-1\r\n");
     // Commands pipelined behind a blocking one run once it is unblocked.
+    let _: () = q(&mut c, &["CONFIG", "RESETSTAT"]);
     send(&mut a, "BLPOP k 0\r\nPING");
     wait_blocked(&mut c, 1);
     assert_eq!(q::<i64>(&mut c, &["CLIENT", "UNBLOCK", &id.to_string(), "ERROR"]), 1);
     assert_eq!(read_at_least(&mut a, 55), b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n+PONG\r\n");
+    // The error counts as Redis counts it: errorstats, total_error_replies
+    // and a failed call of BLPOP (not of the PING after it).
+    let info: String = q(&mut c, &["INFO", "all"]);
+    assert!(info.contains("errorstat_UNBLOCKED:count=1\r\n"), "{info}");
+    assert!(info.contains("total_error_replies:1\r\n"), "{info}");
+    assert!(info.contains("cmdstat_blpop:calls=1,") && info.contains("rejected_calls=0,failed_calls=1\r\n"), "{info}");
+    assert!(info.contains("cmdstat_ping:calls=1,usec="), "{info}");
+    assert!(!info.lines().any(|l| l.starts_with("cmdstat_ping") && l.ends_with("failed_calls=1")), "{info}");
     assert_eq!(q::<i64>(&mut c, &["CLIENT", "UNBLOCK", &id.to_string()]), 0);
     assert_err(r(&mut c, &["CLIENT", "UNBLOCK", &id.to_string(), "MAYBE"]), "ERR CLIENT UNBLOCK reason should be");
 

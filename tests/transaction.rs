@@ -573,6 +573,25 @@ fn blocking_commands_inside_multi_do_not_block() {
 }
 
 #[test]
+fn ssubscribe_inside_exec_is_refused_and_subscribe_is_not() {
+    let srv = common::Server::start();
+    let mut a = raw(&srv);
+    ok(&mut a, &["MULTI"]);
+    queued(&mut a, &["SSUBSCRIBE", "ch"]);
+    a.send(&raw::encode_str(&["EXEC"]));
+    assert_eq!(
+        String::from_utf8_lossy(&a.read_bytes()),
+        "*1\r\n-ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client\r\n"
+    );
+    // Not subscribed: ordinary commands still work.
+    assert_eq!(a.cmd(&["PING"]), simple("PONG"));
+    // SUBSCRIBE inside EXEC does subscribe, as in Redis 7.0.
+    ok(&mut a, &["MULTI"]);
+    queued(&mut a, &["SUBSCRIBE", "ch"]);
+    assert_eq!(a.cmd(&["EXEC"]), arr(vec![arr(vec![bulk("subscribe"), bulk("ch"), Frame::Int(1)])]));
+}
+
+#[test]
 fn pushes_in_multi_wake_waiters_after_exec() {
     let srv = common::Server::start();
     let mut a = raw(&srv);

@@ -61,6 +61,11 @@ fn punsubscribe(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn ssubscribe(ctx: &mut Ctx, argv: &[&[u8]]) {
+    // Redis 7.0 lets SUBSCRIBE and PSUBSCRIBE run inside EXEC but refuses
+    // SSUBSCRIBE there, as it refuses blocking.
+    if crate::server::blocking::cannot_block(ctx) {
+        return ctx.reply().error(crate::errors::SSUBSCRIBE_DENY_BLOCKING);
+    }
     ctx.srv.pubsub_subscribe(ctx.client, Kind::Shard, &argv[1..]);
 }
 

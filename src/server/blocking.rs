@@ -81,7 +81,7 @@ impl Blocking {
     }
 
     /// Forgets a client: its place in every queue and its deadline.
-    fn remove(&mut self, t: Token) -> Option<()> {
+    fn remove(&mut self, t: Token) -> Option<Waiter> {
         let w = self.waiters.remove(&t)?;
         if let Some(m) = self.queues.get_mut(&w.db) {
             for k in &w.keys {
@@ -99,7 +99,7 @@ impl Blocking {
         if let Some(d) = w.deadline {
             self.timers.remove(&(d, t));
         }
-        Some(())
+        Some(w)
     }
 }
 
@@ -291,13 +291,17 @@ impl Server {
     /// Unblocks a blocked client with the timeout reply (a null array) or,
     /// with `error`, the CLIENT UNBLOCK error. False if it was not blocked.
     pub fn unblock_client(&mut self, t: Token, error: bool) -> bool {
-        if self.blocking.remove(t).is_none() {
-            return false;
-        }
+        let Some(waiter) = self.blocking.remove(t) else { return false };
         if let Some(c) = self.clients.get_mut(t) {
             c.blocked = false;
             if error {
+                // Counted as Redis counts it: an error reply (errorstats) and
+                // a failed call of the blocked command.
                 c.reply.error(errors::UNBLOCKED);
+                self.stats.count_errors(c);
+                if let Some(id) = waiter.argv.first().and_then(|name| self.commands.lookup(name)) {
+                    self.commands.entries[id].stats.failed_calls += 1;
+                }
             } else {
                 c.reply.null_array();
             }

@@ -43,6 +43,20 @@ const CLIENT_BASE: usize = LISTENER_BASE + MAX_LISTENERS;
 /// Most bytes read from one client per loop iteration (fairness).
 const MAX_READ_PER_EVENT: usize = 1024 * 1024;
 
+impl Stats {
+    /// Moves the error replies written to `c` since the last count into
+    /// `total_error_replies` and errorstats.
+    pub fn count_errors(&mut self, c: &mut Client) {
+        if c.reply.errors > 0 {
+            self.total_error_replies += c.reply.errors as u64;
+            if let Some(code) = c.reply.last_error_code.take() {
+                *self.errorstats.entry(code.to_string()).or_insert(0) += c.reply.errors as u64;
+            }
+            c.reply.errors = 0;
+        }
+    }
+}
+
 /// Server-wide counters (INFO stats).
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
@@ -852,13 +866,7 @@ impl Server {
 
     /// Counts the error replies a command produced (INFO errorstats).
     fn count_error(&mut self, c: &mut Client) {
-        if c.reply.errors > 0 {
-            self.stats.total_error_replies += c.reply.errors as u64;
-            if let Some(code) = c.reply.last_error_code.take() {
-                *self.stats.errorstats.entry(code.to_string()).or_insert(0) += c.reply.errors as u64;
-            }
-            c.reply.errors = 0;
-        }
+        self.stats.count_errors(c);
     }
 
     /// Checks and runs one command: lookup, arity, auth, then the handler, with
