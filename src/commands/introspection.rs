@@ -3,9 +3,8 @@
 use std::fmt::Write as _;
 
 use super::args::{self, is};
-use super::{
-    cmd, container, Command, Ctx, Find, KeySpec, ADMIN, KEY_READ, KEY_UPDATE, LOADING, NOSCRIPT, NO_KEYS, STALE,
-};
+use super::{cmd, container, Command, Ctx, Find, ADMIN, LOADING, NOSCRIPT, NO_KEYS, STALE};
+use super::{ALL_NODES_ALL_SUCCEEDED, ALL_SHARDS_SPECIAL_REPORT, UNORDERED};
 use crate::config::{Config, LoadReport, D, REDIS_VERSION, TABLE};
 use crate::errors;
 use crate::util::glob_match;
@@ -21,10 +20,11 @@ pub static COMMANDS: &[Command] = &[
         flags: LOADING | STALE,
         handler: command_all,
         acl: CN,
+        tips: UNORDERED,
         ..container("command", G, "Returns detailed information about all commands.", "2.8.13", COMMAND_SUBCOMMANDS)
     },
     container("config", G, "A container for server configuration commands.", "2.0.0", CONFIG_SUBCOMMANDS),
-    cmd("info", -1, LOADING | STALE, NO_KEYS, &["dangerous"], G, "Returns information and statistics about the server.", "1.0.0", info),
+    Command { tips: ALL_SHARDS_SPECIAL_REPORT, ..cmd("info", -1, LOADING | STALE, NO_KEYS, &["dangerous"], G, "Returns information and statistics about the server.", "1.0.0", info) },
     container("slowlog", G, "A container for slow log commands.", "2.2.12", SLOWLOG_SUBCOMMANDS),
     cmd("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Listens for all requests received by the server in real-time.", "1.0.0", monitor),
 ];
@@ -32,9 +32,9 @@ pub static COMMANDS: &[Command] = &[
 #[rustfmt::skip]
 static COMMAND_SUBCOMMANDS: &[Command] = &[
     cmd("count", 2, LOADING | STALE, NO_KEYS, CN, G, "Returns a count of commands.", "2.8.13", command_count),
-    cmd("info", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns information about one, multiple or all commands.", "2.8.13", command_info),
-    cmd("list", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns a list of command names.", "7.0.0", command_list),
-    cmd("docs", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns documentary information about one, multiple or all commands.", "7.0.0", command_docs),
+    Command { tips: UNORDERED, ..cmd("info", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns information about one, multiple or all commands.", "2.8.13", command_info) },
+    Command { tips: UNORDERED, ..cmd("list", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns a list of command names.", "7.0.0", command_list) },
+    Command { tips: UNORDERED, ..cmd("docs", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns documentary information about one, multiple or all commands.", "7.0.0", command_docs) },
     cmd("getkeys", -4, LOADING | STALE, NO_KEYS, CN, G, "Extracts the key names from an arbitrary command.", "2.8.13", command_getkeys),
     cmd("getkeysandflags", -4, LOADING | STALE, NO_KEYS, CN, G, "Extracts the key names and access flags for an arbitrary command.", "7.0.0", command_getkeysandflags),
     cmd("help", 2, LOADING | STALE, NO_KEYS, CN, G, "Returns helpful text about the different subcommands.", "5.0.0", command_help),
@@ -43,7 +43,7 @@ static COMMAND_SUBCOMMANDS: &[Command] = &[
 #[rustfmt::skip]
 static CONFIG_SUBCOMMANDS: &[Command] = &[
     cmd("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Returns the effective values of configuration parameters.", "2.0.0", config_get),
-    cmd("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Sets configuration parameters in-flight.", "2.0.0", config_set),
+    Command { tips: ALL_NODES_ALL_SUCCEEDED, ..cmd("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Sets configuration parameters in-flight.", "2.0.0", config_set) },
     cmd("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Resets the server's statistics.", "2.0.0", config_resetstat),
     cmd("rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Persists the effective configuration to file.", "2.8.0", config_rewrite),
     cmd("help", 2, LOADING | STALE, NO_KEYS, NONE, G, "Returns helpful text about the different subcommands.", "5.0.0", config_help),
@@ -51,9 +51,9 @@ static CONFIG_SUBCOMMANDS: &[Command] = &[
 
 #[rustfmt::skip]
 static SLOWLOG_SUBCOMMANDS: &[Command] = &[
-    cmd("get", -2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Returns the slow log's entries.", "2.2.12", slowlog_get),
-    cmd("len", 2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Returns the number of entries in the slow log.", "2.2.12", slowlog_len),
-    cmd("reset", 2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Clears all entries from the slow log.", "2.2.12", slowlog_reset),
+    Command { tips: &["request_policy:all_nodes", "nondeterministic_output"], ..cmd("get", -2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Returns the slow log's entries.", "2.2.12", slowlog_get) },
+    Command { tips: &["request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"], ..cmd("len", 2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Returns the number of entries in the slow log.", "2.2.12", slowlog_len) },
+    Command { tips: ALL_NODES_ALL_SUCCEEDED, ..cmd("reset", 2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Clears all entries from the slow log.", "2.2.12", slowlog_reset) },
     cmd("help", 2, LOADING | STALE, NO_KEYS, NONE, G, "Show helpful text about the different subcommands", "6.2.0", slowlog_help),
 ];
 
@@ -94,34 +94,35 @@ fn write_command_info(ctx: &mut Ctx, id: usize) {
     for cat in cats {
         r.simple(&format!("@{}", cat));
     }
-    r.set_len(0); // tips
+    r.set_len(c.tips.len());
+    for tip in c.tips {
+        r.bulk(tip.as_bytes());
+    }
     write_key_specs(r, c);
     let subs: Vec<usize> = {
         let mut v: Vec<usize> = e.subs.values().copied().collect();
         v.sort();
         v
     };
-    ctx.client.reply.array_len(subs.len());
+    // Redis 7.0 answers an empty set (RESP3 `~0`) for a command without
+    // subcommands, an array of entries otherwise.
+    if subs.is_empty() {
+        ctx.client.reply.set_len(0);
+    } else {
+        ctx.client.reply.array_len(subs.len());
+    }
     for s in subs {
         write_command_info(ctx, s);
     }
 }
 
 /// Writes a command's key specs: its declared ones, or one derived from its
-/// `first`/`last`/`step` range (none for a command without keys).
+/// `first`/`last`/`step` range (none for a command without keys). Redis 7.0
+/// answers them as a set (RESP3 `~`).
 fn write_key_specs(r: &mut crate::protocol::Reply, c: &Command) {
-    let derived;
-    let specs: &[KeySpec] = if !c.key_specs.is_empty() {
-        c.key_specs
-    } else if c.keys.first > 0 {
-        let flags = if c.flags & super::WRITE != 0 { KEY_UPDATE } else { KEY_READ };
-        derived = [KeySpec { notes: "", flags, find: Find::Range(c.keys) }];
-        &derived
-    } else {
-        &[]
-    };
-    r.array_len(specs.len());
-    for spec in specs {
+    let specs = c.effective_key_specs();
+    r.set_len(specs.len());
+    for spec in &specs {
         r.map_len(if spec.notes.is_empty() { 3 } else { 4 });
         if !spec.notes.is_empty() {
             r.bulk(b"notes");
@@ -147,6 +148,20 @@ fn write_key_specs(r: &mut crate::protocol::Reply, c: &Command) {
                 write_search(r, b"begin_search", b"index", &[(b"index", index)]);
                 let spec: [(&[u8], i32); 3] = [(b"keynumidx", keynumidx), (b"firstkey", firstkey), (b"keystep", step)];
                 write_search(r, b"find_keys", b"keynum", &spec);
+            }
+            Find::Keyword { keyword, startfrom, lastkey, step } => {
+                r.bulk(b"begin_search");
+                r.map_len(2);
+                r.bulk(b"type");
+                r.bulk(b"keyword");
+                r.bulk(b"spec");
+                r.map_len(2);
+                r.bulk(b"keyword");
+                r.bulk(keyword.as_bytes());
+                r.bulk(b"startfrom");
+                r.int(startfrom as i64);
+                let spec: [(&[u8], i32); 3] = [(b"lastkey", lastkey), (b"keystep", step), (b"limit", 0)];
+                write_search(r, b"find_keys", b"range", &spec);
             }
         }
     }
@@ -295,18 +310,20 @@ fn getkeys_common(ctx: &mut Ctx, argv: &[&[u8]], with_flags: bool) {
         Err(_) => return ctx.reply().error("ERR Invalid command specified"),
     };
     let spec = ctx.srv.commands.entries[id].spec;
+    // Redis's order of checks: a command without keys, then the arity.
+    if !spec.has_keys() {
+        return ctx.reply().error("ERR The command has no key arguments");
+    }
     let argc = target.len() as i32;
     if (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {
         return ctx.reply().error("ERR Invalid number of arguments specified for command");
     }
     let keys = ctx.srv.commands.keys_with_flags(id, target);
     if keys.is_empty() {
-        let has_keys = spec.keys.first > 0 || spec.flags & super::MOVABLE_KEYS != 0;
-        return ctx.reply().error(if has_keys {
-            "ERR Invalid arguments specified for command"
-        } else {
-            "ERR The command has no key arguments"
-        });
+        if spec.flags & super::NO_MANDATORY_KEYS != 0 {
+            return ctx.reply().array_len(0);
+        }
+        return ctx.reply().error("ERR Invalid arguments specified for command");
     }
     let r = ctx.reply();
     r.array_len(keys.len());

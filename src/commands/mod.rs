@@ -113,18 +113,40 @@ pub const NO_KEYS: Keys = Keys { first: 0, last: 0, step: 0 };
 pub const ONE_KEY: Keys = Keys { first: 1, last: 1, step: 1 };
 pub const ALL_KEYS: Keys = Keys { first: 1, last: -1, step: 1 };
 
-/// A key's access flags as `COMMAND GETKEYSANDFLAGS` and key specs show them
-/// (`RO`, `RW`, `OW`, `access`, `update`...).
+/// A key's access flags as `COMMAND GETKEYSANDFLAGS` and key specs show them,
+/// in Redis's order: one of `RO` (read only), `RW` (read and write), `OW`
+/// (overwrite without reading), `RM` (remove without reading); then what the
+/// command does to the data (`access` returns it, `update`, `insert`,
+/// `delete`); then `not_key` (a channel, not a key), `incomplete` (the spec
+/// may miss keys) and `variable_flags` (the flags depend on the arguments).
 pub type KeyFlags = &'static [&'static str];
 
-/// Flags of a key read by the command.
+/// Every key spec flag, in the order Redis lists them.
+pub const KEY_FLAG_ORDER: &[&str] =
+    &["RO", "RW", "OW", "RM", "access", "update", "insert", "delete", "not_key", "incomplete", "variable_flags"];
+
+/// A key read by the command (GET, LRANGE).
 pub const KEY_READ: KeyFlags = &["RO", "access"];
-/// Flags of a key read and modified by the command.
+/// A key whose metadata alone is read, never its value (EXISTS, TYPE, LLEN).
+pub const KEY_RO: KeyFlags = &["RO"];
+/// A key modified by the command without returning its data (EXPIRE, HSET).
 pub const KEY_UPDATE: KeyFlags = &["RW", "update"];
-/// Flags of a key whose value the command replaces without reading it.
-pub const KEY_OVERWRITE: KeyFlags = &["OW", "update"];
-/// Flags of a key the command reads and removes elements from.
+/// A key read and modified, its data returned (INCR, GETSET, ZINCRBY).
+pub const KEY_ACCESS_UPDATE: KeyFlags = &["RW", "access", "update"];
+/// A key that only gains data (LPUSH, SADD, APPEND).
+pub const KEY_INSERT: KeyFlags = &["RW", "insert"];
+/// A key that only loses data, none returned (LREM, SREM, ZREMRANGEBYSCORE).
+pub const KEY_DELETE: KeyFlags = &["RW", "delete"];
+/// A key the command reads and removes elements from (LPOP, SPOP, GETDEL).
 pub const KEY_POP: KeyFlags = &["RW", "access", "delete"];
+/// A key whose value the command replaces without reading it (SETEX, MSET).
+pub const KEY_OVERWRITE: KeyFlags = &["OW", "update"];
+/// A key written only if it does not exist yet (SETNX, MSETNX).
+pub const KEY_OW_INSERT: KeyFlags = &["OW", "insert"];
+/// A key removed without being read (DEL, UNLINK).
+pub const KEY_REMOVE: KeyFlags = &["RM", "delete"];
+/// A shard channel, not a key (SSUBSCRIBE, SPUBLISH).
+pub const KEY_NOT_KEY: KeyFlags = &["not_key"];
 
 /// Finds the keys of one call of a command whose keys cannot be told by
 /// position alone (SORT's `STORE destination`): `(argv index, flags)` pairs.
@@ -150,6 +172,11 @@ pub enum Find {
     /// argument at `index + keynumidx` counts the keys, which start at
     /// `index + firstkey`, `step` apart (ZUNION's `numkeys key [key ...]`).
     Keynum { index: i32, keynumidx: i32, firstkey: i32, step: i32 },
+    /// A `keyword` begin search: the keys follow the first `keyword`
+    /// argument found scanning from `startfrom` (negative: from the end,
+    /// backwards); then a `range` find-keys as in [`Find::Range`], `lastkey`
+    /// relative to the first key found (MIGRATE's `KEYS key [key ...]`).
+    Keyword { keyword: &'static str, startfrom: i32, lastkey: i32, step: i32 },
     /// Both `unknown`: the keys depend on the arguments' content or order.
     Unknown,
 }
@@ -173,6 +200,49 @@ pub const fn one_key_spec(index: i32, flags: KeyFlags) -> KeySpec {
     KeySpec { notes: "", flags, find: Find::Range(Keys { first: index, last: index, step: 1 }) }
 }
 
+/// The key spec of the keys from argument `first` to `last` (negative counts
+/// from the end), `step` apart.
+pub const fn range_spec(first: i32, last: i32, step: i32, flags: KeyFlags) -> KeySpec {
+    KeySpec { notes: "", flags, find: Find::Range(Keys { first, last, step }) }
+}
+
+/// `destination key [key ...]`: a destination overwritten from the keys read
+/// (SUNIONSTORE, BITOP after its operation).
+pub const fn store_from_keys_specs(dest: i32) -> [KeySpec; 2] {
+    [one_key_spec(dest, KEY_OVERWRITE), range_spec(dest + 1, -1, 1, KEY_READ)]
+}
+
+/// `source destination`: an element moved from one key to another (LMOVE,
+/// SMOVE, RPOPLPUSH).
+pub static MOVE_SPECS: &[KeySpec] = &[one_key_spec(1, KEY_POP), one_key_spec(2, KEY_INSERT)];
+
+/// A command's request/response policy tips, as `COMMAND INFO` lists them
+/// (Redis's `command_tips`): how a cluster client should route the command
+/// and merge the replies, and whether its output is deterministic. Each is
+/// one of `nondeterministic_output`, `nondeterministic_output_order`,
+/// `request_policy:<all_nodes|all_shards|multi_shard|special>` or
+/// `response_policy:<one_succeeded|all_succeeded|agg_logical_and|agg_logical_or|agg_min|agg_max|agg_sum|special>`,
+/// in the order Redis declares them.
+pub type Tips = &'static [&'static str];
+
+/// The reply may differ between two calls on the same data (TTL, SCAN, TIME).
+pub const NONDETERMINISTIC: Tips = &["nondeterministic_output"];
+/// The reply's elements come in no particular order (SMEMBERS, HKEYS).
+pub const UNORDERED: Tips = &["nondeterministic_output_order"];
+/// Sent to every shard, the replies summed (DBSIZE).
+pub const ALL_SHARDS_AGG_SUM: Tips = &["request_policy:all_shards", "response_policy:agg_sum"];
+/// Split by key across shards, the replies summed (DEL, EXISTS).
+pub const MULTI_SHARD_AGG_SUM: Tips = &["request_policy:multi_shard", "response_policy:agg_sum"];
+/// Sent to every shard, which must all succeed (FLUSHALL, PING).
+pub const ALL_SHARDS_ALL_SUCCEEDED: Tips = &["request_policy:all_shards", "response_policy:all_succeeded"];
+/// Sent to every node, replicas included, which must all succeed (CONFIG SET).
+pub const ALL_NODES_ALL_SUCCEEDED: Tips = &["request_policy:all_nodes", "response_policy:all_succeeded"];
+/// Sent to every shard, one success is enough (SCRIPT KILL, FUNCTION KILL).
+pub const ALL_SHARDS_ONE_SUCCEEDED: Tips = &["request_policy:all_shards", "response_policy:one_succeeded"];
+/// Per-shard reports merged by the client in its own way (INFO, MEMORY STATS).
+pub const ALL_SHARDS_SPECIAL_REPORT: Tips =
+    &["nondeterministic_output", "request_policy:all_shards", "response_policy:special"];
+
 /// One command's declaration.
 pub struct Command {
     /// Lower-case name (for a subcommand, the subcommand's own name).
@@ -188,11 +258,50 @@ pub struct Command {
     pub complexity: &'static str,
     pub handler: Handler,
     pub subcommands: &'static [Command],
-    /// Key specs for `COMMAND INFO`; empty means one spec derived from `keys`.
+    /// Key specs for `COMMAND INFO`; empty means one spec derived from `keys`
+    /// with the flags `key_flags`.
     pub key_specs: &'static [KeySpec],
+    /// Flags of the spec derived from `keys` when `key_specs` is empty; empty
+    /// means `RW update` for a write command, `RO access` otherwise.
+    pub key_flags: KeyFlags,
+    /// Request/response policy tips (`COMMAND INFO`).
+    pub tips: Tips,
     /// Finds the keys of a call when `keys` alone cannot (`MOVABLE_KEYS`
     /// commands); `None` means the `keys` range.
     pub get_keys: Option<GetKeys>,
+}
+
+impl Command {
+    /// The flags of the key spec derived from `keys` (when `key_specs` is
+    /// empty): `key_flags`, or by default `RW update` for a write command and
+    /// `RO access` for any other.
+    pub fn derived_key_flags(&self) -> KeyFlags {
+        if !self.key_flags.is_empty() {
+            self.key_flags
+        } else if self.flags & WRITE != 0 {
+            KEY_UPDATE
+        } else {
+            KEY_READ
+        }
+    }
+
+    /// The key specs `COMMAND INFO` shows: the declared ones, or one derived
+    /// from `keys` (none for a command without keys).
+    pub fn effective_key_specs(&self) -> Vec<KeySpec> {
+        if !self.key_specs.is_empty() {
+            self.key_specs.to_vec()
+        } else if self.keys.first > 0 {
+            vec![KeySpec { notes: "", flags: self.derived_key_flags(), find: Find::Range(self.keys) }]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Whether any of its keys is a real key (COMMAND GETKEYS refuses a
+    /// command with none: no key specs, or only channels).
+    pub fn has_keys(&self) -> bool {
+        self.get_keys.is_some() || self.effective_key_specs().iter().any(|ks| !ks.flags.contains(&"not_key"))
+    }
 }
 
 /// Declares a command (a `const fn` so family tables stay one line each).
@@ -221,6 +330,8 @@ pub const fn cmd(
         handler,
         subcommands: &[],
         key_specs: &[],
+        key_flags: &[],
+        tips: &[],
         get_keys: None,
     }
 }
@@ -247,6 +358,8 @@ pub const fn container(
         handler: unknown_subcommand,
         subcommands,
         key_specs: &[],
+        key_flags: &[],
+        tips: &[],
         get_keys: None,
     }
 }
@@ -399,14 +512,14 @@ impl CommandTable {
         if let Some(find) = spec.get_keys {
             return find(argv);
         }
-        if spec.key_specs.iter().any(|ks| matches!(ks.find, Find::Keynum { .. })) {
+        if !spec.key_specs.is_empty() {
             return keys_from_specs(spec.key_specs, argv);
         }
         let k = spec.keys;
         if k.first <= 0 {
             return Vec::new();
         }
-        let flags = if spec.flags & WRITE != 0 { KEY_UPDATE } else { KEY_READ };
+        let flags = spec.derived_key_flags();
         let argc = argv.len();
         let last = if k.last < 0 { argc as i32 + k.last } else { k.last };
         let mut out = Vec::new();
@@ -419,19 +532,38 @@ impl CommandTable {
     }
 }
 
-/// The keys that `specs` (ranges and key counts, no unknowns) find in
-/// `argv`; none at all when a count is not a number or names more keys than
-/// there are arguments (COMMAND GETKEYS then reports invalid arguments).
+/// The keys that `specs` find in `argv` (`unknown` specs find none, and
+/// channels, `not_key` specs, are not keys); none at all when a count is not
+/// a number or names more keys than there are arguments (COMMAND GETKEYS then
+/// reports invalid arguments).
 fn keys_from_specs(specs: &[KeySpec], argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
     let mut out = Vec::new();
+    let argc = argv.len() as i32;
+    let push_range = |out: &mut Vec<(usize, KeyFlags)>, first: i32, last: i32, step: i32, flags: KeyFlags| {
+        let last = if last < 0 { argc + last } else { last };
+        let mut i = first;
+        while i <= last && i < argc {
+            out.push((i as usize, flags));
+            i += step.max(1);
+        }
+    };
     for ks in specs {
+        if ks.flags.contains(&"not_key") {
+            continue;
+        }
         match ks.find {
-            Find::Range(k) => {
-                let last = if k.last < 0 { argv.len() as i32 + k.last } else { k.last };
-                let mut i = k.first;
-                while i <= last && (i as usize) < argv.len() {
-                    out.push((i as usize, ks.flags));
-                    i += k.step.max(1);
+            Find::Range(k) => push_range(&mut out, k.first, k.last, k.step, ks.flags),
+            Find::Keyword { keyword, startfrom, lastkey, step } => {
+                // As Redis scans: up to, not including, the last argument
+                // (forwards) or the first one (backwards).
+                let found = if startfrom > 0 {
+                    (startfrom..argc - 1).find(|&i| args::is(argv[i as usize], keyword))
+                } else {
+                    (2..=argc + startfrom).rev().find(|&i| args::is(argv[i as usize], keyword))
+                };
+                if let Some(kw) = found {
+                    let last = if lastkey < 0 { lastkey } else { kw + 1 + lastkey };
+                    push_range(&mut out, kw + 1, last, step, ks.flags);
                 }
             }
             Find::Keynum { index, keynumidx, firstkey, step } => {
