@@ -9,7 +9,10 @@
 //! before they are edited in place, as in Redis.
 
 use super::args::{self, is};
-use super::{cmd, Command, Ctx, Keys, DENYOOM, FAST, ONE_KEY, READONLY, WRITE};
+use super::{
+    cmd, store_from_keys_specs, Command, Ctx, Find, KeyFlags, KeySpec, Keys, DENYOOM, FAST, ONE_KEY, READONLY,
+};
+use super::{KEY_ACCESS_UPDATE, KEY_READ, WRITE};
 use crate::config::D;
 use crate::errors;
 use crate::store::events::{GENERIC, STRING};
@@ -19,14 +22,22 @@ use crate::util::parse_i64_strict;
 const B: &[&str] = &["bitmap"];
 const G: &str = "bitmap";
 
+/// BITFIELD writes only with a SET or INCRBY operation: see [`bitfield_keys`].
+static BITFIELD_SPECS: &[KeySpec] = &[KeySpec {
+    notes: "This command allows both access and modification of the key",
+    flags: &["RW", "access", "update", "variable_flags"],
+    find: Find::Range(ONE_KEY),
+}];
+static BITOP_SPECS: &[KeySpec] = &store_from_keys_specs(2);
+
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd("setbit", 4, WRITE | DENYOOM, ONE_KEY, B, G, "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0", setbit),
+    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("setbit", 4, WRITE | DENYOOM, ONE_KEY, B, G, "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0", setbit) },
     cmd("getbit", 3, READONLY | FAST, ONE_KEY, B, G, "Returns a bit value by offset.", "2.2.0", getbit),
     cmd("bitcount", -2, READONLY, ONE_KEY, B, G, "Counts the number of set bits (population counting) in a string.", "2.6.0", bitcount),
     cmd("bitpos", -3, READONLY, ONE_KEY, B, G, "Finds the first set (1) or clear (0) bit in a string.", "2.8.7", bitpos),
-    cmd("bitop", -4, WRITE | DENYOOM, Keys { first: 2, last: -1, step: 1 }, B, G, "Performs bitwise operations on multiple strings, and stores the result.", "2.6.0", bitop),
-    cmd("bitfield", -2, WRITE | DENYOOM, ONE_KEY, B, G, "Performs arbitrary bitfield integer operations on strings.", "3.2.0", bitfield),
+    Command { key_specs: BITOP_SPECS, ..cmd("bitop", -4, WRITE | DENYOOM, Keys { first: 2, last: -1, step: 1 }, B, G, "Performs bitwise operations on multiple strings, and stores the result.", "2.6.0", bitop) },
+    Command { key_specs: BITFIELD_SPECS, get_keys: Some(bitfield_keys), ..cmd("bitfield", -2, WRITE | DENYOOM, ONE_KEY, B, G, "Performs arbitrary bitfield integer operations on strings.", "3.2.0", bitfield) },
     cmd("bitfield_ro", -2, READONLY | FAST, ONE_KEY, B, G, "Performs arbitrary read-only bitfield integer operations on strings.", "6.0.0", bitfield_ro),
 ];
 
@@ -683,6 +694,26 @@ fn zeroed(n: usize) -> Result<Vec<u8>, &'static str> {
     v.try_reserve_exact(n).map_err(|_| errors::STRING_ALLOC)?;
     v.resize(n, 0);
     Ok(v)
+}
+
+/// BITFIELD's key for COMMAND GETKEYSANDFLAGS: only read when every operation
+/// is a complete GET or OVERFLOW; written otherwise (a SET or INCRBY, or
+/// arguments that do not parse, taken as a write to be safe).
+fn bitfield_keys(argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
+    let mut i = 2;
+    let mut read_only = true;
+    while i < argv.len() {
+        let left = argv.len() - i - 1;
+        if is(argv[i], "get") && left >= 2 {
+            i += 3;
+        } else if is(argv[i], "overflow") && left >= 1 {
+            i += 2;
+        } else {
+            read_only = false;
+            break;
+        }
+    }
+    vec![(1, if read_only { KEY_READ } else { KEY_ACCESS_UPDATE })]
 }
 
 #[cfg(test)]

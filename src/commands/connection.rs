@@ -2,6 +2,7 @@
 
 use super::args::{self, is};
 use super::{cmd, container, Command, Ctx, ADMIN, FAST, LOADING, NOSCRIPT, NO_AUTH, NO_KEYS, STALE};
+use super::{ALL_SHARDS_ALL_SUCCEEDED, NONDETERMINISTIC};
 use crate::config::{D, REDIS_VERSION};
 use crate::errors;
 use crate::server::tracking::TrackingOptions;
@@ -13,7 +14,7 @@ const CONN: u32 = LOADING | STALE;
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd("ping", -1, FAST, NO_KEYS, C, G, "Returns the server's liveliness response.", "1.0.0", ping),
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("ping", -1, FAST, NO_KEYS, C, G, "Returns the server's liveliness response.", "1.0.0", ping) },
     cmd("echo", 2, FAST | CONN, NO_KEYS, C, G, "Returns the given string.", "1.0.0", echo),
     cmd("quit", -1, FAST | NO_AUTH | NOSCRIPT | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Closes the connection.", "1.0.0", quit),
     cmd("select", 2, FAST | CONN, NO_KEYS, C, G, "Changes the selected database.", "1.0.0", select),
@@ -31,8 +32,8 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
     cmd("setname", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Sets the connection name.", "2.6.9", client_setname),
     cmd("getname", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Returns the name of the connection.", "2.6.9", client_getname),
     cmd("setinfo", 4, NOSCRIPT | CONN, NO_KEYS, C, G, "Sets information specific to the client or connection.", "7.2.0", client_setinfo),
-    cmd("list", -2, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Lists open connections.", "2.4.0", client_list),
-    cmd("info", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Returns information about the connection.", "6.2.0", client_info),
+    Command { tips: NONDETERMINISTIC, ..cmd("list", -2, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Lists open connections.", "2.4.0", client_list) },
+    Command { tips: NONDETERMINISTIC, ..cmd("info", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Returns information about the connection.", "6.2.0", client_info) },
     cmd("kill", -3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Terminates open connections.", "2.4.0", client_kill),
     cmd("reply", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Instructs the server whether to reply to commands.", "3.2.0", client_reply),
     cmd("no-evict", 3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Sets the client eviction mode of the connection.", "7.0.0", client_no_evict),

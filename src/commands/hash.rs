@@ -9,6 +9,7 @@
 
 use super::args::{self, is};
 use super::{cmd, Command, Ctx, DENYOOM, FAST, ONE_KEY, READONLY, WRITE};
+use super::{KEY_ACCESS_UPDATE, KEY_DELETE, KEY_INSERT, KEY_RO, NONDETERMINISTIC, UNORDERED};
 use crate::config::D;
 use crate::errors;
 use crate::protocol::Reply;
@@ -23,21 +24,21 @@ const G: &str = "hash";
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
     cmd("hset", -4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Creates or modifies the value of a field in a hash.", "2.0.0", hset),
-    cmd("hsetnx", 4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Sets the value of a field in a hash only when the field doesn't exist.", "2.0.0", hsetnx),
+    Command { key_flags: KEY_INSERT, ..cmd("hsetnx", 4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Sets the value of a field in a hash only when the field doesn't exist.", "2.0.0", hsetnx) },
     cmd("hmset", -4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Sets the values of multiple fields.", "2.0.0", hmset),
     cmd("hget", 3, READONLY | FAST, ONE_KEY, H, G, "Returns the value of a field in a hash.", "2.0.0", hget),
     cmd("hmget", -3, READONLY | FAST, ONE_KEY, H, G, "Returns the values of all fields in a hash.", "2.0.0", hmget),
-    cmd("hdel", -3, WRITE | FAST, ONE_KEY, H, G, "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", "2.0.0", hdel),
-    cmd("hlen", 2, READONLY | FAST, ONE_KEY, H, G, "Returns the number of fields in a hash.", "2.0.0", hlen),
-    cmd("hstrlen", 3, READONLY | FAST, ONE_KEY, H, G, "Returns the length of the value of a field.", "3.2.0", hstrlen),
-    cmd("hexists", 3, READONLY | FAST, ONE_KEY, H, G, "Determines whether a field exists in a hash.", "2.0.0", hexists),
-    cmd("hkeys", 2, READONLY, ONE_KEY, H, G, "Returns all fields in a hash.", "2.0.0", hkeys),
-    cmd("hvals", 2, READONLY, ONE_KEY, H, G, "Returns all values in a hash.", "2.0.0", hvals),
-    cmd("hgetall", 2, READONLY, ONE_KEY, H, G, "Returns all fields and values in a hash.", "2.0.0", hgetall),
-    cmd("hincrby", 4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", "2.0.0", hincrby),
-    cmd("hincrbyfloat", 4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", "2.6.0", hincrbyfloat),
-    cmd("hrandfield", -2, READONLY, ONE_KEY, H, G, "Returns one or more random fields from a hash.", "6.2.0", hrandfield),
-    cmd("hscan", -3, READONLY, ONE_KEY, H, G, "Iterates over fields and values of a hash.", "2.8.0", hscan),
+    Command { key_flags: KEY_DELETE, ..cmd("hdel", -3, WRITE | FAST, ONE_KEY, H, G, "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", "2.0.0", hdel) },
+    Command { key_flags: KEY_RO, ..cmd("hlen", 2, READONLY | FAST, ONE_KEY, H, G, "Returns the number of fields in a hash.", "2.0.0", hlen) },
+    Command { key_flags: KEY_RO, ..cmd("hstrlen", 3, READONLY | FAST, ONE_KEY, H, G, "Returns the length of the value of a field.", "3.2.0", hstrlen) },
+    Command { key_flags: KEY_RO, ..cmd("hexists", 3, READONLY | FAST, ONE_KEY, H, G, "Determines whether a field exists in a hash.", "2.0.0", hexists) },
+    Command { tips: UNORDERED, ..cmd("hkeys", 2, READONLY, ONE_KEY, H, G, "Returns all fields in a hash.", "2.0.0", hkeys) },
+    Command { tips: UNORDERED, ..cmd("hvals", 2, READONLY, ONE_KEY, H, G, "Returns all values in a hash.", "2.0.0", hvals) },
+    Command { tips: UNORDERED, ..cmd("hgetall", 2, READONLY, ONE_KEY, H, G, "Returns all fields and values in a hash.", "2.0.0", hgetall) },
+    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("hincrby", 4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", "2.0.0", hincrby) },
+    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("hincrbyfloat", 4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", "2.6.0", hincrbyfloat) },
+    Command { tips: NONDETERMINISTIC, ..cmd("hrandfield", -2, READONLY, ONE_KEY, H, G, "Returns one or more random fields from a hash.", "6.2.0", hrandfield) },
+    Command { tips: NONDETERMINISTIC, ..cmd("hscan", -3, READONLY, ONE_KEY, H, G, "Iterates over fields and values of a hash.", "2.8.0", hscan) },
 ];
 
 // ---------------------------------------------------------------------------

@@ -2,7 +2,11 @@
 //! and friends, SELECT-independent database operations (MOVE, COPY, SWAPDB).
 
 use super::args::{self, is};
-use super::{cmd, container, Command, Ctx, Keys, ALL_KEYS, FAST, NO_KEYS, ONE_KEY, READONLY, WRITE};
+use super::{
+    cmd, container, one_key_spec, Command, Ctx, KeySpec, Keys, ALL_KEYS, FAST, NO_KEYS, ONE_KEY, READONLY, WRITE,
+};
+use super::{KEY_ACCESS_UPDATE, KEY_OVERWRITE, KEY_OW_INSERT, KEY_POP, KEY_READ, KEY_REMOVE, KEY_RO};
+use super::{MULTI_SHARD_AGG_SUM, NONDETERMINISTIC};
 use crate::errors;
 use crate::store::events::GENERIC;
 use crate::store::Value;
@@ -11,28 +15,31 @@ use crate::util::glob_match;
 const K: &[&str] = &["keyspace"];
 const G: &str = "generic";
 const TWO_KEYS: Keys = Keys { first: 1, last: 2, step: 1 };
+static COPY_SPECS: &[KeySpec] = &[one_key_spec(1, KEY_READ), one_key_spec(2, KEY_OVERWRITE)];
+static RENAME_SPECS: &[KeySpec] = &[one_key_spec(1, KEY_POP), one_key_spec(2, KEY_OVERWRITE)];
+static RENAMENX_SPECS: &[KeySpec] = &[one_key_spec(1, KEY_POP), one_key_spec(2, KEY_OW_INSERT)];
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd("del", -2, WRITE, ALL_KEYS, K, G, "Deletes one or more keys.", "1.0.0", del),
-    cmd("unlink", -2, WRITE | FAST, ALL_KEYS, K, G, "Asynchronously deletes one or more keys.", "4.0.0", unlink),
-    cmd("exists", -2, READONLY | FAST, ALL_KEYS, K, G, "Determines whether one or more keys exist.", "1.0.0", exists),
-    cmd("type", 2, READONLY | FAST, ONE_KEY, K, G, "Determines the type of value stored at a key.", "1.0.0", type_),
-    cmd("keys", 2, READONLY, NO_KEYS, &["keyspace", "dangerous"], G, "Returns all key names that match a pattern.", "1.0.0", keys),
-    cmd("scan", -2, READONLY, NO_KEYS, K, G, "Iterates over the key names in the database.", "2.8.0", scan),
-    cmd("randomkey", 1, READONLY, NO_KEYS, K, G, "Returns a random key name from the database.", "1.0.0", randomkey),
-    cmd("rename", 3, WRITE, TWO_KEYS, K, G, "Renames a key and overwrites the destination.", "1.0.0", rename),
-    cmd("renamenx", 3, WRITE | FAST, TWO_KEYS, K, G, "Renames a key only when the target key name doesn't exist.", "1.0.0", renamenx),
-    cmd("touch", -2, READONLY | FAST, ALL_KEYS, K, G, "Returns the number of existing keys out of those specified after updating the time they were last accessed.", "3.2.1", touch),
-    cmd("move", 3, WRITE | FAST, ONE_KEY, K, G, "Moves a key to another database.", "1.0.0", move_),
-    cmd("copy", -3, WRITE | super::DENYOOM, TWO_KEYS, K, G, "Copies the value of a key to a new key.", "6.2.0", copy),
+    Command { key_flags: KEY_REMOVE, tips: MULTI_SHARD_AGG_SUM, ..cmd("del", -2, WRITE, ALL_KEYS, K, G, "Deletes one or more keys.", "1.0.0", del) },
+    Command { key_flags: KEY_REMOVE, tips: MULTI_SHARD_AGG_SUM, ..cmd("unlink", -2, WRITE | FAST, ALL_KEYS, K, G, "Asynchronously deletes one or more keys.", "4.0.0", unlink) },
+    Command { key_flags: KEY_RO, tips: MULTI_SHARD_AGG_SUM, ..cmd("exists", -2, READONLY | FAST, ALL_KEYS, K, G, "Determines whether one or more keys exist.", "1.0.0", exists) },
+    Command { key_flags: KEY_RO, ..cmd("type", 2, READONLY | FAST, ONE_KEY, K, G, "Determines the type of value stored at a key.", "1.0.0", type_) },
+    Command { tips: &["request_policy:all_shards", "nondeterministic_output_order"], ..cmd("keys", 2, READONLY, NO_KEYS, &["keyspace", "dangerous"], G, "Returns all key names that match a pattern.", "1.0.0", keys) },
+    Command { tips: &["nondeterministic_output", "request_policy:special"], ..cmd("scan", -2, READONLY, NO_KEYS, K, G, "Iterates over the key names in the database.", "2.8.0", scan) },
+    Command { tips: &["request_policy:all_shards", "nondeterministic_output"], ..cmd("randomkey", 1, READONLY, NO_KEYS, K, G, "Returns a random key name from the database.", "1.0.0", randomkey) },
+    Command { key_specs: RENAME_SPECS, ..cmd("rename", 3, WRITE, TWO_KEYS, K, G, "Renames a key and overwrites the destination.", "1.0.0", rename) },
+    Command { key_specs: RENAMENX_SPECS, ..cmd("renamenx", 3, WRITE | FAST, TWO_KEYS, K, G, "Renames a key only when the target key name doesn't exist.", "1.0.0", renamenx) },
+    Command { key_flags: KEY_RO, tips: MULTI_SHARD_AGG_SUM, ..cmd("touch", -2, READONLY | FAST, ALL_KEYS, K, G, "Returns the number of existing keys out of those specified after updating the time they were last accessed.", "3.2.1", touch) },
+    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("move", 3, WRITE | FAST, ONE_KEY, K, G, "Moves a key to another database.", "1.0.0", move_) },
+    Command { key_specs: COPY_SPECS, ..cmd("copy", -3, WRITE | super::DENYOOM, TWO_KEYS, K, G, "Copies the value of a key to a new key.", "6.2.0", copy) },
     cmd("swapdb", 3, WRITE | FAST, NO_KEYS, &["keyspace", "dangerous"], "server", "Swaps two Redis databases.", "4.0.0", swapdb),
     cmd("expire", -3, WRITE | FAST, ONE_KEY, K, G, "Sets the expiration time of a key in seconds.", "1.0.0", expire),
     cmd("pexpire", -3, WRITE | FAST, ONE_KEY, K, G, "Sets the expiration time of a key in milliseconds.", "2.6.0", pexpire),
     cmd("expireat", -3, WRITE | FAST, ONE_KEY, K, G, "Sets the expiration time of a key to a Unix timestamp.", "1.2.0", expireat),
     cmd("pexpireat", -3, WRITE | FAST, ONE_KEY, K, G, "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0", pexpireat),
-    cmd("ttl", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time in seconds of a key.", "1.0.0", ttl),
-    cmd("pttl", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time in milliseconds of a key.", "2.6.0", pttl),
+    Command { tips: NONDETERMINISTIC, ..cmd("ttl", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time in seconds of a key.", "1.0.0", ttl) },
+    Command { tips: NONDETERMINISTIC, ..cmd("pttl", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time in milliseconds of a key.", "2.6.0", pttl) },
     cmd("expiretime", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time of a key as a Unix timestamp.", "7.0.0", expiretime),
     cmd("pexpiretime", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0", pexpiretime),
     cmd("persist", 2, WRITE | FAST, ONE_KEY, K, G, "Removes the expiration time of a key.", "2.2.0", persist),
@@ -41,10 +48,10 @@ pub static COMMANDS: &[Command] = &[
 
 #[rustfmt::skip]
 static OBJECT_SUBCOMMANDS: &[Command] = &[
-    cmd("encoding", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the internal encoding of a Redis object.", "2.2.3", object_encoding),
-    cmd("refcount", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the reference count of a value of a key.", "2.2.3", object_refcount),
-    cmd("idletime", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the time since the last access to a Redis object.", "2.2.3", object_idletime),
-    cmd("freq", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0", object_freq),
+    Command { key_flags: KEY_RO, tips: NONDETERMINISTIC, ..cmd("encoding", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the internal encoding of a Redis object.", "2.2.3", object_encoding) },
+    Command { key_flags: KEY_RO, tips: NONDETERMINISTIC, ..cmd("refcount", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the reference count of a value of a key.", "2.2.3", object_refcount) },
+    Command { key_flags: KEY_RO, tips: NONDETERMINISTIC, ..cmd("idletime", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the time since the last access to a Redis object.", "2.2.3", object_idletime) },
+    Command { key_flags: KEY_RO, tips: NONDETERMINISTIC, ..cmd("freq", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0", object_freq) },
     cmd("help", 2, super::LOADING | super::STALE, NO_KEYS, K, G, "Returns helpful text about the different subcommands.", "6.2.0", object_help),
 ];
 

@@ -10,6 +10,7 @@ use super::{
     cmd, Command, Ctx, Handler, Keys, BLOCKING, DENYOOM, FAST, MOVABLE_KEYS, NOSCRIPT, NO_KEYS, ONE_KEY, READONLY,
     WRITE,
 };
+use super::{KEY_DELETE, KEY_INSERT, KEY_POP, KEY_RO, MOVE_SPECS};
 use crate::config::D;
 use crate::errors;
 use crate::server::blocking::{self, block, parse_timeout};
@@ -25,32 +26,32 @@ const BPOP_KEYS: Keys = Keys { first: 1, last: -2, step: 1 };
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd("lpush", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Prepends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", lpush),
-    cmd("rpush", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Appends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", rpush),
-    cmd("lpushx", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Prepends one or more elements to a list only when the list exists.", "2.2.0", lpushx),
-    cmd("rpushx", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Appends an element to a list only when the list exists.", "2.2.0", rpushx),
-    cmd("lpop", -2, WRITE | FAST, ONE_KEY, L, G, "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", "1.0.0", lpop),
-    cmd("rpop", -2, WRITE | FAST, ONE_KEY, L, G, "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", "1.0.0", rpop),
-    cmd("llen", 2, READONLY | FAST, ONE_KEY, L, G, "Returns the length of a list.", "1.0.0", llen),
+    Command { key_flags: KEY_INSERT, ..cmd("lpush", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Prepends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", lpush) },
+    Command { key_flags: KEY_INSERT, ..cmd("rpush", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Appends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", rpush) },
+    Command { key_flags: KEY_INSERT, ..cmd("lpushx", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Prepends one or more elements to a list only when the list exists.", "2.2.0", lpushx) },
+    Command { key_flags: KEY_INSERT, ..cmd("rpushx", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Appends an element to a list only when the list exists.", "2.2.0", rpushx) },
+    Command { key_flags: KEY_POP, ..cmd("lpop", -2, WRITE | FAST, ONE_KEY, L, G, "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", "1.0.0", lpop) },
+    Command { key_flags: KEY_POP, ..cmd("rpop", -2, WRITE | FAST, ONE_KEY, L, G, "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", "1.0.0", rpop) },
+    Command { key_flags: KEY_RO, ..cmd("llen", 2, READONLY | FAST, ONE_KEY, L, G, "Returns the length of a list.", "1.0.0", llen) },
     cmd("lrange", 4, READONLY, ONE_KEY, L, G, "Returns a range of elements from a list.", "1.0.0", lrange),
     cmd("lindex", 3, READONLY, ONE_KEY, L, G, "Returns an element from a list by its index.", "1.0.0", lindex),
     cmd("lset", 4, WRITE | DENYOOM, ONE_KEY, L, G, "Sets the value of an element in a list by its index.", "1.0.0", lset),
-    cmd("linsert", 5, WRITE | DENYOOM, ONE_KEY, L, G, "Inserts an element before or after another element in a list.", "2.2.0", linsert),
-    cmd("lrem", 4, WRITE, ONE_KEY, L, G, "Removes elements from a list. Deletes the list if the last element was removed.", "1.0.0", lrem),
-    cmd("ltrim", 4, WRITE, ONE_KEY, L, G, "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", "1.0.0", ltrim),
+    Command { key_flags: KEY_INSERT, ..cmd("linsert", 5, WRITE | DENYOOM, ONE_KEY, L, G, "Inserts an element before or after another element in a list.", "2.2.0", linsert) },
+    Command { key_flags: KEY_DELETE, ..cmd("lrem", 4, WRITE, ONE_KEY, L, G, "Removes elements from a list. Deletes the list if the last element was removed.", "1.0.0", lrem) },
+    Command { key_flags: KEY_DELETE, ..cmd("ltrim", 4, WRITE, ONE_KEY, L, G, "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", "1.0.0", ltrim) },
     cmd("lpos", -3, READONLY, ONE_KEY, L, G, "Returns the index of matching elements in a list.", "6.0.6", lpos),
-    cmd("lmove", 5, WRITE | DENYOOM, TWO_KEYS, L, G, "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "6.2.0", lmove),
-    cmd("rpoplpush", 3, WRITE | DENYOOM, TWO_KEYS, L, G, "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "1.2.0", rpoplpush),
+    Command { key_specs: MOVE_SPECS, ..cmd("lmove", 5, WRITE | DENYOOM, TWO_KEYS, L, G, "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "6.2.0", lmove) },
+    Command { key_specs: MOVE_SPECS, ..cmd("rpoplpush", 3, WRITE | DENYOOM, TWO_KEYS, L, G, "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "1.2.0", rpoplpush) },
     Command { key_specs: super::POP_NUMKEYS, ..cmd("lmpop", -4, WRITE | MOVABLE_KEYS, NO_KEYS, L, G, "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "7.0.0", lmpop) },
-    cmd("blpop", -3, WRITE | NOSCRIPT | BLOCKING, BPOP_KEYS, L, G, "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", blpop),
-    cmd("brpop", -3, WRITE | NOSCRIPT | BLOCKING, BPOP_KEYS, L, G, "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", brpop),
-    cmd("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, TWO_KEYS, L, G, "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "2.2.0", brpoplpush),
-    cmd("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, TWO_KEYS, L, G, "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "6.2.0", blmove),
+    Command { key_flags: KEY_POP, ..cmd("blpop", -3, WRITE | NOSCRIPT | BLOCKING, BPOP_KEYS, L, G, "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", blpop) },
+    Command { key_flags: KEY_POP, ..cmd("brpop", -3, WRITE | NOSCRIPT | BLOCKING, BPOP_KEYS, L, G, "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", brpop) },
+    Command { key_specs: MOVE_SPECS, ..cmd("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, TWO_KEYS, L, G, "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "2.2.0", brpoplpush) },
+    Command { key_specs: MOVE_SPECS, ..cmd("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, TWO_KEYS, L, G, "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "6.2.0", blmove) },
     Command { key_specs: super::BLOCKING_POP_NUMKEYS, ..cmd("blmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, NO_KEYS, L, G, "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0", blmpop) },
     // The blocking sorted set pops live here, next to the other blocking
     // pops; they are built on the sorted set family's `zpop`.
-    cmd("bzpopmin", -3, WRITE | NOSCRIPT | FAST | BLOCKING, BPOP_KEYS, &["sortedset"], "sorted-set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", bzpopmin),
-    cmd("bzpopmax", -3, WRITE | NOSCRIPT | FAST | BLOCKING, BPOP_KEYS, &["sortedset"], "sorted-set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", bzpopmax),
+    Command { key_flags: KEY_POP, ..cmd("bzpopmin", -3, WRITE | NOSCRIPT | FAST | BLOCKING, BPOP_KEYS, &["sortedset"], "sorted-set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", bzpopmin) },
+    Command { key_flags: KEY_POP, ..cmd("bzpopmax", -3, WRITE | NOSCRIPT | FAST | BLOCKING, BPOP_KEYS, &["sortedset"], "sorted-set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", bzpopmax) },
     Command { key_specs: super::BLOCKING_POP_NUMKEYS, ..cmd("bzmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, NO_KEYS, &["sortedset"], "sorted-set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0", bzmpop) },
 ];
 

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use super::args::{self, is};
 use super::{cmd, container, Command, Ctx, Keys, NO_KEYS, READONLY};
+use super::{ALL_SHARDS_ALL_SUCCEEDED, ALL_SHARDS_SPECIAL_REPORT, KEY_RO};
 use crate::alloc::{self, AllocStats};
 use crate::config::D;
 use crate::errors;
@@ -30,11 +31,11 @@ pub static COMMANDS: &[Command] = &[
 
 #[rustfmt::skip]
 static SUBCOMMANDS: &[Command] = &[
-    cmd("usage", -3, READONLY, Keys { first: 2, last: 2, step: 1 }, &["read"], G, "Estimates the memory usage of a key.", "4.0.0", usage),
-    cmd("doctor", 2, 0, NO_KEYS, NONE, G, "Outputs a memory problems report.", "4.0.0", doctor),
-    cmd("stats", 2, 0, NO_KEYS, NONE, G, "Returns details about memory usage.", "4.0.0", stats),
-    cmd("purge", 2, 0, NO_KEYS, NONE, G, "Asks the allocator to release memory.", "4.0.0", purge),
-    cmd("malloc-stats", 2, 0, NO_KEYS, NONE, G, "Returns the allocator statistics.", "4.0.0", malloc_stats),
+    Command { key_flags: KEY_RO, ..cmd("usage", -3, READONLY, Keys { first: 2, last: 2, step: 1 }, &["read"], G, "Estimates the memory usage of a key.", "4.0.0", usage) },
+    Command { tips: ALL_SHARDS_SPECIAL_REPORT, ..cmd("doctor", 2, 0, NO_KEYS, NONE, G, "Outputs a memory problems report.", "4.0.0", doctor) },
+    Command { tips: ALL_SHARDS_SPECIAL_REPORT, ..cmd("stats", 2, 0, NO_KEYS, NONE, G, "Returns details about memory usage.", "4.0.0", stats) },
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("purge", 2, 0, NO_KEYS, NONE, G, "Asks the allocator to release memory.", "4.0.0", purge) },
+    Command { tips: ALL_SHARDS_SPECIAL_REPORT, ..cmd("malloc-stats", 2, 0, NO_KEYS, NONE, G, "Returns the allocator statistics.", "4.0.0", malloc_stats) },
     cmd("help", 2, super::LOADING | super::STALE, NO_KEYS, NONE, G, "Returns helpful text about the different subcommands.", "4.0.0", help),
 ];
 

@@ -3,7 +3,9 @@
 
 use super::args::{self, is};
 use super::{cmd, one_key_spec, Command, Ctx, KeySpec, ADMIN, DENYOOM, KEY_OVERWRITE, NOSCRIPT, NO_KEYS, ONE_KEY};
-use super::{Find, KeyFlags, Keys, KEY_POP, MOVABLE_KEYS, NO_ASYNC_LOADING, NO_MULTI, READONLY, WRITE};
+use super::{
+    Find, KeyFlags, Keys, KEY_POP, MOVABLE_KEYS, NONDETERMINISTIC, NO_ASYNC_LOADING, NO_MULTI, READONLY, WRITE,
+};
 use crate::errors;
 use crate::persistence::{self, rdb, ChildKind};
 use crate::store::value::Obj;
@@ -16,7 +18,11 @@ const RESTORE_SPEC: &[KeySpec] = &[one_key_spec(1, KEY_OVERWRITE)];
 /// MIGRATE's key, then the keys after its KEYS option.
 const MIGRATE_SPECS: &[KeySpec] = &[
     one_key_spec(3, KEY_POP),
-    KeySpec { notes: "", flags: &["RW", "access", "delete", "incomplete"], find: Find::Unknown },
+    KeySpec {
+        notes: "",
+        flags: &["RW", "access", "delete", "incomplete"],
+        find: Find::Keyword { keyword: "KEYS", startfrom: -2, lastkey: -1, step: 1 },
+    },
 ];
 
 #[rustfmt::skip]
@@ -24,9 +30,9 @@ pub static COMMANDS: &[Command] = &[
     cmd("save", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI, NO_KEYS, NONE, G, "Synchronously saves the database(s) to disk.", "1.0.0", save),
     cmd("bgsave", -1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, NO_KEYS, NONE, G, "Asynchronously saves the database(s) to disk.", "1.0.0", bgsave),
     cmd("bgrewriteaof", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, NO_KEYS, NONE, G, "Asynchronously rewrites the append-only file to disk.", "1.0.0", bgrewriteaof),
-    cmd("dump", 2, READONLY, ONE_KEY, K, "generic", "Returns a serialized representation of the value stored at a key.", "2.6.0", dump),
+    Command { tips: NONDETERMINISTIC, ..cmd("dump", 2, READONLY, ONE_KEY, K, "generic", "Returns a serialized representation of the value stored at a key.", "2.6.0", dump) },
     Command { key_specs: RESTORE_SPEC, ..cmd("restore", -4, WRITE | DENYOOM, ONE_KEY, KD, "generic", "Creates a key from the serialized representation of a value.", "2.6.0", restore) },
-    Command { key_specs: MIGRATE_SPECS, get_keys: Some(migrate_keys), ..cmd("migrate", -6, WRITE | MOVABLE_KEYS, Keys { first: 3, last: 3, step: 1 }, KD, "generic", "Atomically transfers a key from one Redis instance to another.", "2.6.0", migrate) },
+    Command { key_specs: MIGRATE_SPECS, get_keys: Some(migrate_keys), tips: NONDETERMINISTIC, ..cmd("migrate", -6, WRITE | MOVABLE_KEYS, Keys { first: 3, last: 3, step: 1 }, KD, "generic", "Atomically transfers a key from one Redis instance to another.", "2.6.0", migrate) },
 ];
 
 fn save(ctx: &mut Ctx, _argv: &[&[u8]]) {
@@ -214,12 +220,37 @@ fn parse_migrate(argv: &[&[u8]]) -> Result<MigrateArgs, &'static str> {
     Ok(a)
 }
 
-/// MIGRATE's keys for COMMAND GETKEYS and blocked-key signalling.
+/// MIGRATE's keys for COMMAND GETKEYS, found as Redis finds them: the key
+/// argument alone (even `""`) unless a `KEYS` word sits between the host and
+/// the last argument; then the keys after the first `KEYS` that is not an
+/// AUTH/AUTH2 argument, or none at all when the key argument is not `""`.
 fn migrate_keys(argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
-    match parse_migrate(argv) {
-        Ok(a) => a.keys.filter(|&i| !argv[i].is_empty()).map(|i| (i, KEY_POP)).collect(),
-        Err(_) => Vec::new(),
+    let argc = argv.len();
+    if argc < 4 {
+        return Vec::new();
     }
+    if !(2..argc - 1).any(|i| is(argv[i], "keys")) {
+        return vec![(3, KEY_POP)];
+    }
+    let (mut first, mut num) = (3, 1);
+    let mut i = 6;
+    while i < argc {
+        if is(argv[i], "keys") {
+            if !argv[3].is_empty() {
+                return Vec::new();
+            }
+            first = i + 1;
+            num = argc - first;
+            break;
+        }
+        if is(argv[i], "auth") {
+            i += 1;
+        } else if is(argv[i], "auth2") {
+            i += 2;
+        }
+        i += 1;
+    }
+    (first..first + num).map(|p| (p, KEY_POP)).collect()
 }
 
 /// MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw | AUTH2 user pw] [KEYS key...]:

@@ -8,6 +8,9 @@ use super::{
     cmd, container, Command, Ctx, Find, KeyFlags, KeySpec, DENYOOM, MOVABLE_KEYS, NOSCRIPT, NO_KEYS, NO_MANDATORY_KEYS,
     READONLY, SKIP_MONITOR, STALE, WRITE,
 };
+use super::{
+    ALL_NODES_ALL_SUCCEEDED, ALL_SHARDS_ALL_SUCCEEDED, ALL_SHARDS_ONE_SUCCEEDED, ALL_SHARDS_SPECIAL_REPORT, UNORDERED,
+};
 use crate::errors;
 use crate::scripting::{self, functions, Invocation, NO_WRITES, WRITE_FLAG_WITH_RO};
 
@@ -40,24 +43,24 @@ pub static COMMANDS: &[Command] = &[
 
 #[rustfmt::skip]
 static SCRIPT_SUBCOMMANDS: &[Command] = &[
-    cmd("load", 3, NOSCRIPT | STALE, NO_KEYS, S, G, "Loads a server-side Lua script to the script cache.", "2.6.0", script_load),
-    cmd("exists", -3, NOSCRIPT, NO_KEYS, S, G, "Determines whether server-side Lua scripts exist in the script cache.", "2.6.0", script_exists),
-    cmd("flush", -2, NOSCRIPT, NO_KEYS, S, G, "Removes all server-side Lua scripts from the script cache.", "2.6.0", script_flush),
-    cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Terminates a server-side Lua script during execution.", "2.6.0", script_kill),
+    Command { tips: ALL_NODES_ALL_SUCCEEDED, ..cmd("load", 3, NOSCRIPT | STALE, NO_KEYS, S, G, "Loads a server-side Lua script to the script cache.", "2.6.0", script_load) },
+    Command { tips: &["request_policy:all_shards", "response_policy:agg_logical_and"], ..cmd("exists", -3, NOSCRIPT, NO_KEYS, S, G, "Determines whether server-side Lua scripts exist in the script cache.", "2.6.0", script_exists) },
+    Command { tips: ALL_NODES_ALL_SUCCEEDED, ..cmd("flush", -2, NOSCRIPT, NO_KEYS, S, G, "Removes all server-side Lua scripts from the script cache.", "2.6.0", script_flush) },
+    Command { tips: ALL_SHARDS_ONE_SUCCEEDED, ..cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Terminates a server-side Lua script during execution.", "2.6.0", script_kill) },
     cmd("debug", 3, NOSCRIPT, NO_KEYS, S, G, "Sets the debug mode of server-side Lua scripts.", "3.2.0", script_debug),
     cmd("help", 2, super::LOADING | STALE, NO_KEYS, S, G, "Returns helpful text about the different subcommands.", "5.0.0", script_help),
 ];
 
 #[rustfmt::skip]
 static FUNCTION_SUBCOMMANDS: &[Command] = &[
-    cmd("load", -3, WRITE | DENYOOM | NOSCRIPT, NO_KEYS, S, G, "Creates a library.", "7.0.0", function_load),
-    cmd("delete", 3, WRITE | NOSCRIPT, NO_KEYS, S, G, "Deletes a library and its functions.", "7.0.0", function_delete),
-    cmd("flush", -2, WRITE | NOSCRIPT, NO_KEYS, S, G, "Deletes all libraries and functions.", "7.0.0", function_flush),
-    cmd("list", -2, NOSCRIPT, NO_KEYS, S, G, "Returns information about all libraries.", "7.0.0", function_list),
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("load", -3, WRITE | DENYOOM | NOSCRIPT, NO_KEYS, S, G, "Creates a library.", "7.0.0", function_load) },
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("delete", 3, WRITE | NOSCRIPT, NO_KEYS, S, G, "Deletes a library and its functions.", "7.0.0", function_delete) },
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("flush", -2, WRITE | NOSCRIPT, NO_KEYS, S, G, "Deletes all libraries and functions.", "7.0.0", function_flush) },
+    Command { tips: UNORDERED, ..cmd("list", -2, NOSCRIPT, NO_KEYS, S, G, "Returns information about all libraries.", "7.0.0", function_list) },
     cmd("dump", 2, NOSCRIPT, NO_KEYS, S, G, "Dumps all libraries into a serialized binary payload.", "7.0.0", function_dump),
-    cmd("restore", -3, WRITE | DENYOOM | NOSCRIPT, NO_KEYS, S, G, "Restores all libraries from a payload.", "7.0.0", function_restore),
-    cmd("stats", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Returns information about a function during execution.", "7.0.0", function_stats),
-    cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Terminates a function during execution.", "7.0.0", function_kill),
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("restore", -3, WRITE | DENYOOM | NOSCRIPT, NO_KEYS, S, G, "Restores all libraries from a payload.", "7.0.0", function_restore) },
+    Command { tips: ALL_SHARDS_SPECIAL_REPORT, ..cmd("stats", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Returns information about a function during execution.", "7.0.0", function_stats) },
+    Command { tips: ALL_SHARDS_ONE_SUCCEEDED, ..cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Terminates a function during execution.", "7.0.0", function_kill) },
     cmd("help", 2, super::LOADING | STALE, NO_KEYS, S, G, "Returns helpful text about the different subcommands.", "7.0.0", function_help),
 ];
 

@@ -2,6 +2,7 @@
 
 use super::args::{self, is};
 use super::{cmd, Command, Ctx, ADMIN, FAST, LOADING, NOSCRIPT, NO_KEYS, READONLY, STALE, WRITE};
+use super::{ALL_SHARDS_AGG_SUM, ALL_SHARDS_ALL_SUCCEEDED, NONDETERMINISTIC};
 use crate::errors;
 use crate::server::ShutdownRequest;
 use crate::store::digest;
@@ -12,11 +13,11 @@ const NONE: &[&str] = &[];
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd("flushall", -1, WRITE, NO_KEYS, KD, G, "Removes all keys from all databases.", "1.0.0", flushall),
-    cmd("flushdb", -1, WRITE, NO_KEYS, KD, G, "Remove all keys from the current database.", "1.0.0", flushdb),
-    cmd("dbsize", 1, READONLY | FAST, NO_KEYS, &["keyspace"], G, "Returns the number of keys in the database.", "1.0.0", dbsize),
-    cmd("time", 1, LOADING | STALE | FAST, NO_KEYS, NONE, G, "Returns the server time.", "2.6.0", time),
-    cmd("lastsave", 1, LOADING | STALE | FAST, NO_KEYS, &["admin", "dangerous"], G, "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", lastsave),
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("flushall", -1, WRITE, NO_KEYS, KD, G, "Removes all keys from all databases.", "1.0.0", flushall) },
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("flushdb", -1, WRITE, NO_KEYS, KD, G, "Remove all keys from the current database.", "1.0.0", flushdb) },
+    Command { tips: ALL_SHARDS_AGG_SUM, ..cmd("dbsize", 1, READONLY | FAST, NO_KEYS, &["keyspace"], G, "Returns the number of keys in the database.", "1.0.0", dbsize) },
+    Command { tips: NONDETERMINISTIC, ..cmd("time", 1, LOADING | STALE | FAST, NO_KEYS, NONE, G, "Returns the server time.", "2.6.0", time) },
+    Command { tips: NONDETERMINISTIC, ..cmd("lastsave", 1, LOADING | STALE | FAST, NO_KEYS, &["admin", "dangerous"], G, "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", lastsave) },
     cmd("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | super::NO_MULTI | super::SENTINEL | super::ALLOW_BUSY, NO_KEYS, NONE, G, "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", shutdown),
     cmd("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE | super::PROTECTED, NO_KEYS, NONE, G, "A container for debugging commands.", "1.0.0", debug),
 ];

@@ -4,7 +4,13 @@
 //! src/store/set.rs.
 
 use super::args::{self, is};
-use super::{cmd, Command, Ctx, Keys, ALL_KEYS, DENYOOM, FAST, MOVABLE_KEYS, NO_KEYS, ONE_KEY, READONLY, WRITE};
+use super::{
+    cmd, one_key_spec, range_spec, store_from_keys_specs, Command, Ctx, KeySpec, Keys, ALL_KEYS, DENYOOM, FAST,
+};
+use super::{
+    KEY_DELETE, KEY_INSERT, KEY_POP, KEY_READ, KEY_RO, KEY_UPDATE, MOVABLE_KEYS, MOVE_SPECS, NO_KEYS, ONE_KEY,
+};
+use super::{NONDETERMINISTIC, READONLY, UNORDERED, WRITE};
 use crate::config::D;
 use crate::errors;
 use crate::protocol::Reply;
@@ -16,26 +22,29 @@ use crate::util::glob_match;
 const S: &[&str] = &["set"];
 const G: &str = "set";
 const TWO_KEYS: Keys = Keys { first: 1, last: 2, step: 1 };
+static STORE_SPECS: &[KeySpec] = &store_from_keys_specs(1);
+/// Redis 7.0 declares SINTERSTORE's destination `RW update`, unlike SUNIONSTORE's.
+static SINTERSTORE_SPECS: &[KeySpec] = &[one_key_spec(1, KEY_UPDATE), range_spec(2, -1, 1, KEY_READ)];
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd("sadd", -3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Adds one or more members to a set. Creates the key if it doesn't exist.", "1.0.0", sadd),
-    cmd("srem", -3, WRITE | FAST, ONE_KEY, S, G, "Removes one or more members from a set. Deletes the set if the last member was removed.", "1.0.0", srem),
-    cmd("smove", 4, WRITE | FAST, TWO_KEYS, S, G, "Moves a member from one set to another.", "1.0.0", smove),
-    cmd("sismember", 3, READONLY | FAST, ONE_KEY, S, G, "Determines whether a member belongs to a set.", "1.0.0", sismember),
+    Command { key_flags: KEY_INSERT, ..cmd("sadd", -3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Adds one or more members to a set. Creates the key if it doesn't exist.", "1.0.0", sadd) },
+    Command { key_flags: KEY_DELETE, ..cmd("srem", -3, WRITE | FAST, ONE_KEY, S, G, "Removes one or more members from a set. Deletes the set if the last member was removed.", "1.0.0", srem) },
+    Command { key_specs: MOVE_SPECS, ..cmd("smove", 4, WRITE | FAST, TWO_KEYS, S, G, "Moves a member from one set to another.", "1.0.0", smove) },
+    Command { key_flags: KEY_RO, ..cmd("sismember", 3, READONLY | FAST, ONE_KEY, S, G, "Determines whether a member belongs to a set.", "1.0.0", sismember) },
     cmd("smismember", -3, READONLY | FAST, ONE_KEY, S, G, "Determines whether multiple members belong to a set.", "6.2.0", smismember),
-    cmd("scard", 2, READONLY | FAST, ONE_KEY, S, G, "Returns the number of members in a set.", "1.0.0", scard),
-    cmd("smembers", 2, READONLY, ONE_KEY, S, G, "Returns all members of a set.", "1.0.0", smembers),
-    cmd("spop", -2, WRITE | FAST, ONE_KEY, S, G, "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "1.0.0", spop),
-    cmd("srandmember", -2, READONLY, ONE_KEY, S, G, "Get one or multiple random members from a set", "1.0.0", srandmember),
-    cmd("sinter", -2, READONLY, ALL_KEYS, S, G, "Returns the intersect of multiple sets.", "1.0.0", sinter),
+    Command { key_flags: KEY_RO, ..cmd("scard", 2, READONLY | FAST, ONE_KEY, S, G, "Returns the number of members in a set.", "1.0.0", scard) },
+    Command { tips: UNORDERED, ..cmd("smembers", 2, READONLY, ONE_KEY, S, G, "Returns all members of a set.", "1.0.0", smembers) },
+    Command { key_flags: KEY_POP, tips: NONDETERMINISTIC, ..cmd("spop", -2, WRITE | FAST, ONE_KEY, S, G, "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "1.0.0", spop) },
+    Command { tips: NONDETERMINISTIC, ..cmd("srandmember", -2, READONLY, ONE_KEY, S, G, "Get one or multiple random members from a set", "1.0.0", srandmember) },
+    Command { tips: UNORDERED, ..cmd("sinter", -2, READONLY, ALL_KEYS, S, G, "Returns the intersect of multiple sets.", "1.0.0", sinter) },
     Command { key_specs: super::READ_NUMKEYS, ..cmd("sintercard", -3, READONLY | MOVABLE_KEYS, NO_KEYS, S, G, "Returns the number of members of the intersect of multiple sets.", "7.0.0", sintercard) },
-    cmd("sinterstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the intersect of multiple sets in a key.", "1.0.0", sinterstore),
-    cmd("sunion", -2, READONLY, ALL_KEYS, S, G, "Returns the union of multiple sets.", "1.0.0", sunion),
-    cmd("sunionstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the union of multiple sets in a key.", "1.0.0", sunionstore),
-    cmd("sdiff", -2, READONLY, ALL_KEYS, S, G, "Returns the difference of multiple sets.", "1.0.0", sdiff),
-    cmd("sdiffstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the difference of multiple sets in a key.", "1.0.0", sdiffstore),
-    cmd("sscan", -3, READONLY, ONE_KEY, S, G, "Iterates over members of a set.", "2.8.0", sscan),
+    Command { key_specs: SINTERSTORE_SPECS, ..cmd("sinterstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the intersect of multiple sets in a key.", "1.0.0", sinterstore) },
+    Command { tips: UNORDERED, ..cmd("sunion", -2, READONLY, ALL_KEYS, S, G, "Returns the union of multiple sets.", "1.0.0", sunion) },
+    Command { key_specs: STORE_SPECS, ..cmd("sunionstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the union of multiple sets in a key.", "1.0.0", sunionstore) },
+    Command { tips: UNORDERED, ..cmd("sdiff", -2, READONLY, ALL_KEYS, S, G, "Returns the difference of multiple sets.", "1.0.0", sdiff) },
+    Command { key_specs: STORE_SPECS, ..cmd("sdiffstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the difference of multiple sets in a key.", "1.0.0", sdiffstore) },
+    Command { tips: NONDETERMINISTIC, ..cmd("sscan", -3, READONLY, ONE_KEY, S, G, "Iterates over members of a set.", "2.8.0", sscan) },
 ];
 
 // ---------------------------------------------------------------------------

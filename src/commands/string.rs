@@ -1,7 +1,8 @@
 //! String commands: GET/SET and their variants, counters, ranges, LCS.
 
 use super::args::{self, is};
-use super::{cmd, Command, Ctx, Keys, ALL_KEYS, DENYOOM, FAST, ONE_KEY, READONLY, WRITE};
+use super::{cmd, Command, Ctx, Find, KeyFlags, KeySpec, Keys, ALL_KEYS, DENYOOM, FAST, ONE_KEY, READONLY, WRITE};
+use super::{KEY_ACCESS_UPDATE, KEY_INSERT, KEY_OVERWRITE, KEY_OW_INSERT, KEY_POP, KEY_RO};
 use crate::errors;
 use crate::store::events::{GENERIC, STRING};
 use crate::store::{Str, Value};
@@ -10,31 +11,50 @@ use crate::util::{fmt_human_double, i64_to_bytes};
 const S: &[&str] = &["string"];
 const G: &str = "string";
 
+/// SET reads the old value only with `GET`: see [`set_keys`].
+static SET_SPECS: &[KeySpec] = &[KeySpec {
+    notes: "RW and ACCESS due to the optional `GET` argument",
+    flags: &["RW", "access", "update", "variable_flags"],
+    find: Find::Range(ONE_KEY),
+}];
+static GETEX_SPECS: &[KeySpec] = &[KeySpec {
+    notes: "RW and UPDATE because it changes the TTL",
+    flags: KEY_ACCESS_UPDATE,
+    find: Find::Range(ONE_KEY),
+}];
+
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
     cmd("get", 2, READONLY | FAST, ONE_KEY, S, G, "Returns the string value of a key.", "1.0.0", get),
-    cmd("set", -3, WRITE | DENYOOM, ONE_KEY, S, G, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0", set),
-    cmd("setnx", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Set the string value of a key only when the key doesn't exist.", "1.0.0", setnx),
-    cmd("setex", 4, WRITE | DENYOOM, ONE_KEY, S, G, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0", setex),
-    cmd("psetex", 4, WRITE | DENYOOM, ONE_KEY, S, G, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0", psetex),
-    cmd("getset", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Returns the previous string value of a key after setting it to a new value.", "1.0.0", getset),
-    cmd("getdel", 2, WRITE | FAST, ONE_KEY, S, G, "Returns the string value of a key after deleting the key.", "6.2.0", getdel),
-    cmd("getex", -2, WRITE | FAST, ONE_KEY, S, G, "Returns the string value of a key after setting its expiration time.", "6.2.0", getex),
-    cmd("mget", -2, READONLY | FAST, ALL_KEYS, S, G, "Atomically returns the string values of one or more keys.", "1.0.0", mget),
-    cmd("mset", -3, WRITE | DENYOOM, Keys { first: 1, last: -1, step: 2 }, S, G, "Atomically creates or modifies the string values of one or more keys.", "1.0.1", mset),
-    cmd("msetnx", -3, WRITE | DENYOOM, Keys { first: 1, last: -1, step: 2 }, S, G, "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1", msetnx),
-    cmd("append", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0", append),
-    cmd("strlen", 2, READONLY | FAST, ONE_KEY, S, G, "Returns the length of a string value.", "2.2.0", strlen),
+    Command { key_specs: SET_SPECS, get_keys: Some(set_keys), ..cmd("set", -3, WRITE | DENYOOM, ONE_KEY, S, G, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0", set) },
+    Command { key_flags: KEY_OW_INSERT, ..cmd("setnx", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Set the string value of a key only when the key doesn't exist.", "1.0.0", setnx) },
+    Command { key_flags: KEY_OVERWRITE, ..cmd("setex", 4, WRITE | DENYOOM, ONE_KEY, S, G, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0", setex) },
+    Command { key_flags: KEY_OVERWRITE, ..cmd("psetex", 4, WRITE | DENYOOM, ONE_KEY, S, G, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0", psetex) },
+    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("getset", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Returns the previous string value of a key after setting it to a new value.", "1.0.0", getset) },
+    Command { key_flags: KEY_POP, ..cmd("getdel", 2, WRITE | FAST, ONE_KEY, S, G, "Returns the string value of a key after deleting the key.", "6.2.0", getdel) },
+    Command { key_specs: GETEX_SPECS, ..cmd("getex", -2, WRITE | FAST, ONE_KEY, S, G, "Returns the string value of a key after setting its expiration time.", "6.2.0", getex) },
+    Command { tips: &["request_policy:multi_shard"], ..cmd("mget", -2, READONLY | FAST, ALL_KEYS, S, G, "Atomically returns the string values of one or more keys.", "1.0.0", mget) },
+    Command { key_flags: KEY_OVERWRITE, tips: &["request_policy:multi_shard", "response_policy:all_succeeded"], ..cmd("mset", -3, WRITE | DENYOOM, Keys { first: 1, last: -1, step: 2 }, S, G, "Atomically creates or modifies the string values of one or more keys.", "1.0.1", mset) },
+    Command { key_flags: KEY_OW_INSERT, tips: &["request_policy:multi_shard", "response_policy:agg_min"], ..cmd("msetnx", -3, WRITE | DENYOOM, Keys { first: 1, last: -1, step: 2 }, S, G, "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1", msetnx) },
+    Command { key_flags: KEY_INSERT, ..cmd("append", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0", append) },
+    Command { key_flags: KEY_RO, ..cmd("strlen", 2, READONLY | FAST, ONE_KEY, S, G, "Returns the length of a string value.", "2.2.0", strlen) },
     cmd("getrange", 4, READONLY, ONE_KEY, S, G, "Returns a substring of the string stored at a key.", "2.4.0", getrange),
     cmd("substr", 4, READONLY, ONE_KEY, S, G, "Returns a substring from a string value.", "1.0.0", getrange),
     cmd("setrange", 4, WRITE | DENYOOM, ONE_KEY, S, G, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0", setrange),
-    cmd("incr", 2, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", incr),
-    cmd("decr", 2, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", decr),
-    cmd("incrby", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0", incrby),
-    cmd("decrby", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0", decrby),
-    cmd("incrbyfloat", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0", incrbyfloat),
+    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("incr", 2, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", incr) },
+    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("decr", 2, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", decr) },
+    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("incrby", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0", incrby) },
+    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("decrby", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0", decrby) },
+    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("incrbyfloat", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0", incrbyfloat) },
     cmd("lcs", -3, READONLY, Keys { first: 1, last: 2, step: 1 }, S, G, "Finds the longest common substring.", "7.0.0", lcs),
 ];
+
+/// SET's key for COMMAND GETKEYSANDFLAGS: overwritten, or also read when a
+/// `GET` option follows the value.
+fn set_keys(argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
+    let reads = argv.iter().skip(3).any(|a| is(a, "get"));
+    vec![(1, if reads { KEY_ACCESS_UPDATE } else { KEY_OVERWRITE })]
+}
 
 /// The string at `key`: `Ok(None)` if missing, `Err` (WRONGTYPE) if another type.
 fn read_str<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Str>, &'static str> {

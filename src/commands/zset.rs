@@ -6,7 +6,8 @@
 //! one code path serves the forward, reverse, LIMIT and STORE variants.
 
 use super::args::{self, is};
-use super::{cmd, Command, Ctx, Keys, DENYOOM, FAST, MOVABLE_KEYS, NO_KEYS, ONE_KEY, READONLY, WRITE};
+use super::{cmd, one_key_spec, Command, Ctx, KeySpec, Keys, DENYOOM, FAST, MOVABLE_KEYS, NO_KEYS, ONE_KEY, READONLY};
+use super::{KEY_ACCESS_UPDATE, KEY_DELETE, KEY_OVERWRITE, KEY_POP, KEY_READ, KEY_RO, NONDETERMINISTIC, WRITE};
 use crate::config::D;
 use crate::errors;
 use crate::protocol::Reply;
@@ -18,13 +19,14 @@ use crate::util::{fmt_double, glob_match};
 const Z: &[&str] = &["sortedset"];
 const G: &str = "sorted-set";
 const TWO_KEYS: Keys = Keys { first: 1, last: 2, step: 1 };
+static ZRANGESTORE_SPECS: &[KeySpec] = &[one_key_spec(1, KEY_OVERWRITE), one_key_spec(2, KEY_READ)];
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
     cmd("zadd", -4, WRITE | DENYOOM | FAST, ONE_KEY, Z, G, "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", "1.2.0", zadd),
-    cmd("zincrby", 4, WRITE | DENYOOM | FAST, ONE_KEY, Z, G, "Increments the score of a member in a sorted set.", "1.2.0", zincrby),
-    cmd("zrem", -3, WRITE | FAST, ONE_KEY, Z, G, "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", "1.2.0", zrem),
-    cmd("zcard", 2, READONLY | FAST, ONE_KEY, Z, G, "Returns the number of members in a sorted set.", "1.2.0", zcard),
+    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("zincrby", 4, WRITE | DENYOOM | FAST, ONE_KEY, Z, G, "Increments the score of a member in a sorted set.", "1.2.0", zincrby) },
+    Command { key_flags: KEY_DELETE, ..cmd("zrem", -3, WRITE | FAST, ONE_KEY, Z, G, "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", "1.2.0", zrem) },
+    Command { key_flags: KEY_RO, ..cmd("zcard", 2, READONLY | FAST, ONE_KEY, Z, G, "Returns the number of members in a sorted set.", "1.2.0", zcard) },
     cmd("zscore", 3, READONLY | FAST, ONE_KEY, Z, G, "Returns the score of a member in a sorted set.", "1.2.0", zscore),
     cmd("zmscore", -3, READONLY | FAST, ONE_KEY, Z, G, "Returns the score of one or more members in a sorted set.", "6.2.0", zmscore),
     cmd("zrank", 3, READONLY | FAST, ONE_KEY, Z, G, "Returns the index of a member in a sorted set ordered by ascending scores.", "2.0.0", zrank),
@@ -32,18 +34,18 @@ pub static COMMANDS: &[Command] = &[
     cmd("zcount", 4, READONLY | FAST, ONE_KEY, Z, G, "Returns the count of members in a sorted set that have scores within a range.", "2.0.0", zcount),
     cmd("zlexcount", 4, READONLY | FAST, ONE_KEY, Z, G, "Returns the number of members in a sorted set within a lexicographical range.", "2.8.9", zlexcount),
     cmd("zrange", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a range of indexes.", "1.2.0", zrange),
-    cmd("zrangestore", -5, WRITE | DENYOOM, TWO_KEYS, Z, G, "Stores a range of members from sorted set in a key.", "6.2.0", zrangestore),
+    Command { key_specs: ZRANGESTORE_SPECS, ..cmd("zrangestore", -5, WRITE | DENYOOM, TWO_KEYS, Z, G, "Stores a range of members from sorted set in a key.", "6.2.0", zrangestore) },
     cmd("zrevrange", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a range of indexes in reverse order.", "1.2.0", zrevrange),
     cmd("zrangebyscore", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a range of scores.", "1.0.5", zrangebyscore),
     cmd("zrevrangebyscore", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a range of scores in reverse order.", "2.2.0", zrevrangebyscore),
     cmd("zrangebylex", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a lexicographical range.", "2.8.9", zrangebylex),
     cmd("zrevrangebylex", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a lexicographical range in reverse order.", "2.8.9", zrevrangebylex),
-    cmd("zpopmin", -2, WRITE | FAST, ONE_KEY, Z, G, "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0", zpopmin),
-    cmd("zpopmax", -2, WRITE | FAST, ONE_KEY, Z, G, "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0", zpopmax),
+    Command { key_flags: KEY_POP, ..cmd("zpopmin", -2, WRITE | FAST, ONE_KEY, Z, G, "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0", zpopmin) },
+    Command { key_flags: KEY_POP, ..cmd("zpopmax", -2, WRITE | FAST, ONE_KEY, Z, G, "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0", zpopmax) },
     Command { key_specs: super::POP_NUMKEYS, ..cmd("zmpop", -4, WRITE | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", "7.0.0", zmpop) },
-    cmd("zremrangebyrank", 4, WRITE, ONE_KEY, Z, G, "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", "2.0.0", zremrangebyrank),
-    cmd("zremrangebyscore", 4, WRITE, ONE_KEY, Z, G, "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", "1.2.0", zremrangebyscore),
-    cmd("zremrangebylex", 4, WRITE, ONE_KEY, Z, G, "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", "2.8.9", zremrangebylex),
+    Command { key_flags: KEY_DELETE, ..cmd("zremrangebyrank", 4, WRITE, ONE_KEY, Z, G, "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", "2.0.0", zremrangebyrank) },
+    Command { key_flags: KEY_DELETE, ..cmd("zremrangebyscore", 4, WRITE, ONE_KEY, Z, G, "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", "1.2.0", zremrangebyscore) },
+    Command { key_flags: KEY_DELETE, ..cmd("zremrangebylex", 4, WRITE, ONE_KEY, Z, G, "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", "2.8.9", zremrangebylex) },
     Command { key_specs: super::READ_NUMKEYS, ..cmd("zunion", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the union of multiple sorted sets.", "6.2.0", zunion) },
     Command { key_specs: super::READ_NUMKEYS, ..cmd("zinter", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the intersect of multiple sorted sets.", "6.2.0", zinter) },
     Command { key_specs: super::READ_NUMKEYS, ..cmd("zdiff", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the difference between multiple sorted sets.", "6.2.0", zdiff) },
@@ -51,8 +53,8 @@ pub static COMMANDS: &[Command] = &[
     Command { key_specs: super::STORE_NUMKEYS, ..cmd("zinterstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, ONE_KEY, Z, G, "Stores the intersect of multiple sorted sets in a key.", "2.0.0", zinterstore) },
     Command { key_specs: super::STORE_NUMKEYS, ..cmd("zdiffstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, ONE_KEY, Z, G, "Stores the difference of multiple sorted sets in a key.", "6.2.0", zdiffstore) },
     Command { key_specs: super::READ_NUMKEYS, ..cmd("zintercard", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the number of members of the intersect of multiple sorted sets.", "7.0.0", zintercard) },
-    cmd("zrandmember", -2, READONLY, ONE_KEY, Z, G, "Returns one or more random members from a sorted set.", "6.2.0", zrandmember),
-    cmd("zscan", -3, READONLY, ONE_KEY, Z, G, "Iterates over members and scores of a sorted set.", "2.8.0", zscan),
+    Command { tips: NONDETERMINISTIC, ..cmd("zrandmember", -2, READONLY, ONE_KEY, Z, G, "Returns one or more random members from a sorted set.", "6.2.0", zrandmember) },
+    Command { tips: NONDETERMINISTIC, ..cmd("zscan", -3, READONLY, ONE_KEY, Z, G, "Iterates over members and scores of a sorted set.", "2.8.0", zscan) },
 ];
 
 // ---------------------------------------------------------------------------
