@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use super::args::{self, is};
-use super::{cmd, container, Command, Ctx, Find, ADMIN, LOADING, NOSCRIPT, NO_KEYS, STALE};
+use super::docs::{block, integer, oneof, pattern, string, Arg};
+use super::{cmd, container, docs, Command, Ctx, Find, ADMIN, LOADING, NOSCRIPT, NO_KEYS, STALE};
 use super::{ALL_NODES_ALL_SUCCEEDED, ALL_SHARDS_SPECIAL_REPORT, UNORDERED};
 use crate::config::{Config, LoadReport, D, REDIS_VERSION, TABLE};
 use crate::errors;
@@ -21,41 +22,61 @@ pub static COMMANDS: &[Command] = &[
         handler: command_all,
         acl: CN,
         tips: UNORDERED,
-        ..container("command", G, "Returns detailed information about all commands.", "2.8.13", COMMAND_SUBCOMMANDS)
+        complexity: "O(N) where N is the total number of Redis commands",
+        ..container("command", G, "Get array of Redis command details", "2.8.13", COMMAND_SUBCOMMANDS)
     },
-    container("config", G, "A container for server configuration commands.", "2.0.0", CONFIG_SUBCOMMANDS),
-    Command { tips: ALL_SHARDS_SPECIAL_REPORT, ..cmd("info", -1, LOADING | STALE, NO_KEYS, &["dangerous"], G, "Returns information and statistics about the server.", "1.0.0", info) },
-    container("slowlog", G, "A container for slow log commands.", "2.2.12", SLOWLOG_SUBCOMMANDS),
-    cmd("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Listens for all requests received by the server in real-time.", "1.0.0", monitor),
+    Command { complexity: "Depends on subcommand.", ..container("config", G, "A container for server configuration commands", "2.0.0", CONFIG_SUBCOMMANDS) },
+    Command { tips: ALL_SHARDS_SPECIAL_REPORT, complexity: "O(1)", history: &[("7.0.0", "Added support for taking multiple section arguments.")], args: &[string("section").optional().multiple()], ..cmd("info", -1, LOADING | STALE, NO_KEYS, &["dangerous"], G, "Get information and statistics about the server", "1.0.0", info) },
+    Command { complexity: "Depends on subcommand.", ..container("slowlog", G, "A container for slow log commands", "2.2.12", SLOWLOG_SUBCOMMANDS) },
+    cmd("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Listen for all requests received by the server in real time", "1.0.0", monitor),
 ];
 
 #[rustfmt::skip]
 static COMMAND_SUBCOMMANDS: &[Command] = &[
-    cmd("count", 2, LOADING | STALE, NO_KEYS, CN, G, "Returns a count of commands.", "2.8.13", command_count),
-    Command { tips: UNORDERED, ..cmd("info", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns information about one, multiple or all commands.", "2.8.13", command_info) },
-    Command { tips: UNORDERED, ..cmd("list", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns a list of command names.", "7.0.0", command_list) },
-    Command { tips: UNORDERED, ..cmd("docs", -2, LOADING | STALE, NO_KEYS, CN, G, "Returns documentary information about one, multiple or all commands.", "7.0.0", command_docs) },
-    cmd("getkeys", -4, LOADING | STALE, NO_KEYS, CN, G, "Extracts the key names from an arbitrary command.", "2.8.13", command_getkeys),
-    cmd("getkeysandflags", -4, LOADING | STALE, NO_KEYS, CN, G, "Extracts the key names and access flags for an arbitrary command.", "7.0.0", command_getkeysandflags),
-    cmd("help", 2, LOADING | STALE, NO_KEYS, CN, G, "Returns helpful text about the different subcommands.", "5.0.0", command_help),
+    Command { complexity: "O(1)", ..cmd("count", 2, LOADING | STALE, NO_KEYS, CN, G, "Get total number of Redis commands", "2.8.13", command_count) },
+    Command { tips: UNORDERED, complexity: "O(N) where N is the number of commands to look up", history: COMMAND_INFO_HISTORY, args: &[string("command-name").optional().multiple()], ..cmd("info", -2, LOADING | STALE, NO_KEYS, CN, G, "Get array of specific Redis command details, or all when no argument is given.", "2.8.13", command_info) },
+    Command { tips: UNORDERED, complexity: "O(N) where N is the total number of Redis commands", args: COMMAND_LIST_ARGS, ..cmd("list", -2, LOADING | STALE, NO_KEYS, CN, G, "Get an array of Redis command names", "7.0.0", command_list) },
+    Command { tips: UNORDERED, complexity: "O(N) where N is the number of commands to look up", args: &[string("command-name").optional().multiple()], ..cmd("docs", -2, LOADING | STALE, NO_KEYS, CN, G, "Get array of specific Redis command documentation", "7.0.0", command_docs) },
+    Command { complexity: "O(N) where N is the number of arguments to the command", ..cmd("getkeys", -4, LOADING | STALE, NO_KEYS, CN, G, "Extract keys given a full Redis command", "2.8.13", command_getkeys) },
+    Command { complexity: "O(N) where N is the number of arguments to the command", ..cmd("getkeysandflags", -4, LOADING | STALE, NO_KEYS, CN, G, "Extract keys and access flags given a full Redis command", "7.0.0", command_getkeysandflags) },
+    Command { complexity: "O(1)", ..cmd("help", 2, LOADING | STALE, NO_KEYS, CN, G, "Show helpful text about the different subcommands", "5.0.0", command_help) },
 ];
 
 #[rustfmt::skip]
 static CONFIG_SUBCOMMANDS: &[Command] = &[
-    cmd("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Returns the effective values of configuration parameters.", "2.0.0", config_get),
-    Command { tips: ALL_NODES_ALL_SUCCEEDED, ..cmd("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Sets configuration parameters in-flight.", "2.0.0", config_set) },
-    cmd("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Resets the server's statistics.", "2.0.0", config_resetstat),
-    cmd("rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Persists the effective configuration to file.", "2.8.0", config_rewrite),
-    cmd("help", 2, LOADING | STALE, NO_KEYS, NONE, G, "Returns helpful text about the different subcommands.", "5.0.0", config_help),
+    Command { complexity: "O(N) when N is the number of configuration parameters provided", history: CONFIG_GET_HISTORY, args: &[block("parameter", &[string("parameter")]).multiple()], ..cmd("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Get the values of configuration parameters", "2.0.0", config_get) },
+    Command { tips: ALL_NODES_ALL_SUCCEEDED, complexity: "O(N) when N is the number of configuration parameters provided", history: CONFIG_SET_HISTORY, args: CONFIG_SET_ARGS, ..cmd("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Set configuration parameters to the given values", "2.0.0", config_set) },
+    Command { complexity: "O(1)", ..cmd("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Reset the stats returned by INFO", "2.0.0", config_resetstat) },
+    Command { complexity: "O(1)", ..cmd("rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, NONE, G, "Rewrite the configuration file with the in memory configuration", "2.8.0", config_rewrite) },
+    Command { complexity: "O(1)", ..cmd("help", 2, LOADING | STALE, NO_KEYS, NONE, G, "Show helpful text about the different subcommands", "5.0.0", config_help) },
 ];
 
 #[rustfmt::skip]
 static SLOWLOG_SUBCOMMANDS: &[Command] = &[
-    Command { tips: &["request_policy:all_nodes", "nondeterministic_output"], ..cmd("get", -2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Returns the slow log's entries.", "2.2.12", slowlog_get) },
-    Command { tips: &["request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"], ..cmd("len", 2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Returns the number of entries in the slow log.", "2.2.12", slowlog_len) },
-    Command { tips: ALL_NODES_ALL_SUCCEEDED, ..cmd("reset", 2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Clears all entries from the slow log.", "2.2.12", slowlog_reset) },
-    cmd("help", 2, LOADING | STALE, NO_KEYS, NONE, G, "Show helpful text about the different subcommands", "6.2.0", slowlog_help),
+    Command { tips: &["request_policy:all_nodes", "nondeterministic_output"], complexity: "O(N) where N is the number of entries returned", history: &[("4.0.0", "Added client IP address, port and name to the reply.")], args: &[integer("count").optional()], ..cmd("get", -2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Get the slow log's entries", "2.2.12", slowlog_get) },
+    Command { tips: &["request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"], complexity: "O(1)", ..cmd("len", 2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Get the slow log's length", "2.2.12", slowlog_len) },
+    Command { tips: ALL_NODES_ALL_SUCCEEDED, complexity: "O(N) where N is the number of entries in the slowlog", ..cmd("reset", 2, ADMIN | LOADING | STALE, NO_KEYS, NONE, G, "Clear all entries from the slow log", "2.2.12", slowlog_reset) },
+    Command { complexity: "O(1)", ..cmd("help", 2, LOADING | STALE, NO_KEYS, NONE, G, "Show helpful text about the different subcommands", "6.2.0", slowlog_help) },
 ];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static COMMAND_INFO_HISTORY: &[(&str, &str)] =
+    &[("7.0.0", "Allowed to be called with no argument to get info on all commands.")];
+
+static COMMAND_LIST_ARGS: &[Arg] = &[oneof(
+    "filterby",
+    &[string("module-name").token("MODULE"), string("category").token("ACLCAT"), pattern("pattern").token("PATTERN")],
+)
+.token("FILTERBY")
+.optional()];
+
+static CONFIG_GET_HISTORY: &[(&str, &str)] =
+    &[("7.0.0", "Added the ability to pass multiple pattern parameters in one call")];
+
+static CONFIG_SET_HISTORY: &[(&str, &str)] = &[("7.0.0", "Added the ability to set multiple parameters in one call.")];
+
+static CONFIG_SET_ARGS: &[Arg] = &[block("parameter_value", &[string("parameter"), string("value")]).multiple()];
 
 /// The reply of every `XXX HELP` subcommand: a header line, the lines, and the
 /// standard HELP entry, as Redis's `addReplyHelp` writes them.
@@ -265,6 +286,9 @@ fn command_docs(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
 }
 
+/// Writes one command's COMMAND DOCS entry: its name, then a map of summary,
+/// since, group, complexity, doc flags, deprecation, history, arguments and
+/// subcommands (each only when it has something to say), as Redis 7.0 does.
 fn write_docs(ctx: &mut Ctx, id: usize) {
     let e = &ctx.srv.commands.entries[id];
     let c = e.spec;
@@ -276,14 +300,16 @@ fn write_docs(ctx: &mut Ctx, id: usize) {
     let name = e.fullname.clone();
     let r = &mut ctx.client.reply;
     r.bulk(name.as_bytes());
-    let mut fields = 3;
-    if !c.complexity.is_empty() {
-        fields += 1;
-    }
-    if !subs.is_empty() {
-        fields += 1;
-    }
-    r.map_len(fields);
+    let optional = [
+        !c.complexity.is_empty(),
+        !c.doc_flags.is_empty(),
+        !c.deprecated_since.is_empty(),
+        !c.replaced_by.is_empty(),
+        !c.history.is_empty(),
+        !c.args.is_empty(),
+        !subs.is_empty(),
+    ];
+    r.map_len(3 + optional.iter().filter(|&&x| x).count());
     r.bulk(b"summary");
     r.bulk(c.summary.as_bytes());
     r.bulk(b"since");
@@ -294,11 +320,91 @@ fn write_docs(ctx: &mut Ctx, id: usize) {
         r.bulk(b"complexity");
         r.bulk(c.complexity.as_bytes());
     }
+    if !c.doc_flags.is_empty() {
+        r.bulk(b"doc_flags");
+        r.set_len(c.doc_flags.len());
+        for f in c.doc_flags {
+            r.simple(f);
+        }
+    }
+    if !c.deprecated_since.is_empty() {
+        r.bulk(b"deprecated_since");
+        r.bulk(c.deprecated_since.as_bytes());
+    }
+    if !c.replaced_by.is_empty() {
+        r.bulk(b"replaced_by");
+        r.bulk(c.replaced_by.as_bytes());
+    }
+    if !c.history.is_empty() {
+        // A set in RESP3, as Redis 7.0 sends it.
+        r.bulk(b"history");
+        r.set_len(c.history.len());
+        for (version, change) in c.history {
+            r.array_len(2);
+            r.bulk(version.as_bytes());
+            r.bulk(change.as_bytes());
+        }
+    }
+    if !c.args.is_empty() {
+        r.bulk(b"arguments");
+        write_doc_args(r, c.args);
+    }
     if !subs.is_empty() {
         r.bulk(b"subcommands");
         r.map_len(subs.len());
         for s in subs {
             write_docs(ctx, s);
+        }
+    }
+}
+
+/// Writes `COMMAND DOCS` arguments: one map per argument (name, type, then
+/// key spec index, token, since, deprecated_since, flags and nested
+/// arguments when present).
+fn write_doc_args(r: &mut crate::protocol::Reply, args: &[docs::Arg]) {
+    r.array_len(args.len());
+    for a in args {
+        let children = a.kind.children();
+        let flags: Vec<&str> = docs::ARG_FLAG_NAMES.iter().filter(|(f, _)| a.flags & f != 0).map(|(_, n)| *n).collect();
+        let optional = [
+            a.key_spec_index >= 0,
+            a.token.is_some(),
+            !a.since.is_empty(),
+            !a.deprecated_since.is_empty(),
+            !flags.is_empty(),
+            !children.is_empty(),
+        ];
+        r.map_len(2 + optional.iter().filter(|&&x| x).count());
+        r.bulk(b"name");
+        r.bulk(a.name.as_bytes());
+        r.bulk(b"type");
+        r.bulk(a.kind.name().as_bytes());
+        if a.key_spec_index >= 0 {
+            r.bulk(b"key_spec_index");
+            r.int(a.key_spec_index as i64);
+        }
+        if let Some(token) = a.token {
+            r.bulk(b"token");
+            r.bulk(token.as_bytes());
+        }
+        if !a.since.is_empty() {
+            r.bulk(b"since");
+            r.bulk(a.since.as_bytes());
+        }
+        if !a.deprecated_since.is_empty() {
+            r.bulk(b"deprecated_since");
+            r.bulk(a.deprecated_since.as_bytes());
+        }
+        if !flags.is_empty() {
+            r.bulk(b"flags");
+            r.set_len(flags.len());
+            for f in flags {
+                r.simple(f);
+            }
+        }
+        if !children.is_empty() {
+            r.bulk(b"arguments");
+            write_doc_args(r, children);
         }
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod bitmap;
 pub mod connection;
+pub mod docs;
 pub mod hash;
 pub mod introspection;
 pub mod keys;
@@ -256,6 +257,15 @@ pub struct Command {
     pub summary: &'static str,
     pub since: &'static str,
     pub complexity: &'static str,
+    /// `COMMAND DOCS` history: (version, what changed).
+    pub history: &'static [(&'static str, &'static str)],
+    /// `COMMAND DOCS` doc flags: `deprecated`, `syscmd`.
+    pub doc_flags: &'static [&'static str],
+    /// For a deprecated command: since when, and what to use instead.
+    pub deprecated_since: &'static str,
+    pub replaced_by: &'static str,
+    /// The arguments `COMMAND DOCS` describes.
+    pub args: &'static [docs::Arg],
     pub handler: Handler,
     pub subcommands: &'static [Command],
     /// Key specs for `COMMAND INFO`; empty means one spec derived from `keys`
@@ -327,6 +337,11 @@ pub const fn cmd(
         summary,
         since,
         complexity: "",
+        history: &[],
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        args: &[],
         handler,
         subcommands: &[],
         key_specs: &[],
@@ -355,6 +370,11 @@ pub const fn container(
         summary,
         since,
         complexity: "",
+        history: &[],
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        args: &[],
         handler: unknown_subcommand,
         subcommands,
         key_specs: &[],
