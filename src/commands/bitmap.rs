@@ -9,6 +9,7 @@
 //! before they are edited in place, as in Redis.
 
 use super::args::{self, is};
+use super::docs::{block, integer, key, oneof, pure_token, string, Arg};
 use super::{
     cmd, store_from_keys_specs, Command, Ctx, Find, KeyFlags, KeySpec, Keys, DENYOOM, FAST, ONE_KEY, READONLY,
 };
@@ -32,13 +33,96 @@ static BITOP_SPECS: &[KeySpec] = &store_from_keys_specs(2);
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("setbit", 4, WRITE | DENYOOM, ONE_KEY, B, G, "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0", setbit) },
-    cmd("getbit", 3, READONLY | FAST, ONE_KEY, B, G, "Returns a bit value by offset.", "2.2.0", getbit),
-    cmd("bitcount", -2, READONLY, ONE_KEY, B, G, "Counts the number of set bits (population counting) in a string.", "2.6.0", bitcount),
-    cmd("bitpos", -3, READONLY, ONE_KEY, B, G, "Finds the first set (1) or clear (0) bit in a string.", "2.8.7", bitpos),
-    Command { key_specs: BITOP_SPECS, ..cmd("bitop", -4, WRITE | DENYOOM, Keys { first: 2, last: -1, step: 1 }, B, G, "Performs bitwise operations on multiple strings, and stores the result.", "2.6.0", bitop) },
-    Command { key_specs: BITFIELD_SPECS, get_keys: Some(bitfield_keys), ..cmd("bitfield", -2, WRITE | DENYOOM, ONE_KEY, B, G, "Performs arbitrary bitfield integer operations on strings.", "3.2.0", bitfield) },
-    cmd("bitfield_ro", -2, READONLY | FAST, ONE_KEY, B, G, "Performs arbitrary read-only bitfield integer operations on strings.", "6.0.0", bitfield_ro),
+    Command { key_flags: KEY_ACCESS_UPDATE, complexity: "O(1)", args: &[key("key", 0), integer("offset"), integer("value")], ..cmd("setbit", 4, WRITE | DENYOOM, ONE_KEY, B, G, "Sets or clears the bit at offset in the string value stored at key", "2.2.0", setbit) },
+    Command { complexity: "O(1)", args: &[key("key", 0), integer("offset")], ..cmd("getbit", 3, READONLY | FAST, ONE_KEY, B, G, "Returns the bit value at offset in the string value stored at key", "2.2.0", getbit) },
+    Command { complexity: "O(N)", history: &[("7.0.0", "Added the `BYTE|BIT` option.")], args: BITCOUNT_ARGS, ..cmd("bitcount", -2, READONLY, ONE_KEY, B, G, "Count set bits in a string", "2.6.0", bitcount) },
+    Command { complexity: "O(N)", history: &[("7.0.0", "Added the `BYTE|BIT` option.")], args: BITPOS_ARGS, ..cmd("bitpos", -3, READONLY, ONE_KEY, B, G, "Find first bit set or clear in a string", "2.8.7", bitpos) },
+    Command { key_specs: BITOP_SPECS, complexity: "O(N)", args: BITOP_ARGS, ..cmd("bitop", -4, WRITE | DENYOOM, Keys { first: 2, last: -1, step: 1 }, B, G, "Perform bitwise operations between strings", "2.6.0", bitop) },
+    Command { key_specs: BITFIELD_SPECS, get_keys: Some(bitfield_keys), complexity: "O(1) for each subcommand specified", args: BITFIELD_ARGS, ..cmd("bitfield", -2, WRITE | DENYOOM, ONE_KEY, B, G, "Perform arbitrary bitfield integer operations on strings", "3.2.0", bitfield) },
+    Command { complexity: "O(1) for each subcommand specified", args: BITFIELD_RO_ARGS, ..cmd("bitfield_ro", -2, READONLY | FAST, ONE_KEY, B, G, "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", "6.0.0", bitfield_ro) },
+];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static BITCOUNT_ARGS: &[Arg] = &[
+    key("key", 0),
+    block(
+        "index",
+        &[
+            integer("start"),
+            integer("end"),
+            oneof("index_unit", &[pure_token("byte", "BYTE"), pure_token("bit", "BIT")]).since("7.0.0").optional(),
+        ],
+    )
+    .optional(),
+];
+
+static BITPOS_ARGS: &[Arg] = &[
+    key("key", 0),
+    integer("bit"),
+    block(
+        "index",
+        &[
+            integer("start"),
+            block(
+                "end_index",
+                &[
+                    integer("end"),
+                    oneof("index_unit", &[pure_token("byte", "BYTE"), pure_token("bit", "BIT")])
+                        .since("7.0.0")
+                        .optional(),
+                ],
+            )
+            .optional(),
+        ],
+    )
+    .optional(),
+];
+
+static BITOP_ARGS: &[Arg] = &[string("operation"), key("destkey", 0), key("key", 1).multiple()];
+
+static BITFIELD_ARGS: &[Arg] = &[
+    key("key", 0),
+    oneof(
+        "operation",
+        &[
+            block("encoding_offset", &[string("encoding"), integer("offset")]).token("GET"),
+            block(
+                "write",
+                &[
+                    oneof(
+                        "wrap_sat_fail",
+                        &[pure_token("wrap", "WRAP"), pure_token("sat", "SAT"), pure_token("fail", "FAIL")],
+                    )
+                    .token("OVERFLOW")
+                    .optional(),
+                    oneof(
+                        "write_operation",
+                        &[
+                            block("encoding_offset_value", &[string("encoding"), integer("offset"), integer("value")])
+                                .token("SET"),
+                            block(
+                                "encoding_offset_increment",
+                                &[string("encoding"), integer("offset"), integer("increment")],
+                            )
+                            .token("INCRBY"),
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    )
+    .optional()
+    .multiple(),
+];
+
+static BITFIELD_RO_ARGS: &[Arg] = &[
+    key("key", 0),
+    block("encoding_offset", &[string("encoding"), integer("offset")])
+        .token("GET")
+        .optional()
+        .multiple()
+        .multiple_token(),
 ];
 
 fn setbit(ctx: &mut Ctx, argv: &[&[u8]]) {

@@ -1,6 +1,7 @@
 //! Connection commands: PING, ECHO, QUIT, SELECT, AUTH, HELLO, RESET, CLIENT.
 
 use super::args::{self, is};
+use super::docs::{block, integer, oneof, pure_token, string, Arg};
 use super::{cmd, container, Command, Ctx, ADMIN, FAST, LOADING, NOSCRIPT, NO_AUTH, NO_KEYS, STALE};
 use super::{ALL_SHARDS_ALL_SUCCEEDED, NONDETERMINISTIC};
 use crate::config::{D, REDIS_VERSION};
@@ -14,39 +15,152 @@ const CONN: u32 = LOADING | STALE;
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("ping", -1, FAST, NO_KEYS, C, G, "Returns the server's liveliness response.", "1.0.0", ping) },
-    cmd("echo", 2, FAST | CONN, NO_KEYS, C, G, "Returns the given string.", "1.0.0", echo),
-    cmd("quit", -1, FAST | NO_AUTH | NOSCRIPT | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Closes the connection.", "1.0.0", quit),
-    cmd("select", 2, FAST | CONN, NO_KEYS, C, G, "Changes the selected database.", "1.0.0", select),
-    cmd("auth", -2, FAST | NO_AUTH | NOSCRIPT | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Authenticates the connection.", "1.0.0", auth),
-    cmd("hello", -1, FAST | NO_AUTH | NOSCRIPT | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Handshakes with the Redis server.", "6.0.0", hello),
-    cmd("reset", 1, FAST | NO_AUTH | NOSCRIPT | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Resets the connection.", "6.2.0", reset),
-    container("client", G, "A container for client connection commands.", "2.4.0", CLIENT_SUBCOMMANDS),
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, complexity: "O(1)", args: &[string("message").optional()], ..cmd("ping", -1, FAST, NO_KEYS, C, G, "Ping the server", "1.0.0", ping) },
+    Command { complexity: "O(1)", args: &[string("message")], ..cmd("echo", 2, FAST | CONN, NO_KEYS, C, G, "Echo the given string", "1.0.0", echo) },
+    Command { complexity: "O(1)", ..cmd("quit", -1, FAST | NO_AUTH | NOSCRIPT | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Close the connection", "1.0.0", quit) },
+    Command { complexity: "O(1)", args: &[integer("index")], ..cmd("select", 2, FAST | CONN, NO_KEYS, C, G, "Change the selected database for the current connection", "1.0.0", select) },
+    Command { complexity: "O(N) where N is the number of passwords defined for the user", history: &[("6.0.0", "Added ACL style (username and password).")], args: AUTH_ARGS, ..cmd("auth", -2, FAST | NO_AUTH | NOSCRIPT | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Authenticate to the server", "1.0.0", auth) },
+    Command { complexity: "O(1)", history: HELLO_HISTORY, args: HELLO_ARGS, ..cmd("hello", -1, FAST | NO_AUTH | NOSCRIPT | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Handshake with Redis", "6.0.0", hello) },
+    Command { complexity: "O(1)", ..cmd("reset", 1, FAST | NO_AUTH | NOSCRIPT | CONN | ALLOW_BUSY_CONN, NO_KEYS, C, G, "Reset the connection", "6.2.0", reset) },
+    Command { complexity: "Depends on subcommand.", ..container("client", G, "A container for client connection commands", "2.4.0", CLIENT_SUBCOMMANDS) },
 ];
 
 const ALLOW_BUSY_CONN: u32 = super::ALLOW_BUSY;
 
 #[rustfmt::skip]
 static CLIENT_SUBCOMMANDS: &[Command] = &[
-    cmd("id", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Returns the unique client ID of the connection.", "5.0.0", client_id),
-    cmd("setname", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Sets the connection name.", "2.6.9", client_setname),
-    cmd("getname", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Returns the name of the connection.", "2.6.9", client_getname),
+    Command { complexity: "O(1)", ..cmd("id", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Returns the client ID for the current connection", "5.0.0", client_id) },
+    Command { complexity: "O(1)", args: &[string("connection-name")], ..cmd("setname", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Set the current connection name", "2.6.9", client_setname) },
+    Command { complexity: "O(1)", ..cmd("getname", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Get the current connection name", "2.6.9", client_getname) },
     cmd("setinfo", 4, NOSCRIPT | CONN, NO_KEYS, C, G, "Sets information specific to the client or connection.", "7.2.0", client_setinfo),
-    Command { tips: NONDETERMINISTIC, ..cmd("list", -2, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Lists open connections.", "2.4.0", client_list) },
-    Command { tips: NONDETERMINISTIC, ..cmd("info", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Returns information about the connection.", "6.2.0", client_info) },
-    cmd("kill", -3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Terminates open connections.", "2.4.0", client_kill),
-    cmd("reply", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Instructs the server whether to reply to commands.", "3.2.0", client_reply),
-    cmd("no-evict", 3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Sets the client eviction mode of the connection.", "7.0.0", client_no_evict),
+    Command { tips: NONDETERMINISTIC, complexity: "O(N) where N is the number of client connections", history: CLIENT_LIST_HISTORY, args: CLIENT_LIST_ARGS, ..cmd("list", -2, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Get the list of client connections", "2.4.0", client_list) },
+    Command { tips: NONDETERMINISTIC, complexity: "O(1)", ..cmd("info", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Returns information about the current client connection.", "6.2.0", client_info) },
+    Command { complexity: "O(N) where N is the number of client connections", history: CLIENT_KILL_HISTORY, args: CLIENT_KILL_ARGS, ..cmd("kill", -3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Kill the connection of a client", "2.4.0", client_kill) },
+    Command { complexity: "O(1)", args: CLIENT_REPLY_ARGS, ..cmd("reply", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Instruct the server whether to reply to commands", "3.2.0", client_reply) },
+    Command { complexity: "O(1)", args: CLIENT_NO_EVICT_ARGS, ..cmd("no-evict", 3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Set client eviction mode for the current connection", "7.0.0", client_no_evict) },
     cmd("no-touch", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "7.2.0", client_no_touch),
-    cmd("pause", -3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Suspends commands processing.", "3.0.0", client_pause),
-    cmd("unpause", 2, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Resumes processing commands from paused clients.", "6.2.0", client_unpause),
-    cmd("unblock", -3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0", client_unblock),
-    cmd("tracking", -3, NOSCRIPT | CONN, NO_KEYS, C, G, "Enable or disable server assisted client side caching support", "6.0.0", client_tracking),
-    cmd("caching", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Instruct the server about tracking or not keys in the next request", "6.0.0", client_caching),
-    cmd("getredir", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Get tracking notifications redirection client ID if any", "6.0.0", client_getredir),
-    cmd("trackinginfo", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Return information about server assisted client side caching for the current connection", "6.2.0", client_trackinginfo),
-    cmd("help", 2, CONN, NO_KEYS, C, G, "Returns helpful text about the different subcommands.", "5.0.0", client_help),
+    Command { complexity: "O(1)", history: CLIENT_PAUSE_HISTORY, args: CLIENT_PAUSE_ARGS, ..cmd("pause", -3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Stop processing commands from clients for some time", "2.9.50", client_pause) },
+    Command { complexity: "O(N) Where N is the number of paused clients", ..cmd("unpause", 2, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Resume processing of clients that were paused", "6.2.0", client_unpause) },
+    Command { complexity: "O(log N) where N is the number of client connections", args: CLIENT_UNBLOCK_ARGS, ..cmd("unblock", -3, ADMIN | NOSCRIPT | CONN, NO_KEYS, C, G, "Unblock a client blocked in a blocking command from a different connection", "5.0.0", client_unblock) },
+    Command { complexity: "O(1). Some options may introduce additional complexity.", args: CLIENT_TRACKING_ARGS, ..cmd("tracking", -3, NOSCRIPT | CONN, NO_KEYS, C, G, "Enable or disable server assisted client side caching support", "6.0.0", client_tracking) },
+    Command { complexity: "O(1)", args: CLIENT_CACHING_ARGS, ..cmd("caching", 3, NOSCRIPT | CONN, NO_KEYS, C, G, "Instruct the server about tracking or not keys in the next request", "6.0.0", client_caching) },
+    Command { complexity: "O(1)", ..cmd("getredir", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Get tracking notifications redirection client ID if any", "6.0.0", client_getredir) },
+    Command { complexity: "O(1)", ..cmd("trackinginfo", 2, NOSCRIPT | CONN, NO_KEYS, C, G, "Return information about server assisted client side caching for the current connection", "6.2.0", client_trackinginfo) },
+    Command { complexity: "O(1)", ..cmd("help", 2, CONN, NO_KEYS, C, G, "Show helpful text about the different subcommands", "5.0.0", client_help) },
 ];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static AUTH_ARGS: &[Arg] = &[string("username").since("6.0.0").optional(), string("password")];
+
+static HELLO_HISTORY: &[(&str, &str)] = &[(
+    "6.2.0",
+    "`protover` made optional; when called without arguments the command reports the current connection's context.",
+)];
+
+static HELLO_ARGS: &[Arg] = &[block(
+    "arguments",
+    &[
+        integer("protover"),
+        block("username_password", &[string("username"), string("password")]).token("AUTH").optional(),
+        string("clientname").token("SETNAME").optional(),
+    ],
+)
+.optional()];
+
+static CLIENT_LIST_HISTORY: &[(&str, &str)] = &[
+    ("2.8.12", "Added unique client `id` field."),
+    ("5.0.0", "Added optional `TYPE` filter."),
+    ("6.0.0", "Added `user` field."),
+    ("6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."),
+    ("7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."),
+    ("7.0.3", "Added `ssub` field."),
+];
+
+static CLIENT_LIST_ARGS: &[Arg] = &[
+    oneof(
+        "normal_master_replica_pubsub",
+        &[
+            pure_token("normal", "NORMAL"),
+            pure_token("master", "MASTER"),
+            pure_token("replica", "REPLICA"),
+            pure_token("pubsub", "PUBSUB"),
+        ],
+    )
+    .token("TYPE")
+    .since("5.0.0")
+    .optional(),
+    block("id", &[integer("client-id").multiple()]).token("ID").since("6.2.0").optional(),
+];
+
+static CLIENT_KILL_HISTORY: &[(&str, &str)] = &[
+    ("2.8.12", "Added new filter format."),
+    ("2.8.12", "`ID` option."),
+    ("3.2.0", "Added `master` type in for `TYPE` option."),
+    ("5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."),
+    ("6.2.0", "`LADDR` option."),
+];
+
+static CLIENT_KILL_ARGS: &[Arg] = &[oneof(
+    "filter",
+    &[
+        string("ip:port").deprecated_since("2.8.12"),
+        oneof(
+            "new-format",
+            &[
+                integer("client-id").token("ID").since("2.8.12").optional(),
+                oneof(
+                    "normal_master_slave_pubsub",
+                    &[
+                        pure_token("normal", "NORMAL"),
+                        pure_token("master", "MASTER").since("3.2.0"),
+                        pure_token("slave", "SLAVE"),
+                        pure_token("replica", "REPLICA").since("5.0.0"),
+                        pure_token("pubsub", "PUBSUB"),
+                    ],
+                )
+                .token("TYPE")
+                .since("2.8.12")
+                .optional(),
+                string("username").token("USER").optional(),
+                string("ip:port").token("ADDR").optional(),
+                string("ip:port").token("LADDR").since("6.2.0").optional(),
+                string("yes/no").token("SKIPME").optional(),
+            ],
+        )
+        .multiple(),
+    ],
+)];
+
+static CLIENT_REPLY_ARGS: &[Arg] =
+    &[oneof("on_off_skip", &[pure_token("on", "ON"), pure_token("off", "OFF"), pure_token("skip", "SKIP")])];
+
+static CLIENT_NO_EVICT_ARGS: &[Arg] = &[oneof("enabled", &[pure_token("on", "ON"), pure_token("off", "OFF")])];
+
+static CLIENT_PAUSE_HISTORY: &[(&str, &str)] =
+    &[("6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option.")];
+
+static CLIENT_PAUSE_ARGS: &[Arg] = &[
+    integer("timeout"),
+    oneof("mode", &[pure_token("write", "WRITE"), pure_token("all", "ALL")]).since("6.2.0").optional(),
+];
+
+static CLIENT_UNBLOCK_ARGS: &[Arg] = &[
+    integer("client-id"),
+    oneof("timeout_error", &[pure_token("timeout", "TIMEOUT"), pure_token("error", "ERROR")]).optional(),
+];
+
+static CLIENT_TRACKING_ARGS: &[Arg] = &[
+    oneof("status", &[pure_token("on", "ON"), pure_token("off", "OFF")]),
+    integer("client-id").token("REDIRECT").optional(),
+    string("prefix").token("PREFIX").optional().multiple().multiple_token(),
+    pure_token("bcast", "BCAST").optional(),
+    pure_token("optin", "OPTIN").optional(),
+    pure_token("optout", "OPTOUT").optional(),
+    pure_token("noloop", "NOLOOP").optional(),
+];
+
+static CLIENT_CACHING_ARGS: &[Arg] = &[oneof("mode", &[pure_token("yes", "YES"), pure_token("no", "NO")])];
 
 fn ping(ctx: &mut Ctx, argv: &[&[u8]]) {
     // A subscribed RESP2 client gets PING's answer in the shape of a message.

@@ -8,6 +8,7 @@
 //! configured [`Limits`] and never look at it.
 
 use super::args::{self, is};
+use super::docs::{block, double, integer, key, pattern, pure_token, string, Arg};
 use super::{cmd, Command, Ctx, DENYOOM, FAST, ONE_KEY, READONLY, WRITE};
 use super::{KEY_ACCESS_UPDATE, KEY_DELETE, KEY_INSERT, KEY_RO, NONDETERMINISTIC, UNORDERED};
 use crate::config::D;
@@ -23,22 +24,40 @@ const G: &str = "hash";
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd("hset", -4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Creates or modifies the value of a field in a hash.", "2.0.0", hset),
-    Command { key_flags: KEY_INSERT, ..cmd("hsetnx", 4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Sets the value of a field in a hash only when the field doesn't exist.", "2.0.0", hsetnx) },
-    cmd("hmset", -4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Sets the values of multiple fields.", "2.0.0", hmset),
-    cmd("hget", 3, READONLY | FAST, ONE_KEY, H, G, "Returns the value of a field in a hash.", "2.0.0", hget),
-    cmd("hmget", -3, READONLY | FAST, ONE_KEY, H, G, "Returns the values of all fields in a hash.", "2.0.0", hmget),
-    Command { key_flags: KEY_DELETE, ..cmd("hdel", -3, WRITE | FAST, ONE_KEY, H, G, "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", "2.0.0", hdel) },
-    Command { key_flags: KEY_RO, ..cmd("hlen", 2, READONLY | FAST, ONE_KEY, H, G, "Returns the number of fields in a hash.", "2.0.0", hlen) },
-    Command { key_flags: KEY_RO, ..cmd("hstrlen", 3, READONLY | FAST, ONE_KEY, H, G, "Returns the length of the value of a field.", "3.2.0", hstrlen) },
-    Command { key_flags: KEY_RO, ..cmd("hexists", 3, READONLY | FAST, ONE_KEY, H, G, "Determines whether a field exists in a hash.", "2.0.0", hexists) },
-    Command { tips: UNORDERED, ..cmd("hkeys", 2, READONLY, ONE_KEY, H, G, "Returns all fields in a hash.", "2.0.0", hkeys) },
-    Command { tips: UNORDERED, ..cmd("hvals", 2, READONLY, ONE_KEY, H, G, "Returns all values in a hash.", "2.0.0", hvals) },
-    Command { tips: UNORDERED, ..cmd("hgetall", 2, READONLY, ONE_KEY, H, G, "Returns all fields and values in a hash.", "2.0.0", hgetall) },
-    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("hincrby", 4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", "2.0.0", hincrby) },
-    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("hincrbyfloat", 4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", "2.6.0", hincrbyfloat) },
-    Command { tips: NONDETERMINISTIC, ..cmd("hrandfield", -2, READONLY, ONE_KEY, H, G, "Returns one or more random fields from a hash.", "6.2.0", hrandfield) },
-    Command { tips: NONDETERMINISTIC, ..cmd("hscan", -3, READONLY, ONE_KEY, H, G, "Iterates over fields and values of a hash.", "2.8.0", hscan) },
+    Command { complexity: "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", history: &[("4.0.0", "Accepts multiple `field` and `value` arguments.")], args: HSET_ARGS, ..cmd("hset", -4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Set the string value of a hash field", "2.0.0", hset) },
+    Command { key_flags: KEY_INSERT, complexity: "O(1)", args: &[key("key", 0), string("field"), string("value")], ..cmd("hsetnx", 4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Set the value of a hash field, only if the field does not exist", "2.0.0", hsetnx) },
+    Command { complexity: "O(N) where N is the number of fields being set.", doc_flags: &["deprecated"], deprecated_since: "4.0.0", replaced_by: "`HSET` with multiple field-value pairs", args: HMSET_ARGS, ..cmd("hmset", -4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Set multiple hash fields to multiple values", "2.0.0", hmset) },
+    Command { complexity: "O(1)", args: &[key("key", 0), string("field")], ..cmd("hget", 3, READONLY | FAST, ONE_KEY, H, G, "Get the value of a hash field", "2.0.0", hget) },
+    Command { complexity: "O(N) where N is the number of fields being requested.", args: &[key("key", 0), string("field").multiple()], ..cmd("hmget", -3, READONLY | FAST, ONE_KEY, H, G, "Get the values of all the given hash fields", "2.0.0", hmget) },
+    Command { key_flags: KEY_DELETE, complexity: "O(N) where N is the number of fields to be removed.", history: &[("2.4.0", "Accepts multiple `field` arguments.")], args: &[key("key", 0), string("field").multiple()], ..cmd("hdel", -3, WRITE | FAST, ONE_KEY, H, G, "Delete one or more hash fields", "2.0.0", hdel) },
+    Command { key_flags: KEY_RO, complexity: "O(1)", args: &[key("key", 0)], ..cmd("hlen", 2, READONLY | FAST, ONE_KEY, H, G, "Get the number of fields in a hash", "2.0.0", hlen) },
+    Command { key_flags: KEY_RO, complexity: "O(1)", args: &[key("key", 0), string("field")], ..cmd("hstrlen", 3, READONLY | FAST, ONE_KEY, H, G, "Get the length of the value of a hash field", "3.2.0", hstrlen) },
+    Command { key_flags: KEY_RO, complexity: "O(1)", args: &[key("key", 0), string("field")], ..cmd("hexists", 3, READONLY | FAST, ONE_KEY, H, G, "Determine if a hash field exists", "2.0.0", hexists) },
+    Command { tips: UNORDERED, complexity: "O(N) where N is the size of the hash.", args: &[key("key", 0)], ..cmd("hkeys", 2, READONLY, ONE_KEY, H, G, "Get all the fields in a hash", "2.0.0", hkeys) },
+    Command { tips: UNORDERED, complexity: "O(N) where N is the size of the hash.", args: &[key("key", 0)], ..cmd("hvals", 2, READONLY, ONE_KEY, H, G, "Get all the values in a hash", "2.0.0", hvals) },
+    Command { tips: UNORDERED, complexity: "O(N) where N is the size of the hash.", args: &[key("key", 0)], ..cmd("hgetall", 2, READONLY, ONE_KEY, H, G, "Get all the fields and values in a hash", "2.0.0", hgetall) },
+    Command { key_flags: KEY_ACCESS_UPDATE, complexity: "O(1)", args: &[key("key", 0), string("field"), integer("increment")], ..cmd("hincrby", 4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Increment the integer value of a hash field by the given number", "2.0.0", hincrby) },
+    Command { key_flags: KEY_ACCESS_UPDATE, complexity: "O(1)", args: &[key("key", 0), string("field"), double("increment")], ..cmd("hincrbyfloat", 4, WRITE | DENYOOM | FAST, ONE_KEY, H, G, "Increment the float value of a hash field by the given amount", "2.6.0", hincrbyfloat) },
+    Command { tips: NONDETERMINISTIC, complexity: "O(N) where N is the number of fields returned", args: HRANDFIELD_ARGS, ..cmd("hrandfield", -2, READONLY, ONE_KEY, H, G, "Get one or multiple random fields from a hash", "6.2.0", hrandfield) },
+    Command { tips: NONDETERMINISTIC, complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", args: HSCAN_ARGS, ..cmd("hscan", -3, READONLY, ONE_KEY, H, G, "Incrementally iterate hash fields and associated values", "2.8.0", hscan) },
+];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static HSET_ARGS: &[Arg] = &[key("key", 0), block("field_value", &[string("field"), string("value")]).multiple()];
+
+static HMSET_ARGS: &[Arg] = &[key("key", 0), block("field_value", &[string("field"), string("value")]).multiple()];
+
+static HRANDFIELD_ARGS: &[Arg] = &[
+    key("key", 0),
+    block("options", &[integer("count"), pure_token("withvalues", "WITHVALUES").optional()]).optional(),
+];
+
+static HSCAN_ARGS: &[Arg] = &[
+    key("key", 0),
+    integer("cursor"),
+    pattern("pattern").token("MATCH").optional(),
+    integer("count").token("COUNT").optional(),
 ];
 
 // ---------------------------------------------------------------------------

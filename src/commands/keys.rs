@@ -2,6 +2,7 @@
 //! and friends, SELECT-independent database operations (MOVE, COPY, SWAPDB).
 
 use super::args::{self, is};
+use super::docs::{integer, key, oneof, pattern, pure_token, string, unix_time, Arg};
 use super::{
     cmd, container, one_key_spec, Command, Ctx, KeySpec, Keys, ALL_KEYS, FAST, NO_KEYS, ONE_KEY, READONLY, WRITE,
 };
@@ -21,38 +22,101 @@ static RENAMENX_SPECS: &[KeySpec] = &[one_key_spec(1, KEY_POP), one_key_spec(2, 
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    Command { key_flags: KEY_REMOVE, tips: MULTI_SHARD_AGG_SUM, ..cmd("del", -2, WRITE, ALL_KEYS, K, G, "Deletes one or more keys.", "1.0.0", del) },
-    Command { key_flags: KEY_REMOVE, tips: MULTI_SHARD_AGG_SUM, ..cmd("unlink", -2, WRITE | FAST, ALL_KEYS, K, G, "Asynchronously deletes one or more keys.", "4.0.0", unlink) },
-    Command { key_flags: KEY_RO, tips: MULTI_SHARD_AGG_SUM, ..cmd("exists", -2, READONLY | FAST, ALL_KEYS, K, G, "Determines whether one or more keys exist.", "1.0.0", exists) },
-    Command { key_flags: KEY_RO, ..cmd("type", 2, READONLY | FAST, ONE_KEY, K, G, "Determines the type of value stored at a key.", "1.0.0", type_) },
-    Command { tips: &["request_policy:all_shards", "nondeterministic_output_order"], ..cmd("keys", 2, READONLY, NO_KEYS, &["keyspace", "dangerous"], G, "Returns all key names that match a pattern.", "1.0.0", keys) },
-    Command { tips: &["nondeterministic_output", "request_policy:special"], ..cmd("scan", -2, READONLY, NO_KEYS, K, G, "Iterates over the key names in the database.", "2.8.0", scan) },
-    Command { tips: &["request_policy:all_shards", "nondeterministic_output"], ..cmd("randomkey", 1, READONLY, NO_KEYS, K, G, "Returns a random key name from the database.", "1.0.0", randomkey) },
-    Command { key_specs: RENAME_SPECS, ..cmd("rename", 3, WRITE, TWO_KEYS, K, G, "Renames a key and overwrites the destination.", "1.0.0", rename) },
-    Command { key_specs: RENAMENX_SPECS, ..cmd("renamenx", 3, WRITE | FAST, TWO_KEYS, K, G, "Renames a key only when the target key name doesn't exist.", "1.0.0", renamenx) },
-    Command { key_flags: KEY_RO, tips: MULTI_SHARD_AGG_SUM, ..cmd("touch", -2, READONLY | FAST, ALL_KEYS, K, G, "Returns the number of existing keys out of those specified after updating the time they were last accessed.", "3.2.1", touch) },
-    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("move", 3, WRITE | FAST, ONE_KEY, K, G, "Moves a key to another database.", "1.0.0", move_) },
-    Command { key_specs: COPY_SPECS, ..cmd("copy", -3, WRITE | super::DENYOOM, TWO_KEYS, K, G, "Copies the value of a key to a new key.", "6.2.0", copy) },
-    cmd("swapdb", 3, WRITE | FAST, NO_KEYS, &["keyspace", "dangerous"], "server", "Swaps two Redis databases.", "4.0.0", swapdb),
-    cmd("expire", -3, WRITE | FAST, ONE_KEY, K, G, "Sets the expiration time of a key in seconds.", "1.0.0", expire),
-    cmd("pexpire", -3, WRITE | FAST, ONE_KEY, K, G, "Sets the expiration time of a key in milliseconds.", "2.6.0", pexpire),
-    cmd("expireat", -3, WRITE | FAST, ONE_KEY, K, G, "Sets the expiration time of a key to a Unix timestamp.", "1.2.0", expireat),
-    cmd("pexpireat", -3, WRITE | FAST, ONE_KEY, K, G, "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0", pexpireat),
-    Command { tips: NONDETERMINISTIC, ..cmd("ttl", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time in seconds of a key.", "1.0.0", ttl) },
-    Command { tips: NONDETERMINISTIC, ..cmd("pttl", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time in milliseconds of a key.", "2.6.0", pttl) },
-    cmd("expiretime", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time of a key as a Unix timestamp.", "7.0.0", expiretime),
-    cmd("pexpiretime", 2, READONLY | FAST, ONE_KEY, K, G, "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0", pexpiretime),
-    cmd("persist", 2, WRITE | FAST, ONE_KEY, K, G, "Removes the expiration time of a key.", "2.2.0", persist),
-    container("object", G, "A container for object introspection commands.", "2.2.3", OBJECT_SUBCOMMANDS),
+    Command { key_flags: KEY_REMOVE, tips: MULTI_SHARD_AGG_SUM, complexity: "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", args: &[key("key", 0).multiple()], ..cmd("del", -2, WRITE, ALL_KEYS, K, G, "Delete a key", "1.0.0", del) },
+    Command { key_flags: KEY_REMOVE, tips: MULTI_SHARD_AGG_SUM, complexity: "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", args: &[key("key", 0).multiple()], ..cmd("unlink", -2, WRITE | FAST, ALL_KEYS, K, G, "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "4.0.0", unlink) },
+    Command { key_flags: KEY_RO, tips: MULTI_SHARD_AGG_SUM, complexity: "O(N) where N is the number of keys to check.", history: &[("3.0.3", "Accepts multiple `key` arguments.")], args: &[key("key", 0).multiple()], ..cmd("exists", -2, READONLY | FAST, ALL_KEYS, K, G, "Determine if a key exists", "1.0.0", exists) },
+    Command { key_flags: KEY_RO, complexity: "O(1)", args: &[key("key", 0)], ..cmd("type", 2, READONLY | FAST, ONE_KEY, K, G, "Determine the type stored at key", "1.0.0", type_) },
+    Command { tips: &["request_policy:all_shards", "nondeterministic_output_order"], complexity: "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", args: &[pattern("pattern")], ..cmd("keys", 2, READONLY, NO_KEYS, &["keyspace", "dangerous"], G, "Find all keys matching the given pattern", "1.0.0", keys) },
+    Command { tips: &["nondeterministic_output", "request_policy:special"], complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", history: &[("6.0.0", "Added the `TYPE` subcommand.")], args: SCAN_ARGS, ..cmd("scan", -2, READONLY, NO_KEYS, K, G, "Incrementally iterate the keys space", "2.8.0", scan) },
+    Command { tips: &["request_policy:all_shards", "nondeterministic_output"], complexity: "O(1)", ..cmd("randomkey", 1, READONLY, NO_KEYS, K, G, "Return a random key from the keyspace", "1.0.0", randomkey) },
+    Command { key_specs: RENAME_SPECS, complexity: "O(1)", args: &[key("key", 0), key("newkey", 1)], ..cmd("rename", 3, WRITE, TWO_KEYS, K, G, "Rename a key", "1.0.0", rename) },
+    Command { key_specs: RENAMENX_SPECS, complexity: "O(1)", history: RENAMENX_HISTORY, args: &[key("key", 0), key("newkey", 1)], ..cmd("renamenx", 3, WRITE | FAST, TWO_KEYS, K, G, "Rename a key, only if the new key does not exist", "1.0.0", renamenx) },
+    Command { key_flags: KEY_RO, tips: MULTI_SHARD_AGG_SUM, complexity: "O(N) where N is the number of keys that will be touched.", args: &[key("key", 0).multiple()], ..cmd("touch", -2, READONLY | FAST, ALL_KEYS, K, G, "Alters the last access time of a key(s). Returns the number of existing keys specified.", "3.2.1", touch) },
+    Command { key_flags: KEY_ACCESS_UPDATE, complexity: "O(1)", args: &[key("key", 0), integer("db")], ..cmd("move", 3, WRITE | FAST, ONE_KEY, K, G, "Move a key to another database", "1.0.0", move_) },
+    Command { key_specs: COPY_SPECS, complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", args: COPY_ARGS, ..cmd("copy", -3, WRITE | super::DENYOOM, TWO_KEYS, K, G, "Copy a key", "6.2.0", copy) },
+    Command { complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.", args: &[integer("index1"), integer("index2")], ..cmd("swapdb", 3, WRITE | FAST, NO_KEYS, &["keyspace", "dangerous"], "server", "Swaps two Redis databases", "4.0.0", swapdb) },
+    Command { complexity: "O(1)", history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")], args: EXPIRE_ARGS, ..cmd("expire", -3, WRITE | FAST, ONE_KEY, K, G, "Set a key's time to live in seconds", "1.0.0", expire) },
+    Command { complexity: "O(1)", history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")], args: PEXPIRE_ARGS, ..cmd("pexpire", -3, WRITE | FAST, ONE_KEY, K, G, "Set a key's time to live in milliseconds", "2.6.0", pexpire) },
+    Command { complexity: "O(1)", history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")], args: EXPIREAT_ARGS, ..cmd("expireat", -3, WRITE | FAST, ONE_KEY, K, G, "Set the expiration for a key as a UNIX timestamp", "1.2.0", expireat) },
+    Command { complexity: "O(1)", history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")], args: PEXPIREAT_ARGS, ..cmd("pexpireat", -3, WRITE | FAST, ONE_KEY, K, G, "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0", pexpireat) },
+    Command { tips: NONDETERMINISTIC, complexity: "O(1)", history: &[("2.8.0", "Added the -2 reply.")], args: &[key("key", 0)], ..cmd("ttl", 2, READONLY | FAST, ONE_KEY, K, G, "Get the time to live for a key in seconds", "1.0.0", ttl) },
+    Command { tips: NONDETERMINISTIC, complexity: "O(1)", history: &[("2.8.0", "Added the -2 reply.")], args: &[key("key", 0)], ..cmd("pttl", 2, READONLY | FAST, ONE_KEY, K, G, "Get the time to live for a key in milliseconds", "2.6.0", pttl) },
+    Command { complexity: "O(1)", args: &[key("key", 0)], ..cmd("expiretime", 2, READONLY | FAST, ONE_KEY, K, G, "Get the expiration Unix timestamp for a key", "7.0.0", expiretime) },
+    Command { complexity: "O(1)", args: &[key("key", 0)], ..cmd("pexpiretime", 2, READONLY | FAST, ONE_KEY, K, G, "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0", pexpiretime) },
+    Command { complexity: "O(1)", args: &[key("key", 0)], ..cmd("persist", 2, WRITE | FAST, ONE_KEY, K, G, "Remove the expiration from a key", "2.2.0", persist) },
+    Command { complexity: "Depends on subcommand.", ..container("object", G, "A container for object introspection commands", "2.2.3", OBJECT_SUBCOMMANDS) },
 ];
 
 #[rustfmt::skip]
 static OBJECT_SUBCOMMANDS: &[Command] = &[
-    Command { key_flags: KEY_RO, tips: NONDETERMINISTIC, ..cmd("encoding", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the internal encoding of a Redis object.", "2.2.3", object_encoding) },
-    Command { key_flags: KEY_RO, tips: NONDETERMINISTIC, ..cmd("refcount", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the reference count of a value of a key.", "2.2.3", object_refcount) },
-    Command { key_flags: KEY_RO, tips: NONDETERMINISTIC, ..cmd("idletime", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the time since the last access to a Redis object.", "2.2.3", object_idletime) },
-    Command { key_flags: KEY_RO, tips: NONDETERMINISTIC, ..cmd("freq", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0", object_freq) },
-    cmd("help", 2, super::LOADING | super::STALE, NO_KEYS, K, G, "Returns helpful text about the different subcommands.", "6.2.0", object_help),
+    Command { key_flags: KEY_RO, tips: NONDETERMINISTIC, complexity: "O(1)", args: &[key("key", 0)], ..cmd("encoding", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Inspect the internal encoding of a Redis object", "2.2.3", object_encoding) },
+    Command { key_flags: KEY_RO, tips: NONDETERMINISTIC, complexity: "O(1)", args: &[key("key", 0)], ..cmd("refcount", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Get the number of references to the value of the key", "2.2.3", object_refcount) },
+    Command { key_flags: KEY_RO, tips: NONDETERMINISTIC, complexity: "O(1)", args: &[key("key", 0)], ..cmd("idletime", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Get the time since a Redis object was last accessed", "2.2.3", object_idletime) },
+    Command { key_flags: KEY_RO, tips: NONDETERMINISTIC, complexity: "O(1)", args: &[key("key", 0)], ..cmd("freq", 3, READONLY, Keys { first: 2, last: 2, step: 1 }, K, G, "Get the logarithmic access frequency counter of a Redis object", "4.0.0", object_freq) },
+    Command { complexity: "O(1)", ..cmd("help", 2, super::LOADING | super::STALE, NO_KEYS, K, G, "Show helpful text about the different subcommands", "6.2.0", object_help) },
+];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static SCAN_ARGS: &[Arg] = &[
+    integer("cursor"),
+    pattern("pattern").token("MATCH").optional(),
+    integer("count").token("COUNT").optional(),
+    string("type").token("TYPE").since("6.0.0").optional(),
+];
+
+static RENAMENX_HISTORY: &[(&str, &str)] =
+    &[("3.2.0", "The command no longer returns an error when source and destination names are the same.")];
+
+static COPY_ARGS: &[Arg] = &[
+    key("source", 0),
+    key("destination", 1),
+    integer("destination-db").token("DB").optional(),
+    pure_token("replace", "REPLACE").optional(),
+];
+
+static EXPIRE_ARGS: &[Arg] = &[
+    key("key", 0),
+    integer("seconds"),
+    oneof(
+        "condition",
+        &[pure_token("nx", "NX"), pure_token("xx", "XX"), pure_token("gt", "GT"), pure_token("lt", "LT")],
+    )
+    .since("7.0.0")
+    .optional(),
+];
+
+static PEXPIRE_ARGS: &[Arg] = &[
+    key("key", 0),
+    integer("milliseconds"),
+    oneof(
+        "condition",
+        &[pure_token("nx", "NX"), pure_token("xx", "XX"), pure_token("gt", "GT"), pure_token("lt", "LT")],
+    )
+    .since("7.0.0")
+    .optional(),
+];
+
+static EXPIREAT_ARGS: &[Arg] = &[
+    key("key", 0),
+    unix_time("unix-time-seconds"),
+    oneof(
+        "condition",
+        &[pure_token("nx", "NX"), pure_token("xx", "XX"), pure_token("gt", "GT"), pure_token("lt", "LT")],
+    )
+    .since("7.0.0")
+    .optional(),
+];
+
+static PEXPIREAT_ARGS: &[Arg] = &[
+    key("key", 0),
+    unix_time("unix-time-milliseconds"),
+    oneof(
+        "condition",
+        &[pure_token("nx", "NX"), pure_token("xx", "XX"), pure_token("gt", "GT"), pure_token("lt", "LT")],
+    )
+    .since("7.0.0")
+    .optional(),
 ];
 
 fn del(ctx: &mut Ctx, argv: &[&[u8]]) {

@@ -6,6 +6,7 @@
 //! an empty list in the keyspace.
 
 use super::args::{self, is};
+use super::docs::{double, integer, key, oneof, pure_token, string, Arg};
 use super::{
     cmd, Command, Ctx, Handler, Keys, BLOCKING, DENYOOM, FAST, MOVABLE_KEYS, NOSCRIPT, NO_KEYS, ONE_KEY, READONLY,
     WRITE,
@@ -26,33 +27,101 @@ const BPOP_KEYS: Keys = Keys { first: 1, last: -2, step: 1 };
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    Command { key_flags: KEY_INSERT, ..cmd("lpush", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Prepends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", lpush) },
-    Command { key_flags: KEY_INSERT, ..cmd("rpush", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Appends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", rpush) },
-    Command { key_flags: KEY_INSERT, ..cmd("lpushx", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Prepends one or more elements to a list only when the list exists.", "2.2.0", lpushx) },
-    Command { key_flags: KEY_INSERT, ..cmd("rpushx", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Appends an element to a list only when the list exists.", "2.2.0", rpushx) },
-    Command { key_flags: KEY_POP, ..cmd("lpop", -2, WRITE | FAST, ONE_KEY, L, G, "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", "1.0.0", lpop) },
-    Command { key_flags: KEY_POP, ..cmd("rpop", -2, WRITE | FAST, ONE_KEY, L, G, "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", "1.0.0", rpop) },
-    Command { key_flags: KEY_RO, ..cmd("llen", 2, READONLY | FAST, ONE_KEY, L, G, "Returns the length of a list.", "1.0.0", llen) },
-    cmd("lrange", 4, READONLY, ONE_KEY, L, G, "Returns a range of elements from a list.", "1.0.0", lrange),
-    cmd("lindex", 3, READONLY, ONE_KEY, L, G, "Returns an element from a list by its index.", "1.0.0", lindex),
-    cmd("lset", 4, WRITE | DENYOOM, ONE_KEY, L, G, "Sets the value of an element in a list by its index.", "1.0.0", lset),
-    Command { key_flags: KEY_INSERT, ..cmd("linsert", 5, WRITE | DENYOOM, ONE_KEY, L, G, "Inserts an element before or after another element in a list.", "2.2.0", linsert) },
-    Command { key_flags: KEY_DELETE, ..cmd("lrem", 4, WRITE, ONE_KEY, L, G, "Removes elements from a list. Deletes the list if the last element was removed.", "1.0.0", lrem) },
-    Command { key_flags: KEY_DELETE, ..cmd("ltrim", 4, WRITE, ONE_KEY, L, G, "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", "1.0.0", ltrim) },
-    cmd("lpos", -3, READONLY, ONE_KEY, L, G, "Returns the index of matching elements in a list.", "6.0.6", lpos),
-    Command { key_specs: MOVE_SPECS, ..cmd("lmove", 5, WRITE | DENYOOM, TWO_KEYS, L, G, "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "6.2.0", lmove) },
-    Command { key_specs: MOVE_SPECS, ..cmd("rpoplpush", 3, WRITE | DENYOOM, TWO_KEYS, L, G, "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "1.2.0", rpoplpush) },
-    Command { key_specs: super::POP_NUMKEYS, ..cmd("lmpop", -4, WRITE | MOVABLE_KEYS, NO_KEYS, L, G, "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "7.0.0", lmpop) },
-    Command { key_flags: KEY_POP, ..cmd("blpop", -3, WRITE | NOSCRIPT | BLOCKING, BPOP_KEYS, L, G, "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", blpop) },
-    Command { key_flags: KEY_POP, ..cmd("brpop", -3, WRITE | NOSCRIPT | BLOCKING, BPOP_KEYS, L, G, "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", brpop) },
-    Command { key_specs: MOVE_SPECS, ..cmd("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, TWO_KEYS, L, G, "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "2.2.0", brpoplpush) },
-    Command { key_specs: MOVE_SPECS, ..cmd("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, TWO_KEYS, L, G, "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "6.2.0", blmove) },
-    Command { key_specs: super::BLOCKING_POP_NUMKEYS, ..cmd("blmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, NO_KEYS, L, G, "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0", blmpop) },
+    Command { key_flags: KEY_INSERT, complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", history: &[("2.4.0", "Accepts multiple `element` arguments.")], args: &[key("key", 0), string("element").multiple()], ..cmd("lpush", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Prepend one or multiple elements to a list", "1.0.0", lpush) },
+    Command { key_flags: KEY_INSERT, complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", history: &[("2.4.0", "Accepts multiple `element` arguments.")], args: &[key("key", 0), string("element").multiple()], ..cmd("rpush", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Append one or multiple elements to a list", "1.0.0", rpush) },
+    Command { key_flags: KEY_INSERT, complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", history: &[("4.0.0", "Accepts multiple `element` arguments.")], args: &[key("key", 0), string("element").multiple()], ..cmd("lpushx", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Prepend an element to a list, only if the list exists", "2.2.0", lpushx) },
+    Command { key_flags: KEY_INSERT, complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", history: &[("4.0.0", "Accepts multiple `element` arguments.")], args: &[key("key", 0), string("element").multiple()], ..cmd("rpushx", -3, WRITE | DENYOOM | FAST, ONE_KEY, L, G, "Append an element to a list, only if the list exists", "2.2.0", rpushx) },
+    Command { key_flags: KEY_POP, complexity: "O(N) where N is the number of elements returned", history: &[("6.2.0", "Added the `count` argument.")], args: &[key("key", 0), integer("count").since("6.2.0").optional()], ..cmd("lpop", -2, WRITE | FAST, ONE_KEY, L, G, "Remove and get the first elements in a list", "1.0.0", lpop) },
+    Command { key_flags: KEY_POP, complexity: "O(N) where N is the number of elements returned", history: &[("6.2.0", "Added the `count` argument.")], args: &[key("key", 0), integer("count").since("6.2.0").optional()], ..cmd("rpop", -2, WRITE | FAST, ONE_KEY, L, G, "Remove and get the last elements in a list", "1.0.0", rpop) },
+    Command { key_flags: KEY_RO, complexity: "O(1)", args: &[key("key", 0)], ..cmd("llen", 2, READONLY | FAST, ONE_KEY, L, G, "Get the length of a list", "1.0.0", llen) },
+    Command { complexity: "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", args: &[key("key", 0), integer("start"), integer("stop")], ..cmd("lrange", 4, READONLY, ONE_KEY, L, G, "Get a range of elements from a list", "1.0.0", lrange) },
+    Command { complexity: "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", args: &[key("key", 0), integer("index")], ..cmd("lindex", 3, READONLY, ONE_KEY, L, G, "Get an element from a list by its index", "1.0.0", lindex) },
+    Command { complexity: "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", args: &[key("key", 0), integer("index"), string("element")], ..cmd("lset", 4, WRITE | DENYOOM, ONE_KEY, L, G, "Set the value of an element in a list by its index", "1.0.0", lset) },
+    Command { key_flags: KEY_INSERT, complexity: "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", args: LINSERT_ARGS, ..cmd("linsert", 5, WRITE | DENYOOM, ONE_KEY, L, G, "Insert an element before or after another element in a list", "2.2.0", linsert) },
+    Command { key_flags: KEY_DELETE, complexity: "O(N+M) where N is the length of the list and M is the number of elements removed.", args: &[key("key", 0), integer("count"), string("element")], ..cmd("lrem", 4, WRITE, ONE_KEY, L, G, "Remove elements from a list", "1.0.0", lrem) },
+    Command { key_flags: KEY_DELETE, complexity: "O(N) where N is the number of elements to be removed by the operation.", args: &[key("key", 0), integer("start"), integer("stop")], ..cmd("ltrim", 4, WRITE, ONE_KEY, L, G, "Trim a list to the specified range", "1.0.0", ltrim) },
+    Command { complexity: "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", args: LPOS_ARGS, ..cmd("lpos", -3, READONLY, ONE_KEY, L, G, "Return the index of matching elements on a list", "6.0.6", lpos) },
+    Command { key_specs: MOVE_SPECS, complexity: "O(1)", args: LMOVE_ARGS, ..cmd("lmove", 5, WRITE | DENYOOM, TWO_KEYS, L, G, "Pop an element from a list, push it to another list and return it", "6.2.0", lmove) },
+    Command { key_specs: MOVE_SPECS, complexity: "O(1)", doc_flags: &["deprecated"], deprecated_since: "6.2.0", replaced_by: "`LMOVE` with the `RIGHT` and `LEFT` arguments", args: &[key("source", 0), key("destination", 1)], ..cmd("rpoplpush", 3, WRITE | DENYOOM, TWO_KEYS, L, G, "Remove the last element in a list, prepend it to another list and return it", "1.2.0", rpoplpush) },
+    Command { key_specs: super::POP_NUMKEYS, complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.", args: LMPOP_ARGS, ..cmd("lmpop", -4, WRITE | MOVABLE_KEYS, NO_KEYS, L, G, "Pop elements from a list", "7.0.0", lmpop) },
+    Command { key_flags: KEY_POP, complexity: "O(N) where N is the number of provided keys.", history: BLPOP_HISTORY, args: &[key("key", 0).multiple(), double("timeout")], ..cmd("blpop", -3, WRITE | NOSCRIPT | BLOCKING, BPOP_KEYS, L, G, "Remove and get the first element in a list, or block until one is available", "2.0.0", blpop) },
+    Command { key_flags: KEY_POP, complexity: "O(N) where N is the number of provided keys.", history: BRPOP_HISTORY, args: &[key("key", 0).multiple(), double("timeout")], ..cmd("brpop", -3, WRITE | NOSCRIPT | BLOCKING, BPOP_KEYS, L, G, "Remove and get the last element in a list, or block until one is available", "2.0.0", brpop) },
+    Command { key_specs: MOVE_SPECS, complexity: "O(1)", doc_flags: &["deprecated"], deprecated_since: "6.2.0", replaced_by: "`BLMOVE` with the `RIGHT` and `LEFT` arguments", history: BRPOPLPUSH_HISTORY, args: BRPOPLPUSH_ARGS, ..cmd("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, TWO_KEYS, L, G, "Pop an element from a list, push it to another list and return it; or block until one is available", "2.2.0", brpoplpush) },
+    Command { key_specs: MOVE_SPECS, complexity: "O(1)", args: BLMOVE_ARGS, ..cmd("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, TWO_KEYS, L, G, "Pop an element from a list, push it to another list and return it; or block until one is available", "6.2.0", blmove) },
+    Command { key_specs: super::BLOCKING_POP_NUMKEYS, complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.", args: BLMPOP_ARGS, ..cmd("blmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, NO_KEYS, L, G, "Pop elements from a list, or block until one is available", "7.0.0", blmpop) },
     // The blocking sorted set pops live here, next to the other blocking
     // pops; they are built on the sorted set family's `zpop`.
-    Command { key_flags: KEY_POP, ..cmd("bzpopmin", -3, WRITE | NOSCRIPT | FAST | BLOCKING, BPOP_KEYS, &["sortedset"], "sorted-set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", bzpopmin) },
-    Command { key_flags: KEY_POP, ..cmd("bzpopmax", -3, WRITE | NOSCRIPT | FAST | BLOCKING, BPOP_KEYS, &["sortedset"], "sorted-set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", bzpopmax) },
-    Command { key_specs: super::BLOCKING_POP_NUMKEYS, ..cmd("bzmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, NO_KEYS, &["sortedset"], "sorted-set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0", bzmpop) },
+    Command { key_flags: KEY_POP, complexity: "O(log(N)) with N being the number of elements in the sorted set.", history: BZPOPMIN_HISTORY, args: &[key("key", 0).multiple(), double("timeout")], ..cmd("bzpopmin", -3, WRITE | NOSCRIPT | FAST | BLOCKING, BPOP_KEYS, &["sortedset"], "sorted-set", "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", "5.0.0", bzpopmin) },
+    Command { key_flags: KEY_POP, complexity: "O(log(N)) with N being the number of elements in the sorted set.", history: BZPOPMAX_HISTORY, args: &[key("key", 0).multiple(), double("timeout")], ..cmd("bzpopmax", -3, WRITE | NOSCRIPT | FAST | BLOCKING, BPOP_KEYS, &["sortedset"], "sorted-set", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", "5.0.0", bzpopmax) },
+    Command { key_specs: super::BLOCKING_POP_NUMKEYS, complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", args: BZMPOP_ARGS, ..cmd("bzmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, NO_KEYS, &["sortedset"], "sorted-set", "Remove and return members with scores in a sorted set or block until one is available", "7.0.0", bzmpop) },
+];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static LINSERT_ARGS: &[Arg] = &[
+    key("key", 0),
+    oneof("where", &[pure_token("before", "BEFORE"), pure_token("after", "AFTER")]),
+    string("pivot"),
+    string("element"),
+];
+
+static LPOS_ARGS: &[Arg] = &[
+    key("key", 0),
+    string("element"),
+    integer("rank").token("RANK").optional(),
+    integer("num-matches").token("COUNT").optional(),
+    integer("len").token("MAXLEN").optional(),
+];
+
+static LMOVE_ARGS: &[Arg] = &[
+    key("source", 0),
+    key("destination", 1),
+    oneof("wherefrom", &[pure_token("left", "LEFT"), pure_token("right", "RIGHT")]),
+    oneof("whereto", &[pure_token("left", "LEFT"), pure_token("right", "RIGHT")]),
+];
+
+static LMPOP_ARGS: &[Arg] = &[
+    integer("numkeys"),
+    key("key", 0).multiple(),
+    oneof("where", &[pure_token("left", "LEFT"), pure_token("right", "RIGHT")]),
+    integer("count").token("COUNT").optional(),
+];
+
+static BLPOP_HISTORY: &[(&str, &str)] = &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")];
+
+static BRPOP_HISTORY: &[(&str, &str)] = &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")];
+
+static BRPOPLPUSH_HISTORY: &[(&str, &str)] =
+    &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")];
+
+static BRPOPLPUSH_ARGS: &[Arg] = &[key("source", 0), key("destination", 1), double("timeout")];
+
+static BLMOVE_ARGS: &[Arg] = &[
+    key("source", 0),
+    key("destination", 1),
+    oneof("wherefrom", &[pure_token("left", "LEFT"), pure_token("right", "RIGHT")]),
+    oneof("whereto", &[pure_token("left", "LEFT"), pure_token("right", "RIGHT")]),
+    double("timeout"),
+];
+
+static BLMPOP_ARGS: &[Arg] = &[
+    double("timeout"),
+    integer("numkeys"),
+    key("key", 0).multiple(),
+    oneof("where", &[pure_token("left", "LEFT"), pure_token("right", "RIGHT")]),
+    integer("count").token("COUNT").optional(),
+];
+
+static BZPOPMIN_HISTORY: &[(&str, &str)] = &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")];
+
+static BZPOPMAX_HISTORY: &[(&str, &str)] = &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")];
+
+static BZMPOP_ARGS: &[Arg] = &[
+    double("timeout"),
+    integer("numkeys"),
+    key("key", 0).multiple(),
+    oneof("where", &[pure_token("min", "MIN"), pure_token("max", "MAX")]),
+    integer("count").token("COUNT").optional(),
 ];
 
 /// The node size rule in force (`list-max-listpack-size`).

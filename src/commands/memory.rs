@@ -10,6 +10,7 @@
 use std::fmt::Write as _;
 
 use super::args::{self, is};
+use super::docs::{integer, key, Arg};
 use super::{cmd, container, Command, Ctx, Keys, NO_KEYS, READONLY};
 use super::{ALL_SHARDS_ALL_SUCCEEDED, ALL_SHARDS_SPECIAL_REPORT, KEY_RO};
 use crate::alloc::{self, AllocStats};
@@ -26,18 +27,22 @@ const DEFAULT_SAMPLES: usize = 5;
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    container("memory", G, "A container for memory diagnostics commands.", "4.0.0", SUBCOMMANDS),
+    Command { complexity: "Depends on subcommand.", ..container("memory", G, "A container for memory diagnostics commands", "4.0.0", SUBCOMMANDS) },
 ];
 
 #[rustfmt::skip]
 static SUBCOMMANDS: &[Command] = &[
-    Command { key_flags: KEY_RO, ..cmd("usage", -3, READONLY, Keys { first: 2, last: 2, step: 1 }, &["read"], G, "Estimates the memory usage of a key.", "4.0.0", usage) },
-    Command { tips: ALL_SHARDS_SPECIAL_REPORT, ..cmd("doctor", 2, 0, NO_KEYS, NONE, G, "Outputs a memory problems report.", "4.0.0", doctor) },
-    Command { tips: ALL_SHARDS_SPECIAL_REPORT, ..cmd("stats", 2, 0, NO_KEYS, NONE, G, "Returns details about memory usage.", "4.0.0", stats) },
-    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("purge", 2, 0, NO_KEYS, NONE, G, "Asks the allocator to release memory.", "4.0.0", purge) },
-    Command { tips: ALL_SHARDS_SPECIAL_REPORT, ..cmd("malloc-stats", 2, 0, NO_KEYS, NONE, G, "Returns the allocator statistics.", "4.0.0", malloc_stats) },
-    cmd("help", 2, super::LOADING | super::STALE, NO_KEYS, NONE, G, "Returns helpful text about the different subcommands.", "4.0.0", help),
+    Command { key_flags: KEY_RO, complexity: "O(N) where N is the number of samples.", args: MEMORY_USAGE_ARGS, ..cmd("usage", -3, READONLY, Keys { first: 2, last: 2, step: 1 }, &["read"], G, "Estimate the memory usage of a key", "4.0.0", usage) },
+    Command { tips: ALL_SHARDS_SPECIAL_REPORT, complexity: "O(1)", ..cmd("doctor", 2, 0, NO_KEYS, NONE, G, "Outputs memory problems report", "4.0.0", doctor) },
+    Command { tips: ALL_SHARDS_SPECIAL_REPORT, complexity: "O(1)", ..cmd("stats", 2, 0, NO_KEYS, NONE, G, "Show memory usage details", "4.0.0", stats) },
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, complexity: "Depends on how much memory is allocated, could be slow", ..cmd("purge", 2, 0, NO_KEYS, NONE, G, "Ask the allocator to release memory", "4.0.0", purge) },
+    Command { tips: ALL_SHARDS_SPECIAL_REPORT, complexity: "Depends on how much memory is allocated, could be slow", ..cmd("malloc-stats", 2, 0, NO_KEYS, NONE, G, "Show allocator internal stats", "4.0.0", malloc_stats) },
+    Command { complexity: "O(1)", ..cmd("help", 2, super::LOADING | super::STALE, NO_KEYS, NONE, G, "Show helpful text about the different subcommands", "4.0.0", help) },
 ];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static MEMORY_USAGE_ARGS: &[Arg] = &[key("key", 0), integer("count").token("SAMPLES").optional()];
 
 fn usage(ctx: &mut Ctx, argv: &[&[u8]]) {
     let mut samples = DEFAULT_SAMPLES;

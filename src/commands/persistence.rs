@@ -2,6 +2,7 @@
 //! MIGRATE. The work itself lives in `crate::persistence`.
 
 use super::args::{self, is};
+use super::docs::{block, integer, key, oneof, pure_token, string, Arg};
 use super::{cmd, one_key_spec, Command, Ctx, KeySpec, ADMIN, DENYOOM, KEY_OVERWRITE, NOSCRIPT, NO_KEYS, ONE_KEY};
 use super::{
     Find, KeyFlags, Keys, KEY_POP, MOVABLE_KEYS, NONDETERMINISTIC, NO_ASYNC_LOADING, NO_MULTI, READONLY, WRITE,
@@ -27,12 +28,61 @@ const MIGRATE_SPECS: &[KeySpec] = &[
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd("save", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI, NO_KEYS, NONE, G, "Synchronously saves the database(s) to disk.", "1.0.0", save),
-    cmd("bgsave", -1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, NO_KEYS, NONE, G, "Asynchronously saves the database(s) to disk.", "1.0.0", bgsave),
-    cmd("bgrewriteaof", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, NO_KEYS, NONE, G, "Asynchronously rewrites the append-only file to disk.", "1.0.0", bgrewriteaof),
-    Command { tips: NONDETERMINISTIC, ..cmd("dump", 2, READONLY, ONE_KEY, K, "generic", "Returns a serialized representation of the value stored at a key.", "2.6.0", dump) },
-    Command { key_specs: RESTORE_SPEC, ..cmd("restore", -4, WRITE | DENYOOM, ONE_KEY, KD, "generic", "Creates a key from the serialized representation of a value.", "2.6.0", restore) },
-    Command { key_specs: MIGRATE_SPECS, get_keys: Some(migrate_keys), tips: NONDETERMINISTIC, ..cmd("migrate", -6, WRITE | MOVABLE_KEYS, Keys { first: 3, last: 3, step: 1 }, KD, "generic", "Atomically transfers a key from one Redis instance to another.", "2.6.0", migrate) },
+    Command { complexity: "O(N) where N is the total number of keys in all databases", ..cmd("save", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI, NO_KEYS, NONE, G, "Synchronously save the dataset to disk", "1.0.0", save) },
+    Command { complexity: "O(1)", history: &[("3.2.2", "Added the `SCHEDULE` option.")], args: BGSAVE_ARGS, ..cmd("bgsave", -1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, NO_KEYS, NONE, G, "Asynchronously save the dataset to disk", "1.0.0", bgsave) },
+    Command { complexity: "O(1)", ..cmd("bgrewriteaof", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, NO_KEYS, NONE, G, "Asynchronously rewrite the append-only file", "1.0.0", bgrewriteaof) },
+    Command { tips: NONDETERMINISTIC, complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", args: &[key("key", 0)], ..cmd("dump", 2, READONLY, ONE_KEY, K, "generic", "Return a serialized version of the value stored at the specified key.", "2.6.0", dump) },
+    Command { key_specs: RESTORE_SPEC, complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", history: RESTORE_HISTORY, args: RESTORE_ARGS, ..cmd("restore", -4, WRITE | DENYOOM, ONE_KEY, KD, "generic", "Create a key using the provided serialized value, previously obtained using DUMP.", "2.6.0", restore) },
+    Command { key_specs: MIGRATE_SPECS, get_keys: Some(migrate_keys), tips: NONDETERMINISTIC, complexity: "This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.", history: MIGRATE_HISTORY, args: MIGRATE_ARGS, ..cmd("migrate", -6, WRITE | MOVABLE_KEYS, Keys { first: 3, last: 3, step: 1 }, KD, "generic", "Atomically transfer a key from a Redis instance to another one.", "2.6.0", migrate) },
+];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static BGSAVE_ARGS: &[Arg] = &[pure_token("schedule", "SCHEDULE").since("3.2.2").optional()];
+
+static RESTORE_HISTORY: &[(&str, &str)] = &[
+    ("3.0.0", "Added the `REPLACE` modifier."),
+    ("5.0.0", "Added the `ABSTTL` modifier."),
+    ("5.0.0", "Added the `IDLETIME` and `FREQ` options."),
+];
+
+static RESTORE_ARGS: &[Arg] = &[
+    key("key", 0),
+    integer("ttl"),
+    string("serialized-value"),
+    pure_token("replace", "REPLACE").since("3.0.0").optional(),
+    pure_token("absttl", "ABSTTL").since("5.0.0").optional(),
+    integer("seconds").token("IDLETIME").since("5.0.0").optional(),
+    integer("frequency").token("FREQ").since("5.0.0").optional(),
+];
+
+static MIGRATE_HISTORY: &[(&str, &str)] = &[
+    ("3.0.0", "Added the `COPY` and `REPLACE` options."),
+    ("3.0.6", "Added the `KEYS` option."),
+    ("4.0.7", "Added the `AUTH` option."),
+    ("6.0.0", "Added the `AUTH2` option."),
+];
+
+static MIGRATE_ARGS: &[Arg] = &[
+    string("host"),
+    integer("port"),
+    oneof("key_or_empty_string", &[key("key", 0), pure_token("empty_string", "")]),
+    integer("destination-db"),
+    integer("timeout"),
+    pure_token("copy", "COPY").since("3.0.0").optional(),
+    pure_token("replace", "REPLACE").since("3.0.0").optional(),
+    oneof(
+        "authentication",
+        &[
+            string("password").token("AUTH").since("4.0.7").optional(),
+            block("username_password", &[string("username"), string("password")])
+                .token("AUTH2")
+                .since("6.0.0")
+                .optional(),
+        ],
+    )
+    .optional(),
+    key("key", 1).token("KEYS").since("3.0.6").optional().multiple(),
 ];
 
 fn save(ctx: &mut Ctx, _argv: &[&[u8]]) {

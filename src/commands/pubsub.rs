@@ -6,6 +6,7 @@
 //! the handlers here parse and call into them. Replies are Redis 7.0's:
 //! confirmations and messages are pushes (RESP2 arrays, RESP3 `>` frames).
 
+use super::docs::{block, pattern, string};
 use super::{cmd, container, Command, Ctx, Find, KeySpec, Keys, FAST, LOADING, NOSCRIPT, NO_KEYS, PUBSUB, STALE};
 use crate::server::pubsub::Kind;
 
@@ -21,27 +22,27 @@ static CHANNEL_SPEC: &[KeySpec] = &[KeySpec { notes: "", flags: &["not_key"], fi
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd("subscribe", -2, SUB, NO_KEYS, P, G, "Listens for messages published to channels.", "2.0.0", subscribe),
-    cmd("unsubscribe", -1, SUB, NO_KEYS, P, G, "Stops listening to messages posted to channels.", "2.0.0", unsubscribe),
-    cmd("psubscribe", -2, SUB, NO_KEYS, P, G, "Listens for messages published to channels that match one or more patterns.", "2.0.0", psubscribe),
-    cmd("punsubscribe", -1, SUB, NO_KEYS, P, G, "Stops listening to messages published to channels that match one or more patterns.", "2.0.0", punsubscribe),
-    cmd("publish", 3, PUB, NO_KEYS, P, G, "Posts a message to a channel.", "2.0.0", publish),
-    Command { key_specs: CHANNELS_SPEC, ..cmd("ssubscribe", -2, SUB, CHANNELS, P, G, "Listens for messages published to shard channels.", "7.0.0", ssubscribe) },
-    Command { key_specs: CHANNELS_SPEC, ..cmd("sunsubscribe", -1, SUB, CHANNELS, P, G, "Stops listening to messages posted to shard channels.", "7.0.0", sunsubscribe) },
-    Command { key_specs: CHANNEL_SPEC, ..cmd("spublish", 3, PUB, CHANNEL, P, G, "Post a message to a shard channel", "7.0.0", spublish) },
-    container("pubsub", G, "A container for Pub/Sub commands.", "2.8.0", PUBSUB_SUBCOMMANDS),
+    Command { complexity: "O(N) where N is the number of channels to subscribe to.", args: &[string("channel").multiple()], ..cmd("subscribe", -2, SUB, NO_KEYS, P, G, "Listen for messages published to the given channels", "2.0.0", subscribe) },
+    Command { complexity: "O(N) where N is the number of clients already subscribed to a channel.", args: &[string("channel").optional().multiple()], ..cmd("unsubscribe", -1, SUB, NO_KEYS, P, G, "Stop listening for messages posted to the given channels", "2.0.0", unsubscribe) },
+    Command { complexity: "O(N) where N is the number of patterns the client is already subscribed to.", args: &[block("pattern", &[pattern("pattern")]).multiple()], ..cmd("psubscribe", -2, SUB, NO_KEYS, P, G, "Listen for messages published to channels matching the given patterns", "2.0.0", psubscribe) },
+    Command { complexity: "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", args: &[pattern("pattern").optional().multiple()], ..cmd("punsubscribe", -1, SUB, NO_KEYS, P, G, "Stop listening for messages posted to channels matching the given patterns", "2.0.0", punsubscribe) },
+    Command { complexity: "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", args: &[string("channel"), string("message")], ..cmd("publish", 3, PUB, NO_KEYS, P, G, "Post a message to a channel", "2.0.0", publish) },
+    Command { key_specs: CHANNELS_SPEC, complexity: "O(N) where N is the number of shard channels to subscribe to.", args: &[string("shardchannel").multiple()], ..cmd("ssubscribe", -2, SUB, CHANNELS, P, G, "Listen for messages published to the given shard channels", "7.0.0", ssubscribe) },
+    Command { key_specs: CHANNELS_SPEC, complexity: "O(N) where N is the number of clients already subscribed to a shard channel.", args: &[string("shardchannel").optional().multiple()], ..cmd("sunsubscribe", -1, SUB, CHANNELS, P, G, "Stop listening for messages posted to the given shard channels", "7.0.0", sunsubscribe) },
+    Command { key_specs: CHANNEL_SPEC, complexity: "O(N) where N is the number of clients subscribed to the receiving shard channel.", args: &[string("shardchannel"), string("message")], ..cmd("spublish", 3, PUB, CHANNEL, P, G, "Post a message to a shard channel", "7.0.0", spublish) },
+    Command { complexity: "Depends on subcommand.", ..container("pubsub", G, "A container for Pub/Sub commands", "2.8.0", PUBSUB_SUBCOMMANDS) },
 ];
 
 const INTRO: u32 = PUBSUB | LOADING | STALE;
 
 #[rustfmt::skip]
 static PUBSUB_SUBCOMMANDS: &[Command] = &[
-    cmd("channels", -2, INTRO, NO_KEYS, P, G, "Returns the active channels.", "2.8.0", pubsub_channels),
-    cmd("numsub", -2, INTRO, NO_KEYS, P, G, "Returns a count of subscribers to channels.", "2.8.0", pubsub_numsub),
-    cmd("numpat", 2, INTRO, NO_KEYS, P, G, "Returns a count of unique pattern subscriptions.", "2.8.0", pubsub_numpat),
-    cmd("shardchannels", -2, INTRO, NO_KEYS, P, G, "Returns the active shard channels.", "7.0.0", pubsub_shardchannels),
-    cmd("shardnumsub", -2, INTRO, NO_KEYS, P, G, "Returns the count of subscribers of shard channels.", "7.0.0", pubsub_shardnumsub),
-    cmd("help", 2, LOADING | STALE, NO_KEYS, &[], G, "Returns helpful text about the different subcommands.", "6.2.0", pubsub_help),
+    Command { complexity: "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", args: &[pattern("pattern").optional()], ..cmd("channels", -2, INTRO, NO_KEYS, P, G, "List active channels", "2.8.0", pubsub_channels) },
+    Command { complexity: "O(N) for the NUMSUB subcommand, where N is the number of requested channels", args: &[string("channel").optional().multiple()], ..cmd("numsub", -2, INTRO, NO_KEYS, P, G, "Get the count of subscribers for channels", "2.8.0", pubsub_numsub) },
+    Command { complexity: "O(1)", ..cmd("numpat", 2, INTRO, NO_KEYS, P, G, "Get the count of unique patterns pattern subscriptions", "2.8.0", pubsub_numpat) },
+    Command { complexity: "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).", args: &[pattern("pattern").optional()], ..cmd("shardchannels", -2, INTRO, NO_KEYS, P, G, "List active shard channels", "7.0.0", pubsub_shardchannels) },
+    Command { complexity: "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", args: &[string("shardchannel").optional().multiple()], ..cmd("shardnumsub", -2, INTRO, NO_KEYS, P, G, "Get the count of subscribers for shard channels", "7.0.0", pubsub_shardnumsub) },
+    Command { complexity: "O(1)", ..cmd("help", 2, LOADING | STALE, NO_KEYS, &[], G, "Show helpful text about the different subcommands", "6.2.0", pubsub_help) },
 ];
 
 fn subscribe(ctx: &mut Ctx, argv: &[&[u8]]) {

@@ -4,6 +4,7 @@
 //! against the command, and hand it to `scripting::run`.
 
 use super::args::{int, is, lossy};
+use super::docs::{integer, key, oneof, pure_token, string, Arg};
 use super::{
     cmd, container, Command, Ctx, Find, KeyFlags, KeySpec, DENYOOM, MOVABLE_KEYS, NOSCRIPT, NO_KEYS, NO_MANDATORY_KEYS,
     READONLY, SKIP_MONITOR, STALE, WRITE,
@@ -31,37 +32,77 @@ static EVALSHA_RO_SPECS: &[KeySpec] = &[KeySpec { notes: "", flags: super::KEY_R
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    Command { key_specs: EVAL_SPECS, ..cmd("eval", -3, EVAL_FLAGS, NO_KEYS, S, G, "Executes a server-side Lua script.", "2.6.0", eval) },
-    Command { key_specs: EVALSHA_SPECS, ..cmd("evalsha", -3, EVAL_FLAGS, NO_KEYS, S, G, "Executes a server-side Lua script by SHA1 digest.", "2.6.0", evalsha) },
-    Command { key_specs: EVAL_RO_SPECS, ..cmd("eval_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Executes a read-only server-side Lua script.", "7.0.0", eval_ro) },
-    Command { key_specs: EVALSHA_RO_SPECS, ..cmd("evalsha_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Executes a read-only server-side Lua script by SHA1 digest.", "7.0.0", evalsha_ro) },
-    Command { key_specs: EVAL_SPECS, ..cmd("fcall", -3, EVAL_FLAGS, NO_KEYS, S, G, "Invokes a function.", "7.0.0", fcall) },
-    Command { key_specs: EVAL_RO_SPECS, ..cmd("fcall_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Invokes a read-only function.", "7.0.0", fcall_ro) },
-    container("script", G, "A container for Lua scripts management commands.", "2.6.0", SCRIPT_SUBCOMMANDS),
-    container("function", G, "A container for function commands.", "7.0.0", FUNCTION_SUBCOMMANDS),
+    Command { key_specs: EVAL_SPECS, complexity: "Depends on the script that is executed.", args: EVAL_ARGS, ..cmd("eval", -3, EVAL_FLAGS, NO_KEYS, S, G, "Execute a Lua script server side", "2.6.0", eval) },
+    Command { key_specs: EVALSHA_SPECS, complexity: "Depends on the script that is executed.", args: EVALSHA_ARGS, ..cmd("evalsha", -3, EVAL_FLAGS, NO_KEYS, S, G, "Execute a Lua script server side", "2.6.0", evalsha) },
+    Command { key_specs: EVAL_RO_SPECS, complexity: "Depends on the script that is executed.", args: EVAL_RO_ARGS, ..cmd("eval_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Execute a read-only Lua script server side", "7.0.0", eval_ro) },
+    Command { key_specs: EVALSHA_RO_SPECS, complexity: "Depends on the script that is executed.", args: EVALSHA_RO_ARGS, ..cmd("evalsha_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Execute a read-only Lua script server side", "7.0.0", evalsha_ro) },
+    Command { key_specs: EVAL_SPECS, complexity: "Depends on the function that is executed.", args: FCALL_ARGS, ..cmd("fcall", -3, EVAL_FLAGS, NO_KEYS, S, G, "Invoke a function", "7.0.0", fcall) },
+    Command { key_specs: EVAL_RO_SPECS, complexity: "Depends on the function that is executed.", args: FCALL_RO_ARGS, ..cmd("fcall_ro", -3, READONLY | EVAL_FLAGS, NO_KEYS, S, G, "Invoke a read-only function", "7.0.0", fcall_ro) },
+    Command { complexity: "Depends on subcommand.", ..container("script", G, "A container for Lua scripts management commands", "2.6.0", SCRIPT_SUBCOMMANDS) },
+    Command { complexity: "Depends on subcommand.", ..container("function", G, "A container for function commands", "7.0.0", FUNCTION_SUBCOMMANDS) },
 ];
 
 #[rustfmt::skip]
 static SCRIPT_SUBCOMMANDS: &[Command] = &[
-    Command { tips: ALL_NODES_ALL_SUCCEEDED, ..cmd("load", 3, NOSCRIPT | STALE, NO_KEYS, S, G, "Loads a server-side Lua script to the script cache.", "2.6.0", script_load) },
-    Command { tips: &["request_policy:all_shards", "response_policy:agg_logical_and"], ..cmd("exists", -3, NOSCRIPT, NO_KEYS, S, G, "Determines whether server-side Lua scripts exist in the script cache.", "2.6.0", script_exists) },
-    Command { tips: ALL_NODES_ALL_SUCCEEDED, ..cmd("flush", -2, NOSCRIPT, NO_KEYS, S, G, "Removes all server-side Lua scripts from the script cache.", "2.6.0", script_flush) },
-    Command { tips: ALL_SHARDS_ONE_SUCCEEDED, ..cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Terminates a server-side Lua script during execution.", "2.6.0", script_kill) },
-    cmd("debug", 3, NOSCRIPT, NO_KEYS, S, G, "Sets the debug mode of server-side Lua scripts.", "3.2.0", script_debug),
-    cmd("help", 2, super::LOADING | STALE, NO_KEYS, S, G, "Returns helpful text about the different subcommands.", "5.0.0", script_help),
+    Command { tips: ALL_NODES_ALL_SUCCEEDED, complexity: "O(N) with N being the length in bytes of the script body.", args: &[string("script")], ..cmd("load", 3, NOSCRIPT | STALE, NO_KEYS, S, G, "Load the specified Lua script into the script cache.", "2.6.0", script_load) },
+    Command { tips: &["request_policy:all_shards", "response_policy:agg_logical_and"], complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).", args: &[string("sha1").multiple()], ..cmd("exists", -3, NOSCRIPT, NO_KEYS, S, G, "Check existence of scripts in the script cache.", "2.6.0", script_exists) },
+    Command { tips: ALL_NODES_ALL_SUCCEEDED, complexity: "O(N) with N being the number of scripts in cache", history: &[("6.2.0", "Added the `ASYNC` and `SYNC` flushing mode modifiers.")], args: SCRIPT_FLUSH_ARGS, ..cmd("flush", -2, NOSCRIPT, NO_KEYS, S, G, "Remove all the scripts from the script cache.", "2.6.0", script_flush) },
+    Command { tips: ALL_SHARDS_ONE_SUCCEEDED, complexity: "O(1)", ..cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Kill the script currently in execution.", "2.6.0", script_kill) },
+    Command { complexity: "O(1)", args: SCRIPT_DEBUG_ARGS, ..cmd("debug", 3, NOSCRIPT, NO_KEYS, S, G, "Set the debug mode for executed scripts.", "3.2.0", script_debug) },
+    Command { complexity: "O(1)", ..cmd("help", 2, super::LOADING | STALE, NO_KEYS, S, G, "Show helpful text about the different subcommands", "5.0.0", script_help) },
 ];
 
 #[rustfmt::skip]
 static FUNCTION_SUBCOMMANDS: &[Command] = &[
-    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("load", -3, WRITE | DENYOOM | NOSCRIPT, NO_KEYS, S, G, "Creates a library.", "7.0.0", function_load) },
-    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("delete", 3, WRITE | NOSCRIPT, NO_KEYS, S, G, "Deletes a library and its functions.", "7.0.0", function_delete) },
-    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("flush", -2, WRITE | NOSCRIPT, NO_KEYS, S, G, "Deletes all libraries and functions.", "7.0.0", function_flush) },
-    Command { tips: UNORDERED, ..cmd("list", -2, NOSCRIPT, NO_KEYS, S, G, "Returns information about all libraries.", "7.0.0", function_list) },
-    cmd("dump", 2, NOSCRIPT, NO_KEYS, S, G, "Dumps all libraries into a serialized binary payload.", "7.0.0", function_dump),
-    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("restore", -3, WRITE | DENYOOM | NOSCRIPT, NO_KEYS, S, G, "Restores all libraries from a payload.", "7.0.0", function_restore) },
-    Command { tips: ALL_SHARDS_SPECIAL_REPORT, ..cmd("stats", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Returns information about a function during execution.", "7.0.0", function_stats) },
-    Command { tips: ALL_SHARDS_ONE_SUCCEEDED, ..cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Terminates a function during execution.", "7.0.0", function_kill) },
-    cmd("help", 2, super::LOADING | STALE, NO_KEYS, S, G, "Returns helpful text about the different subcommands.", "7.0.0", function_help),
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, complexity: "O(1) (considering compilation time is redundant)", args: FUNCTION_LOAD_ARGS, ..cmd("load", -3, WRITE | DENYOOM | NOSCRIPT, NO_KEYS, S, G, "Create a function with the given arguments (name, code, description)", "7.0.0", function_load) },
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, complexity: "O(1)", args: &[string("library-name")], ..cmd("delete", 3, WRITE | NOSCRIPT, NO_KEYS, S, G, "Delete a function by name", "7.0.0", function_delete) },
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, complexity: "O(N) where N is the number of functions deleted", args: FUNCTION_FLUSH_ARGS, ..cmd("flush", -2, WRITE | NOSCRIPT, NO_KEYS, S, G, "Deleting all functions", "7.0.0", function_flush) },
+    Command { tips: UNORDERED, complexity: "O(N) where N is the number of functions", args: FUNCTION_LIST_ARGS, ..cmd("list", -2, NOSCRIPT, NO_KEYS, S, G, "List information about all the functions", "7.0.0", function_list) },
+    Command { complexity: "O(N) where N is the number of functions", ..cmd("dump", 2, NOSCRIPT, NO_KEYS, S, G, "Dump all functions into a serialized binary payload", "7.0.0", function_dump) },
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, complexity: "O(N) where N is the number of functions on the payload", args: FUNCTION_RESTORE_ARGS, ..cmd("restore", -3, WRITE | DENYOOM | NOSCRIPT, NO_KEYS, S, G, "Restore all the functions on the given payload", "7.0.0", function_restore) },
+    Command { tips: ALL_SHARDS_SPECIAL_REPORT, complexity: "O(1)", ..cmd("stats", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Return information about the function currently running (name, description, duration)", "7.0.0", function_stats) },
+    Command { tips: ALL_SHARDS_ONE_SUCCEEDED, complexity: "O(1)", ..cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, S, G, "Kill the function currently in execution.", "7.0.0", function_kill) },
+    Command { complexity: "O(1)", ..cmd("help", 2, super::LOADING | STALE, NO_KEYS, S, G, "Show helpful text about the different subcommands", "7.0.0", function_help) },
+];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static EVAL_ARGS: &[Arg] =
+    &[string("script"), integer("numkeys"), key("key", 0).optional().multiple(), string("arg").optional().multiple()];
+
+static EVALSHA_ARGS: &[Arg] =
+    &[string("sha1"), integer("numkeys"), key("key", 0).optional().multiple(), string("arg").optional().multiple()];
+
+static EVAL_RO_ARGS: &[Arg] =
+    &[string("script"), integer("numkeys"), key("key", 0).optional().multiple(), string("arg").optional().multiple()];
+
+static EVALSHA_RO_ARGS: &[Arg] =
+    &[string("sha1"), integer("numkeys"), key("key", 0).optional().multiple(), string("arg").optional().multiple()];
+
+static FCALL_ARGS: &[Arg] =
+    &[string("function"), integer("numkeys"), key("key", 0).optional().multiple(), string("arg").optional().multiple()];
+
+static FCALL_RO_ARGS: &[Arg] =
+    &[string("function"), integer("numkeys"), key("key", 0).optional().multiple(), string("arg").optional().multiple()];
+
+static SCRIPT_FLUSH_ARGS: &[Arg] =
+    &[oneof("async", &[pure_token("async", "ASYNC"), pure_token("sync", "SYNC")]).since("6.2.0").optional()];
+
+static SCRIPT_DEBUG_ARGS: &[Arg] =
+    &[oneof("mode", &[pure_token("yes", "YES"), pure_token("sync", "SYNC"), pure_token("no", "NO")])];
+
+static FUNCTION_LOAD_ARGS: &[Arg] = &[pure_token("replace", "REPLACE").optional(), string("function-code")];
+
+static FUNCTION_FLUSH_ARGS: &[Arg] =
+    &[oneof("async", &[pure_token("async", "ASYNC"), pure_token("sync", "SYNC")]).optional()];
+
+static FUNCTION_LIST_ARGS: &[Arg] =
+    &[string("library-name-pattern").token("LIBRARYNAME").optional(), pure_token("withcode", "WITHCODE").optional()];
+
+static FUNCTION_RESTORE_ARGS: &[Arg] = &[
+    string("serialized-value"),
+    oneof("policy", &[pure_token("flush", "FLUSH"), pure_token("append", "APPEND"), pure_token("replace", "REPLACE")])
+        .optional(),
 ];
 
 /// Keys and arguments of a script call.

@@ -1,6 +1,7 @@
 //! Server commands: FLUSHALL, FLUSHDB, DBSIZE, TIME, LASTSAVE, SHUTDOWN, DEBUG.
 
 use super::args::{self, is};
+use super::docs::{oneof, pure_token, Arg};
 use super::{cmd, Command, Ctx, ADMIN, FAST, LOADING, NOSCRIPT, NO_KEYS, READONLY, STALE, WRITE};
 use super::{ALL_SHARDS_AGG_SUM, ALL_SHARDS_ALL_SUCCEEDED, NONDETERMINISTIC};
 use crate::errors;
@@ -13,13 +14,36 @@ const NONE: &[&str] = &[];
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("flushall", -1, WRITE, NO_KEYS, KD, G, "Removes all keys from all databases.", "1.0.0", flushall) },
-    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, ..cmd("flushdb", -1, WRITE, NO_KEYS, KD, G, "Remove all keys from the current database.", "1.0.0", flushdb) },
-    Command { tips: ALL_SHARDS_AGG_SUM, ..cmd("dbsize", 1, READONLY | FAST, NO_KEYS, &["keyspace"], G, "Returns the number of keys in the database.", "1.0.0", dbsize) },
-    Command { tips: NONDETERMINISTIC, ..cmd("time", 1, LOADING | STALE | FAST, NO_KEYS, NONE, G, "Returns the server time.", "2.6.0", time) },
-    Command { tips: NONDETERMINISTIC, ..cmd("lastsave", 1, LOADING | STALE | FAST, NO_KEYS, &["admin", "dangerous"], G, "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", lastsave) },
-    cmd("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | super::NO_MULTI | super::SENTINEL | super::ALLOW_BUSY, NO_KEYS, NONE, G, "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", shutdown),
-    cmd("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE | super::PROTECTED, NO_KEYS, NONE, G, "A container for debugging commands.", "1.0.0", debug),
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, complexity: "O(N) where N is the total number of keys in all databases", history: FLUSHALL_HISTORY, args: FLUSHALL_ARGS, ..cmd("flushall", -1, WRITE, NO_KEYS, KD, G, "Remove all keys from all databases", "1.0.0", flushall) },
+    Command { tips: ALL_SHARDS_ALL_SUCCEEDED, complexity: "O(N) where N is the number of keys in the selected database", history: FLUSHDB_HISTORY, args: FLUSHDB_ARGS, ..cmd("flushdb", -1, WRITE, NO_KEYS, KD, G, "Remove all keys from the current database", "1.0.0", flushdb) },
+    Command { tips: ALL_SHARDS_AGG_SUM, complexity: "O(1)", ..cmd("dbsize", 1, READONLY | FAST, NO_KEYS, &["keyspace"], G, "Return the number of keys in the selected database", "1.0.0", dbsize) },
+    Command { tips: NONDETERMINISTIC, complexity: "O(1)", ..cmd("time", 1, LOADING | STALE | FAST, NO_KEYS, NONE, G, "Return the current server time", "2.6.0", time) },
+    Command { tips: NONDETERMINISTIC, complexity: "O(1)", ..cmd("lastsave", 1, LOADING | STALE | FAST, NO_KEYS, &["admin", "dangerous"], G, "Get the UNIX time stamp of the last successful save to disk", "1.0.0", lastsave) },
+    Command { complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", history: &[("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers.")], args: SHUTDOWN_ARGS, ..cmd("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | super::NO_MULTI | super::SENTINEL | super::ALLOW_BUSY, NO_KEYS, NONE, G, "Synchronously save the dataset to disk and then shut down the server", "1.0.0", shutdown) },
+    Command { complexity: "Depends on subcommand.", doc_flags: &["syscmd"], ..cmd("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE | super::PROTECTED, NO_KEYS, NONE, G, "A container for debugging commands", "1.0.0", debug) },
+];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static FLUSHALL_HISTORY: &[(&str, &str)] =
+    &[("4.0.0", "Added the `ASYNC` flushing mode modifier."), ("6.2.0", "Added the `SYNC` flushing mode modifier.")];
+
+static FLUSHALL_ARGS: &[Arg] =
+    &[oneof("async", &[pure_token("async", "ASYNC").since("4.0.0"), pure_token("sync", "SYNC").since("6.2.0")])
+        .optional()];
+
+static FLUSHDB_HISTORY: &[(&str, &str)] =
+    &[("4.0.0", "Added the `ASYNC` flushing mode modifier."), ("6.2.0", "Added the `SYNC` flushing mode modifier.")];
+
+static FLUSHDB_ARGS: &[Arg] =
+    &[oneof("async", &[pure_token("async", "ASYNC").since("4.0.0"), pure_token("sync", "SYNC").since("6.2.0")])
+        .optional()];
+
+static SHUTDOWN_ARGS: &[Arg] = &[
+    oneof("nosave_save", &[pure_token("nosave", "NOSAVE"), pure_token("save", "SAVE")]).optional(),
+    pure_token("now", "NOW").since("7.0.0").optional(),
+    pure_token("force", "FORCE").since("7.0.0").optional(),
+    pure_token("abort", "ABORT").since("7.0.0").optional(),
 ];
 
 /// `[ASYNC|SYNC]` of FLUSHALL/FLUSHDB: whether to free on the lazyfree

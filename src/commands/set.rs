@@ -4,6 +4,7 @@
 //! src/store/set.rs.
 
 use super::args::{self, is};
+use super::docs::{integer, key, pattern, string, Arg};
 use super::{
     cmd, one_key_spec, range_spec, store_from_keys_specs, Command, Ctx, KeySpec, Keys, ALL_KEYS, DENYOOM, FAST,
 };
@@ -28,23 +29,35 @@ static SINTERSTORE_SPECS: &[KeySpec] = &[one_key_spec(1, KEY_UPDATE), range_spec
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    Command { key_flags: KEY_INSERT, ..cmd("sadd", -3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Adds one or more members to a set. Creates the key if it doesn't exist.", "1.0.0", sadd) },
-    Command { key_flags: KEY_DELETE, ..cmd("srem", -3, WRITE | FAST, ONE_KEY, S, G, "Removes one or more members from a set. Deletes the set if the last member was removed.", "1.0.0", srem) },
-    Command { key_specs: MOVE_SPECS, ..cmd("smove", 4, WRITE | FAST, TWO_KEYS, S, G, "Moves a member from one set to another.", "1.0.0", smove) },
-    Command { key_flags: KEY_RO, ..cmd("sismember", 3, READONLY | FAST, ONE_KEY, S, G, "Determines whether a member belongs to a set.", "1.0.0", sismember) },
-    cmd("smismember", -3, READONLY | FAST, ONE_KEY, S, G, "Determines whether multiple members belong to a set.", "6.2.0", smismember),
-    Command { key_flags: KEY_RO, ..cmd("scard", 2, READONLY | FAST, ONE_KEY, S, G, "Returns the number of members in a set.", "1.0.0", scard) },
-    Command { tips: UNORDERED, ..cmd("smembers", 2, READONLY, ONE_KEY, S, G, "Returns all members of a set.", "1.0.0", smembers) },
-    Command { key_flags: KEY_POP, tips: NONDETERMINISTIC, ..cmd("spop", -2, WRITE | FAST, ONE_KEY, S, G, "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "1.0.0", spop) },
-    Command { tips: NONDETERMINISTIC, ..cmd("srandmember", -2, READONLY, ONE_KEY, S, G, "Get one or multiple random members from a set", "1.0.0", srandmember) },
-    Command { tips: UNORDERED, ..cmd("sinter", -2, READONLY, ALL_KEYS, S, G, "Returns the intersect of multiple sets.", "1.0.0", sinter) },
-    Command { key_specs: super::READ_NUMKEYS, ..cmd("sintercard", -3, READONLY | MOVABLE_KEYS, NO_KEYS, S, G, "Returns the number of members of the intersect of multiple sets.", "7.0.0", sintercard) },
-    Command { key_specs: SINTERSTORE_SPECS, ..cmd("sinterstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the intersect of multiple sets in a key.", "1.0.0", sinterstore) },
-    Command { tips: UNORDERED, ..cmd("sunion", -2, READONLY, ALL_KEYS, S, G, "Returns the union of multiple sets.", "1.0.0", sunion) },
-    Command { key_specs: STORE_SPECS, ..cmd("sunionstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the union of multiple sets in a key.", "1.0.0", sunionstore) },
-    Command { tips: UNORDERED, ..cmd("sdiff", -2, READONLY, ALL_KEYS, S, G, "Returns the difference of multiple sets.", "1.0.0", sdiff) },
-    Command { key_specs: STORE_SPECS, ..cmd("sdiffstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Stores the difference of multiple sets in a key.", "1.0.0", sdiffstore) },
-    Command { tips: NONDETERMINISTIC, ..cmd("sscan", -3, READONLY, ONE_KEY, S, G, "Iterates over members of a set.", "2.8.0", sscan) },
+    Command { key_flags: KEY_INSERT, complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", history: &[("2.4.0", "Accepts multiple `member` arguments.")], args: &[key("key", 0), string("member").multiple()], ..cmd("sadd", -3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Add one or more members to a set", "1.0.0", sadd) },
+    Command { key_flags: KEY_DELETE, complexity: "O(N) where N is the number of members to be removed.", history: &[("2.4.0", "Accepts multiple `member` arguments.")], args: &[key("key", 0), string("member").multiple()], ..cmd("srem", -3, WRITE | FAST, ONE_KEY, S, G, "Remove one or more members from a set", "1.0.0", srem) },
+    Command { key_specs: MOVE_SPECS, complexity: "O(1)", args: &[key("source", 0), key("destination", 1), string("member")], ..cmd("smove", 4, WRITE | FAST, TWO_KEYS, S, G, "Move a member from one set to another", "1.0.0", smove) },
+    Command { key_flags: KEY_RO, complexity: "O(1)", args: &[key("key", 0), string("member")], ..cmd("sismember", 3, READONLY | FAST, ONE_KEY, S, G, "Determine if a given value is a member of a set", "1.0.0", sismember) },
+    Command { complexity: "O(N) where N is the number of elements being checked for membership", args: &[key("key", 0), string("member").multiple()], ..cmd("smismember", -3, READONLY | FAST, ONE_KEY, S, G, "Returns the membership associated with the given elements for a set", "6.2.0", smismember) },
+    Command { key_flags: KEY_RO, complexity: "O(1)", args: &[key("key", 0)], ..cmd("scard", 2, READONLY | FAST, ONE_KEY, S, G, "Get the number of members in a set", "1.0.0", scard) },
+    Command { tips: UNORDERED, complexity: "O(N) where N is the set cardinality.", args: &[key("key", 0)], ..cmd("smembers", 2, READONLY, ONE_KEY, S, G, "Get all the members in a set", "1.0.0", smembers) },
+    Command { key_flags: KEY_POP, tips: NONDETERMINISTIC, complexity: "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", history: &[("3.2.0", "Added the `count` argument.")], args: &[key("key", 0), integer("count").since("3.2.0").optional()], ..cmd("spop", -2, WRITE | FAST, ONE_KEY, S, G, "Remove and return one or multiple random members from a set", "1.0.0", spop) },
+    Command { tips: NONDETERMINISTIC, complexity: "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", history: &[("2.6.0", "Added the optional `count` argument.")], args: &[key("key", 0), integer("count").since("2.6.0").optional()], ..cmd("srandmember", -2, READONLY, ONE_KEY, S, G, "Get one or multiple random members from a set", "1.0.0", srandmember) },
+    Command { tips: UNORDERED, complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", args: &[key("key", 0).multiple()], ..cmd("sinter", -2, READONLY, ALL_KEYS, S, G, "Intersect multiple sets", "1.0.0", sinter) },
+    Command { key_specs: super::READ_NUMKEYS, complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", args: SINTERCARD_ARGS, ..cmd("sintercard", -3, READONLY | MOVABLE_KEYS, NO_KEYS, S, G, "Intersect multiple sets and return the cardinality of the result", "7.0.0", sintercard) },
+    Command { key_specs: SINTERSTORE_SPECS, complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", args: &[key("destination", 0), key("key", 1).multiple()], ..cmd("sinterstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Intersect multiple sets and store the resulting set in a key", "1.0.0", sinterstore) },
+    Command { tips: UNORDERED, complexity: "O(N) where N is the total number of elements in all given sets.", args: &[key("key", 0).multiple()], ..cmd("sunion", -2, READONLY, ALL_KEYS, S, G, "Add multiple sets", "1.0.0", sunion) },
+    Command { key_specs: STORE_SPECS, complexity: "O(N) where N is the total number of elements in all given sets.", args: &[key("destination", 0), key("key", 1).multiple()], ..cmd("sunionstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Add multiple sets and store the resulting set in a key", "1.0.0", sunionstore) },
+    Command { tips: UNORDERED, complexity: "O(N) where N is the total number of elements in all given sets.", args: &[key("key", 0).multiple()], ..cmd("sdiff", -2, READONLY, ALL_KEYS, S, G, "Subtract multiple sets", "1.0.0", sdiff) },
+    Command { key_specs: STORE_SPECS, complexity: "O(N) where N is the total number of elements in all given sets.", args: &[key("destination", 0), key("key", 1).multiple()], ..cmd("sdiffstore", -3, WRITE | DENYOOM, ALL_KEYS, S, G, "Subtract multiple sets and store the resulting set in a key", "1.0.0", sdiffstore) },
+    Command { tips: NONDETERMINISTIC, complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", args: SSCAN_ARGS, ..cmd("sscan", -3, READONLY, ONE_KEY, S, G, "Incrementally iterate Set elements", "2.8.0", sscan) },
+];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static SINTERCARD_ARGS: &[Arg] =
+    &[integer("numkeys"), key("key", 0).multiple(), integer("limit").token("LIMIT").optional()];
+
+static SSCAN_ARGS: &[Arg] = &[
+    key("key", 0),
+    integer("cursor"),
+    pattern("pattern").token("MATCH").optional(),
+    integer("count").token("COUNT").optional(),
 ];
 
 // ---------------------------------------------------------------------------

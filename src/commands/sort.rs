@@ -26,6 +26,7 @@
 use std::cmp::Ordering;
 
 use super::args::{self, is};
+use super::docs::{block, integer, key, oneof, pattern, pure_token, Arg};
 use super::{
     cmd, Command, Ctx, Find, KeyFlags, KeySpec, DENYOOM, KEY_OVERWRITE, KEY_READ, MOVABLE_KEYS, ONE_KEY, READONLY,
     WRITE,
@@ -63,13 +64,36 @@ pub static COMMANDS: &[Command] = &[
         complexity: COMPLEXITY,
         key_specs: SORT_SPECS,
         get_keys: Some(sort_keys),
+        args: SORT_ARGS,
         ..cmd("sort", -2, WRITE | DENYOOM | MOVABLE_KEYS, ONE_KEY, ACL, G, "Sort the elements in a list, set or sorted set", "1.0.0", sort)
     },
     Command {
         complexity: COMPLEXITY,
         key_specs: SORT_RO_SPECS,
+        args: SORT_RO_ARGS,
         ..cmd("sort_ro", -2, READONLY | MOVABLE_KEYS, ONE_KEY, ACL, G, "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", sort_ro)
     },
+];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static SORT_ARGS: &[Arg] = &[
+    key("key", 0),
+    pattern("pattern").key_spec(1).token("BY").optional(),
+    block("offset_count", &[integer("offset"), integer("count")]).token("LIMIT").optional(),
+    pattern("pattern").key_spec(1).token("GET").optional().multiple().multiple_token(),
+    oneof("order", &[pure_token("asc", "ASC"), pure_token("desc", "DESC")]).optional(),
+    pure_token("sorting", "ALPHA").optional(),
+    key("destination", 2).token("STORE").optional(),
+];
+
+static SORT_RO_ARGS: &[Arg] = &[
+    key("key", 0),
+    pattern("pattern").key_spec(1).token("BY").optional(),
+    block("offset_count", &[integer("offset"), integer("count")]).token("LIMIT").optional(),
+    pattern("pattern").key_spec(1).token("GET").optional().multiple().multiple_token(),
+    oneof("order", &[pure_token("asc", "ASC"), pure_token("desc", "DESC")]).optional(),
+    pure_token("sorting", "ALPHA").optional(),
 ];
 
 /// SORT's keys: the sorted key and, if given, the last STORE destination

@@ -1,6 +1,7 @@
 //! String commands: GET/SET and their variants, counters, ranges, LCS.
 
 use super::args::{self, is};
+use super::docs::{block, double, integer, key, oneof, pure_token, string, unix_time, Arg};
 use super::{cmd, Command, Ctx, Find, KeyFlags, KeySpec, Keys, ALL_KEYS, DENYOOM, FAST, ONE_KEY, READONLY, WRITE};
 use super::{KEY_ACCESS_UPDATE, KEY_INSERT, KEY_OVERWRITE, KEY_OW_INSERT, KEY_POP, KEY_RO};
 use crate::errors;
@@ -25,28 +26,83 @@ static GETEX_SPECS: &[KeySpec] = &[KeySpec {
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd("get", 2, READONLY | FAST, ONE_KEY, S, G, "Returns the string value of a key.", "1.0.0", get),
-    Command { key_specs: SET_SPECS, get_keys: Some(set_keys), ..cmd("set", -3, WRITE | DENYOOM, ONE_KEY, S, G, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0", set) },
-    Command { key_flags: KEY_OW_INSERT, ..cmd("setnx", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Set the string value of a key only when the key doesn't exist.", "1.0.0", setnx) },
-    Command { key_flags: KEY_OVERWRITE, ..cmd("setex", 4, WRITE | DENYOOM, ONE_KEY, S, G, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0", setex) },
-    Command { key_flags: KEY_OVERWRITE, ..cmd("psetex", 4, WRITE | DENYOOM, ONE_KEY, S, G, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0", psetex) },
-    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("getset", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Returns the previous string value of a key after setting it to a new value.", "1.0.0", getset) },
-    Command { key_flags: KEY_POP, ..cmd("getdel", 2, WRITE | FAST, ONE_KEY, S, G, "Returns the string value of a key after deleting the key.", "6.2.0", getdel) },
-    Command { key_specs: GETEX_SPECS, ..cmd("getex", -2, WRITE | FAST, ONE_KEY, S, G, "Returns the string value of a key after setting its expiration time.", "6.2.0", getex) },
-    Command { tips: &["request_policy:multi_shard"], ..cmd("mget", -2, READONLY | FAST, ALL_KEYS, S, G, "Atomically returns the string values of one or more keys.", "1.0.0", mget) },
-    Command { key_flags: KEY_OVERWRITE, tips: &["request_policy:multi_shard", "response_policy:all_succeeded"], ..cmd("mset", -3, WRITE | DENYOOM, Keys { first: 1, last: -1, step: 2 }, S, G, "Atomically creates or modifies the string values of one or more keys.", "1.0.1", mset) },
-    Command { key_flags: KEY_OW_INSERT, tips: &["request_policy:multi_shard", "response_policy:agg_min"], ..cmd("msetnx", -3, WRITE | DENYOOM, Keys { first: 1, last: -1, step: 2 }, S, G, "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1", msetnx) },
-    Command { key_flags: KEY_INSERT, ..cmd("append", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0", append) },
-    Command { key_flags: KEY_RO, ..cmd("strlen", 2, READONLY | FAST, ONE_KEY, S, G, "Returns the length of a string value.", "2.2.0", strlen) },
-    cmd("getrange", 4, READONLY, ONE_KEY, S, G, "Returns a substring of the string stored at a key.", "2.4.0", getrange),
-    cmd("substr", 4, READONLY, ONE_KEY, S, G, "Returns a substring from a string value.", "1.0.0", getrange),
-    cmd("setrange", 4, WRITE | DENYOOM, ONE_KEY, S, G, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0", setrange),
-    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("incr", 2, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", incr) },
-    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("decr", 2, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", decr) },
-    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("incrby", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0", incrby) },
-    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("decrby", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0", decrby) },
-    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("incrbyfloat", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0", incrbyfloat) },
-    cmd("lcs", -3, READONLY, Keys { first: 1, last: 2, step: 1 }, S, G, "Finds the longest common substring.", "7.0.0", lcs),
+    Command { complexity: "O(1)", args: &[key("key", 0)], ..cmd("get", 2, READONLY | FAST, ONE_KEY, S, G, "Get the value of a key", "1.0.0", get) },
+    Command { key_specs: SET_SPECS, get_keys: Some(set_keys), complexity: "O(1)", history: SET_HISTORY, args: SET_ARGS, ..cmd("set", -3, WRITE | DENYOOM, ONE_KEY, S, G, "Set the string value of a key", "1.0.0", set) },
+    Command { key_flags: KEY_OW_INSERT, complexity: "O(1)", args: &[key("key", 0), string("value")], ..cmd("setnx", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Set the value of a key, only if the key does not exist", "1.0.0", setnx) },
+    Command { key_flags: KEY_OVERWRITE, complexity: "O(1)", args: &[key("key", 0), integer("seconds"), string("value")], ..cmd("setex", 4, WRITE | DENYOOM, ONE_KEY, S, G, "Set the value and expiration of a key", "2.0.0", setex) },
+    Command { key_flags: KEY_OVERWRITE, complexity: "O(1)", args: &[key("key", 0), integer("milliseconds"), string("value")], ..cmd("psetex", 4, WRITE | DENYOOM, ONE_KEY, S, G, "Set the value and expiration in milliseconds of a key", "2.6.0", psetex) },
+    Command { key_flags: KEY_ACCESS_UPDATE, complexity: "O(1)", doc_flags: &["deprecated"], deprecated_since: "6.2.0", replaced_by: "`SET` with the `!GET` argument", args: &[key("key", 0), string("value")], ..cmd("getset", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Set the string value of a key and return its old value", "1.0.0", getset) },
+    Command { key_flags: KEY_POP, complexity: "O(1)", args: &[key("key", 0)], ..cmd("getdel", 2, WRITE | FAST, ONE_KEY, S, G, "Get the value of a key and delete the key", "6.2.0", getdel) },
+    Command { key_specs: GETEX_SPECS, complexity: "O(1)", args: GETEX_ARGS, ..cmd("getex", -2, WRITE | FAST, ONE_KEY, S, G, "Get the value of a key and optionally set its expiration", "6.2.0", getex) },
+    Command { tips: &["request_policy:multi_shard"], complexity: "O(N) where N is the number of keys to retrieve.", args: &[key("key", 0).multiple()], ..cmd("mget", -2, READONLY | FAST, ALL_KEYS, S, G, "Get the values of all the given keys", "1.0.0", mget) },
+    Command { key_flags: KEY_OVERWRITE, tips: &["request_policy:multi_shard", "response_policy:all_succeeded"], complexity: "O(N) where N is the number of keys to set.", args: MSET_ARGS, ..cmd("mset", -3, WRITE | DENYOOM, Keys { first: 1, last: -1, step: 2 }, S, G, "Set multiple keys to multiple values", "1.0.1", mset) },
+    Command { key_flags: KEY_OW_INSERT, tips: &["request_policy:multi_shard", "response_policy:agg_min"], complexity: "O(N) where N is the number of keys to set.", args: MSETNX_ARGS, ..cmd("msetnx", -3, WRITE | DENYOOM, Keys { first: 1, last: -1, step: 2 }, S, G, "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1", msetnx) },
+    Command { key_flags: KEY_INSERT, complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", args: &[key("key", 0), string("value")], ..cmd("append", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Append a value to a key", "2.0.0", append) },
+    Command { key_flags: KEY_RO, complexity: "O(1)", args: &[key("key", 0)], ..cmd("strlen", 2, READONLY | FAST, ONE_KEY, S, G, "Get the length of the value stored in a key", "2.2.0", strlen) },
+    Command { complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", args: &[key("key", 0), integer("start"), integer("end")], ..cmd("getrange", 4, READONLY, ONE_KEY, S, G, "Get a substring of the string stored at a key", "2.4.0", getrange) },
+    Command { complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", doc_flags: &["deprecated"], deprecated_since: "2.0.0", replaced_by: "`GETRANGE`", args: &[key("key", 0), integer("start"), integer("end")], ..cmd("substr", 4, READONLY, ONE_KEY, S, G, "Get a substring of the string stored at a key", "1.0.0", getrange) },
+    Command { complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", args: &[key("key", 0), integer("offset"), string("value")], ..cmd("setrange", 4, WRITE | DENYOOM, ONE_KEY, S, G, "Overwrite part of a string at key starting at the specified offset", "2.2.0", setrange) },
+    Command { key_flags: KEY_ACCESS_UPDATE, complexity: "O(1)", args: &[key("key", 0)], ..cmd("incr", 2, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Increment the integer value of a key by one", "1.0.0", incr) },
+    Command { key_flags: KEY_ACCESS_UPDATE, complexity: "O(1)", args: &[key("key", 0)], ..cmd("decr", 2, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Decrement the integer value of a key by one", "1.0.0", decr) },
+    Command { key_flags: KEY_ACCESS_UPDATE, complexity: "O(1)", args: &[key("key", 0), integer("increment")], ..cmd("incrby", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Increment the integer value of a key by the given amount", "1.0.0", incrby) },
+    Command { key_flags: KEY_ACCESS_UPDATE, complexity: "O(1)", args: &[key("key", 0), integer("decrement")], ..cmd("decrby", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Decrement the integer value of a key by the given number", "1.0.0", decrby) },
+    Command { key_flags: KEY_ACCESS_UPDATE, complexity: "O(1)", args: &[key("key", 0), double("increment")], ..cmd("incrbyfloat", 3, WRITE | DENYOOM | FAST, ONE_KEY, S, G, "Increment the float value of a key by the given amount", "2.6.0", incrbyfloat) },
+    Command { complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively", args: LCS_ARGS, ..cmd("lcs", -3, READONLY, Keys { first: 1, last: 2, step: 1 }, S, G, "Find longest common substring", "7.0.0", lcs) },
+];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static SET_HISTORY: &[(&str, &str)] = &[
+    ("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."),
+    ("6.0.0", "Added the `KEEPTTL` option."),
+    ("6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."),
+    ("7.0.0", "Allowed the `NX` and `GET` options to be used together."),
+];
+
+static SET_ARGS: &[Arg] = &[
+    key("key", 0),
+    string("value"),
+    oneof("condition", &[pure_token("nx", "NX"), pure_token("xx", "XX")]).since("2.6.12").optional(),
+    pure_token("get", "GET").since("6.2.0").optional(),
+    oneof(
+        "expiration",
+        &[
+            integer("seconds").token("EX").since("2.6.12"),
+            integer("milliseconds").token("PX").since("2.6.12"),
+            unix_time("unix-time-seconds").token("EXAT").since("6.2.0"),
+            unix_time("unix-time-milliseconds").token("PXAT").since("6.2.0"),
+            pure_token("keepttl", "KEEPTTL").since("6.0.0"),
+        ],
+    )
+    .optional(),
+];
+
+static GETEX_ARGS: &[Arg] = &[
+    key("key", 0),
+    oneof(
+        "expiration",
+        &[
+            integer("seconds").token("EX"),
+            integer("milliseconds").token("PX"),
+            unix_time("unix-time-seconds").token("EXAT"),
+            unix_time("unix-time-milliseconds").token("PXAT"),
+            pure_token("persist", "PERSIST"),
+        ],
+    )
+    .optional(),
+];
+
+static MSET_ARGS: &[Arg] = &[block("key_value", &[key("key", 0), string("value")]).multiple()];
+
+static MSETNX_ARGS: &[Arg] = &[block("key_value", &[key("key", 0), string("value")]).multiple()];
+
+static LCS_ARGS: &[Arg] = &[
+    key("key1", 0),
+    key("key2", 0),
+    pure_token("len", "LEN").optional(),
+    pure_token("idx", "IDX").optional(),
+    integer("len").token("MINMATCHLEN").optional(),
+    pure_token("withmatchlen", "WITHMATCHLEN").optional(),
 ];
 
 /// SET's key for COMMAND GETKEYSANDFLAGS: overwritten, or also read when a

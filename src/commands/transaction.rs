@@ -4,6 +4,7 @@
 //! every command that passes the checks); the state and WATCH bookkeeping
 //! live in `server::multi` and `store::watch`. Here are the commands.
 
+use super::docs::key;
 use super::KEY_RO;
 use super::{cmd, Command, Ctx, ALLOW_BUSY, ALL_KEYS, FAST, LOADING, NOSCRIPT, NO_KEYS, SKIP_SLOWLOG, STALE};
 use crate::errors;
@@ -13,11 +14,11 @@ const G: &str = "transactions";
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd("multi", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, NO_KEYS, T, G, "Mark the start of a transaction block", "1.2.0", multi),
-    cmd("exec", 1, NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, NO_KEYS, T, G, "Execute all commands issued after MULTI", "1.2.0", exec),
-    cmd("discard", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, NO_KEYS, T, G, "Discard all commands issued after MULTI", "2.0.0", discard),
-    Command { key_flags: KEY_RO, ..cmd("watch", -2, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, ALL_KEYS, T, G, "Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0", watch) },
-    cmd("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, NO_KEYS, T, G, "Forget about all watched keys", "2.2.0", unwatch),
+    Command { complexity: "O(1)", ..cmd("multi", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, NO_KEYS, T, G, "Mark the start of a transaction block", "1.2.0", multi) },
+    Command { complexity: "Depends on commands in the transaction", ..cmd("exec", 1, NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, NO_KEYS, T, G, "Execute all commands issued after MULTI", "1.2.0", exec) },
+    Command { complexity: "O(N), when N is the number of queued commands", ..cmd("discard", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, NO_KEYS, T, G, "Discard all commands issued after MULTI", "2.0.0", discard) },
+    Command { key_flags: KEY_RO, complexity: "O(1) for every key.", args: &[key("key", 0).multiple()], ..cmd("watch", -2, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, ALL_KEYS, T, G, "Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0", watch) },
+    Command { complexity: "O(1)", ..cmd("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, NO_KEYS, T, G, "Forget about all watched keys", "2.2.0", unwatch) },
 ];
 
 fn multi(ctx: &mut Ctx, _argv: &[&[u8]]) {

@@ -6,6 +6,7 @@
 //! one code path serves the forward, reverse, LIMIT and STORE variants.
 
 use super::args::{self, is};
+use super::docs::{block, double, integer, key, oneof, pattern, pure_token, string, Arg};
 use super::{cmd, one_key_spec, Command, Ctx, KeySpec, Keys, DENYOOM, FAST, MOVABLE_KEYS, NO_KEYS, ONE_KEY, READONLY};
 use super::{KEY_ACCESS_UPDATE, KEY_DELETE, KEY_OVERWRITE, KEY_POP, KEY_READ, KEY_RO, NONDETERMINISTIC, WRITE};
 use crate::config::D;
@@ -23,38 +24,177 @@ static ZRANGESTORE_SPECS: &[KeySpec] = &[one_key_spec(1, KEY_OVERWRITE), one_key
 
 #[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd("zadd", -4, WRITE | DENYOOM | FAST, ONE_KEY, Z, G, "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", "1.2.0", zadd),
-    Command { key_flags: KEY_ACCESS_UPDATE, ..cmd("zincrby", 4, WRITE | DENYOOM | FAST, ONE_KEY, Z, G, "Increments the score of a member in a sorted set.", "1.2.0", zincrby) },
-    Command { key_flags: KEY_DELETE, ..cmd("zrem", -3, WRITE | FAST, ONE_KEY, Z, G, "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", "1.2.0", zrem) },
-    Command { key_flags: KEY_RO, ..cmd("zcard", 2, READONLY | FAST, ONE_KEY, Z, G, "Returns the number of members in a sorted set.", "1.2.0", zcard) },
-    cmd("zscore", 3, READONLY | FAST, ONE_KEY, Z, G, "Returns the score of a member in a sorted set.", "1.2.0", zscore),
-    cmd("zmscore", -3, READONLY | FAST, ONE_KEY, Z, G, "Returns the score of one or more members in a sorted set.", "6.2.0", zmscore),
-    cmd("zrank", 3, READONLY | FAST, ONE_KEY, Z, G, "Returns the index of a member in a sorted set ordered by ascending scores.", "2.0.0", zrank),
-    cmd("zrevrank", 3, READONLY | FAST, ONE_KEY, Z, G, "Returns the index of a member in a sorted set ordered by descending scores.", "2.0.0", zrevrank),
-    cmd("zcount", 4, READONLY | FAST, ONE_KEY, Z, G, "Returns the count of members in a sorted set that have scores within a range.", "2.0.0", zcount),
-    cmd("zlexcount", 4, READONLY | FAST, ONE_KEY, Z, G, "Returns the number of members in a sorted set within a lexicographical range.", "2.8.9", zlexcount),
-    cmd("zrange", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a range of indexes.", "1.2.0", zrange),
-    Command { key_specs: ZRANGESTORE_SPECS, ..cmd("zrangestore", -5, WRITE | DENYOOM, TWO_KEYS, Z, G, "Stores a range of members from sorted set in a key.", "6.2.0", zrangestore) },
-    cmd("zrevrange", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a range of indexes in reverse order.", "1.2.0", zrevrange),
-    cmd("zrangebyscore", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a range of scores.", "1.0.5", zrangebyscore),
-    cmd("zrevrangebyscore", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a range of scores in reverse order.", "2.2.0", zrevrangebyscore),
-    cmd("zrangebylex", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a lexicographical range.", "2.8.9", zrangebylex),
-    cmd("zrevrangebylex", -4, READONLY, ONE_KEY, Z, G, "Returns members in a sorted set within a lexicographical range in reverse order.", "2.8.9", zrevrangebylex),
-    Command { key_flags: KEY_POP, ..cmd("zpopmin", -2, WRITE | FAST, ONE_KEY, Z, G, "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0", zpopmin) },
-    Command { key_flags: KEY_POP, ..cmd("zpopmax", -2, WRITE | FAST, ONE_KEY, Z, G, "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0", zpopmax) },
-    Command { key_specs: super::POP_NUMKEYS, ..cmd("zmpop", -4, WRITE | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", "7.0.0", zmpop) },
-    Command { key_flags: KEY_DELETE, ..cmd("zremrangebyrank", 4, WRITE, ONE_KEY, Z, G, "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", "2.0.0", zremrangebyrank) },
-    Command { key_flags: KEY_DELETE, ..cmd("zremrangebyscore", 4, WRITE, ONE_KEY, Z, G, "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", "1.2.0", zremrangebyscore) },
-    Command { key_flags: KEY_DELETE, ..cmd("zremrangebylex", 4, WRITE, ONE_KEY, Z, G, "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", "2.8.9", zremrangebylex) },
-    Command { key_specs: super::READ_NUMKEYS, ..cmd("zunion", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the union of multiple sorted sets.", "6.2.0", zunion) },
-    Command { key_specs: super::READ_NUMKEYS, ..cmd("zinter", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the intersect of multiple sorted sets.", "6.2.0", zinter) },
-    Command { key_specs: super::READ_NUMKEYS, ..cmd("zdiff", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the difference between multiple sorted sets.", "6.2.0", zdiff) },
-    Command { key_specs: super::STORE_NUMKEYS, ..cmd("zunionstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, ONE_KEY, Z, G, "Stores the union of multiple sorted sets in a key.", "2.0.0", zunionstore) },
-    Command { key_specs: super::STORE_NUMKEYS, ..cmd("zinterstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, ONE_KEY, Z, G, "Stores the intersect of multiple sorted sets in a key.", "2.0.0", zinterstore) },
-    Command { key_specs: super::STORE_NUMKEYS, ..cmd("zdiffstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, ONE_KEY, Z, G, "Stores the difference of multiple sorted sets in a key.", "6.2.0", zdiffstore) },
-    Command { key_specs: super::READ_NUMKEYS, ..cmd("zintercard", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Returns the number of members of the intersect of multiple sorted sets.", "7.0.0", zintercard) },
-    Command { tips: NONDETERMINISTIC, ..cmd("zrandmember", -2, READONLY, ONE_KEY, Z, G, "Returns one or more random members from a sorted set.", "6.2.0", zrandmember) },
-    Command { tips: NONDETERMINISTIC, ..cmd("zscan", -3, READONLY, ONE_KEY, Z, G, "Iterates over members and scores of a sorted set.", "2.8.0", zscan) },
+    Command { complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.", history: ZADD_HISTORY, args: ZADD_ARGS, ..cmd("zadd", -4, WRITE | DENYOOM | FAST, ONE_KEY, Z, G, "Add one or more members to a sorted set, or update its score if it already exists", "1.2.0", zadd) },
+    Command { key_flags: KEY_ACCESS_UPDATE, complexity: "O(log(N)) where N is the number of elements in the sorted set.", args: &[key("key", 0), integer("increment"), string("member")], ..cmd("zincrby", 4, WRITE | DENYOOM | FAST, ONE_KEY, Z, G, "Increment the score of a member in a sorted set", "1.2.0", zincrby) },
+    Command { key_flags: KEY_DELETE, complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", history: &[("2.4.0", "Accepts multiple elements.")], args: &[key("key", 0), string("member").multiple()], ..cmd("zrem", -3, WRITE | FAST, ONE_KEY, Z, G, "Remove one or more members from a sorted set", "1.2.0", zrem) },
+    Command { key_flags: KEY_RO, complexity: "O(1)", args: &[key("key", 0)], ..cmd("zcard", 2, READONLY | FAST, ONE_KEY, Z, G, "Get the number of members in a sorted set", "1.2.0", zcard) },
+    Command { complexity: "O(1)", args: &[key("key", 0), string("member")], ..cmd("zscore", 3, READONLY | FAST, ONE_KEY, Z, G, "Get the score associated with the given member in a sorted set", "1.2.0", zscore) },
+    Command { complexity: "O(N) where N is the number of members being requested.", args: &[key("key", 0), string("member").multiple()], ..cmd("zmscore", -3, READONLY | FAST, ONE_KEY, Z, G, "Get the score associated with the given members in a sorted set", "6.2.0", zmscore) },
+    Command { complexity: "O(log(N))", args: &[key("key", 0), string("member")], ..cmd("zrank", 3, READONLY | FAST, ONE_KEY, Z, G, "Determine the index of a member in a sorted set", "2.0.0", zrank) },
+    Command { complexity: "O(log(N))", args: &[key("key", 0), string("member")], ..cmd("zrevrank", 3, READONLY | FAST, ONE_KEY, Z, G, "Determine the index of a member in a sorted set, with scores ordered from high to low", "2.0.0", zrevrank) },
+    Command { complexity: "O(log(N)) with N being the number of elements in the sorted set.", args: &[key("key", 0), double("min"), double("max")], ..cmd("zcount", 4, READONLY | FAST, ONE_KEY, Z, G, "Count the members in a sorted set with scores within the given values", "2.0.0", zcount) },
+    Command { complexity: "O(log(N)) with N being the number of elements in the sorted set.", args: &[key("key", 0), string("min"), string("max")], ..cmd("zlexcount", 4, READONLY | FAST, ONE_KEY, Z, G, "Count the number of members in a sorted set between a given lexicographical range", "2.8.9", zlexcount) },
+    Command { complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", history: ZRANGE_HISTORY, args: ZRANGE_ARGS, ..cmd("zrange", -4, READONLY, ONE_KEY, Z, G, "Return a range of members in a sorted set", "1.2.0", zrange) },
+    Command { key_specs: ZRANGESTORE_SPECS, complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", args: ZRANGESTORE_ARGS, ..cmd("zrangestore", -5, WRITE | DENYOOM, TWO_KEYS, Z, G, "Store a range of members from sorted set into another key", "6.2.0", zrangestore) },
+    Command { complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", doc_flags: &["deprecated"], deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `REV` argument", args: ZREVRANGE_ARGS, ..cmd("zrevrange", -4, READONLY, ONE_KEY, Z, G, "Return a range of members in a sorted set, by index, with scores ordered from high to low", "1.2.0", zrevrange) },
+    Command { complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags: &["deprecated"], deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `BYSCORE` argument", history: &[("2.0.0", "Added the `WITHSCORES` modifier.")], args: ZRANGEBYSCORE_ARGS, ..cmd("zrangebyscore", -4, READONLY, ONE_KEY, Z, G, "Return a range of members in a sorted set, by score", "1.0.5", zrangebyscore) },
+    Command { complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags: &["deprecated"], deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `REV` and `BYSCORE` arguments", history: &[("2.1.6", "`min` and `max` can be exclusive.")], args: ZREVRANGEBYSCORE_ARGS, ..cmd("zrevrangebyscore", -4, READONLY, ONE_KEY, Z, G, "Return a range of members in a sorted set, by score, with scores ordered from high to low", "2.2.0", zrevrangebyscore) },
+    Command { complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags: &["deprecated"], deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `BYLEX` argument", args: ZRANGEBYLEX_ARGS, ..cmd("zrangebylex", -4, READONLY, ONE_KEY, Z, G, "Return a range of members in a sorted set, by lexicographical range", "2.8.9", zrangebylex) },
+    Command { complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags: &["deprecated"], deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `REV` and `BYLEX` arguments", args: ZREVRANGEBYLEX_ARGS, ..cmd("zrevrangebylex", -4, READONLY, ONE_KEY, Z, G, "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", "2.8.9", zrevrangebylex) },
+    Command { key_flags: KEY_POP, complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", args: &[key("key", 0), integer("count").optional()], ..cmd("zpopmin", -2, WRITE | FAST, ONE_KEY, Z, G, "Remove and return members with the lowest scores in a sorted set", "5.0.0", zpopmin) },
+    Command { key_flags: KEY_POP, complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", args: &[key("key", 0), integer("count").optional()], ..cmd("zpopmax", -2, WRITE | FAST, ONE_KEY, Z, G, "Remove and return members with the highest scores in a sorted set", "5.0.0", zpopmax) },
+    Command { key_specs: super::POP_NUMKEYS, complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", args: ZMPOP_ARGS, ..cmd("zmpop", -4, WRITE | MOVABLE_KEYS, NO_KEYS, Z, G, "Remove and return members with scores in a sorted set", "7.0.0", zmpop) },
+    Command { key_flags: KEY_DELETE, complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", args: &[key("key", 0), integer("start"), integer("stop")], ..cmd("zremrangebyrank", 4, WRITE, ONE_KEY, Z, G, "Remove all members in a sorted set within the given indexes", "2.0.0", zremrangebyrank) },
+    Command { key_flags: KEY_DELETE, complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", args: &[key("key", 0), double("min"), double("max")], ..cmd("zremrangebyscore", 4, WRITE, ONE_KEY, Z, G, "Remove all members in a sorted set within the given scores", "1.2.0", zremrangebyscore) },
+    Command { key_flags: KEY_DELETE, complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", args: &[key("key", 0), string("min"), string("max")], ..cmd("zremrangebylex", 4, WRITE, ONE_KEY, Z, G, "Remove all members in a sorted set between the given lexicographical range", "2.8.9", zremrangebylex) },
+    Command { key_specs: super::READ_NUMKEYS, complexity: "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", args: ZUNION_ARGS, ..cmd("zunion", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Add multiple sorted sets", "6.2.0", zunion) },
+    Command { key_specs: super::READ_NUMKEYS, complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", args: ZINTER_ARGS, ..cmd("zinter", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Intersect multiple sorted sets", "6.2.0", zinter) },
+    Command { key_specs: super::READ_NUMKEYS, complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", args: ZDIFF_ARGS, ..cmd("zdiff", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Subtract multiple sorted sets", "6.2.0", zdiff) },
+    Command { key_specs: super::STORE_NUMKEYS, complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", args: ZUNIONSTORE_ARGS, ..cmd("zunionstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, ONE_KEY, Z, G, "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", zunionstore) },
+    Command { key_specs: super::STORE_NUMKEYS, complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", args: ZINTERSTORE_ARGS, ..cmd("zinterstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, ONE_KEY, Z, G, "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", zinterstore) },
+    Command { key_specs: super::STORE_NUMKEYS, complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", args: ZDIFFSTORE_ARGS, ..cmd("zdiffstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, ONE_KEY, Z, G, "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0", zdiffstore) },
+    Command { key_specs: super::READ_NUMKEYS, complexity: "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", args: ZINTERCARD_ARGS, ..cmd("zintercard", -3, READONLY | MOVABLE_KEYS, NO_KEYS, Z, G, "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", zintercard) },
+    Command { tips: NONDETERMINISTIC, complexity: "O(N) where N is the number of elements returned", args: ZRANDMEMBER_ARGS, ..cmd("zrandmember", -2, READONLY, ONE_KEY, Z, G, "Get one or multiple random elements from a sorted set", "6.2.0", zrandmember) },
+    Command { tips: NONDETERMINISTIC, complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", args: ZSCAN_ARGS, ..cmd("zscan", -3, READONLY, ONE_KEY, Z, G, "Incrementally iterate sorted sets elements and associated scores", "2.8.0", zscan) },
+];
+
+// `COMMAND DOCS` arguments and history of the commands above (Redis 7.0).
+
+static ZADD_HISTORY: &[(&str, &str)] = &[
+    ("2.4.0", "Accepts multiple elements."),
+    ("3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."),
+    ("6.2.0", "Added the `GT` and `LT` options."),
+];
+
+static ZADD_ARGS: &[Arg] = &[
+    key("key", 0),
+    oneof("condition", &[pure_token("nx", "NX"), pure_token("xx", "XX")]).since("3.0.2").optional(),
+    oneof("comparison", &[pure_token("gt", "GT"), pure_token("lt", "LT")]).since("6.2.0").optional(),
+    pure_token("change", "CH").since("3.0.2").optional(),
+    pure_token("increment", "INCR").since("3.0.2").optional(),
+    block("score_member", &[double("score"), string("member")]).multiple(),
+];
+
+static ZRANGE_HISTORY: &[(&str, &str)] = &[("6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options.")];
+
+static ZRANGE_ARGS: &[Arg] = &[
+    key("key", 0),
+    string("start"),
+    string("stop"),
+    oneof("sortby", &[pure_token("byscore", "BYSCORE"), pure_token("bylex", "BYLEX")]).since("6.2.0").optional(),
+    pure_token("rev", "REV").since("6.2.0").optional(),
+    block("offset_count", &[integer("offset"), integer("count")]).token("LIMIT").since("6.2.0").optional(),
+    pure_token("withscores", "WITHSCORES").optional(),
+];
+
+static ZRANGESTORE_ARGS: &[Arg] = &[
+    key("dst", 0),
+    key("src", 1),
+    string("min"),
+    string("max"),
+    oneof("sortby", &[pure_token("byscore", "BYSCORE"), pure_token("bylex", "BYLEX")]).optional(),
+    pure_token("rev", "REV").optional(),
+    block("offset_count", &[integer("offset"), integer("count")]).token("LIMIT").optional(),
+];
+
+static ZREVRANGE_ARGS: &[Arg] =
+    &[key("key", 0), integer("start"), integer("stop"), pure_token("withscores", "WITHSCORES").optional()];
+
+static ZRANGEBYSCORE_ARGS: &[Arg] = &[
+    key("key", 0),
+    double("min"),
+    double("max"),
+    pure_token("withscores", "WITHSCORES").since("2.0.0").optional(),
+    block("offset_count", &[integer("offset"), integer("count")]).token("LIMIT").optional(),
+];
+
+static ZREVRANGEBYSCORE_ARGS: &[Arg] = &[
+    key("key", 0),
+    double("max"),
+    double("min"),
+    pure_token("withscores", "WITHSCORES").optional(),
+    block("offset_count", &[integer("offset"), integer("count")]).token("LIMIT").optional(),
+];
+
+static ZRANGEBYLEX_ARGS: &[Arg] = &[
+    key("key", 0),
+    string("min"),
+    string("max"),
+    block("offset_count", &[integer("offset"), integer("count")]).token("LIMIT").optional(),
+];
+
+static ZREVRANGEBYLEX_ARGS: &[Arg] = &[
+    key("key", 0),
+    string("max"),
+    string("min"),
+    block("offset_count", &[integer("offset"), integer("count")]).token("LIMIT").optional(),
+];
+
+static ZMPOP_ARGS: &[Arg] = &[
+    integer("numkeys"),
+    key("key", 0).multiple(),
+    oneof("where", &[pure_token("min", "MIN"), pure_token("max", "MAX")]),
+    integer("count").token("COUNT").optional(),
+];
+
+static ZUNION_ARGS: &[Arg] = &[
+    integer("numkeys"),
+    key("key", 0).multiple(),
+    integer("weight").token("WEIGHTS").optional().multiple(),
+    oneof("aggregate", &[pure_token("sum", "SUM"), pure_token("min", "MIN"), pure_token("max", "MAX")])
+        .token("AGGREGATE")
+        .optional(),
+    pure_token("withscores", "WITHSCORES").optional(),
+];
+
+static ZINTER_ARGS: &[Arg] = &[
+    integer("numkeys"),
+    key("key", 0).multiple(),
+    integer("weight").token("WEIGHTS").optional().multiple(),
+    oneof("aggregate", &[pure_token("sum", "SUM"), pure_token("min", "MIN"), pure_token("max", "MAX")])
+        .token("AGGREGATE")
+        .optional(),
+    pure_token("withscores", "WITHSCORES").optional(),
+];
+
+static ZDIFF_ARGS: &[Arg] =
+    &[integer("numkeys"), key("key", 0).multiple(), pure_token("withscores", "WITHSCORES").optional()];
+
+static ZUNIONSTORE_ARGS: &[Arg] = &[
+    key("destination", 0),
+    integer("numkeys"),
+    key("key", 1).multiple(),
+    integer("weight").token("WEIGHTS").optional().multiple(),
+    oneof("aggregate", &[pure_token("sum", "SUM"), pure_token("min", "MIN"), pure_token("max", "MAX")])
+        .token("AGGREGATE")
+        .optional(),
+];
+
+static ZINTERSTORE_ARGS: &[Arg] = &[
+    key("destination", 0),
+    integer("numkeys"),
+    key("key", 1).multiple(),
+    integer("weight").token("WEIGHTS").optional().multiple(),
+    oneof("aggregate", &[pure_token("sum", "SUM"), pure_token("min", "MIN"), pure_token("max", "MAX")])
+        .token("AGGREGATE")
+        .optional(),
+];
+
+static ZDIFFSTORE_ARGS: &[Arg] = &[key("destination", 0), integer("numkeys"), key("key", 1).multiple()];
+
+static ZINTERCARD_ARGS: &[Arg] =
+    &[integer("numkeys"), key("key", 0).multiple(), integer("limit").token("LIMIT").optional()];
+
+static ZRANDMEMBER_ARGS: &[Arg] = &[
+    key("key", 0),
+    block("options", &[integer("count"), pure_token("withscores", "WITHSCORES").optional()]).optional(),
+];
+
+static ZSCAN_ARGS: &[Arg] = &[
+    key("key", 0),
+    integer("cursor"),
+    pattern("pattern").token("MATCH").optional(),
+    integer("count").token("COUNT").optional(),
 ];
 
 // ---------------------------------------------------------------------------
