@@ -1,12 +1,14 @@
-//! COMMAND INFO and COMMAND GETKEYSANDFLAGS against Redis 7.0: request and
-//! response policy tips, key specs (flags, begin_search, find_keys, notes)
-//! and the RESP2/RESP3 types of every part of the reply.
+//! COMMAND INFO, COMMAND DOCS and COMMAND GETKEYSANDFLAGS against Redis 7.0:
+//! request and response policy tips, key specs (flags, begin_search,
+//! find_keys, notes), documentation (summary, complexity, history, deprecation,
+//! arguments) and the RESP2/RESP3 types of every part of the reply.
 //!
 //! The expected replies below are what Redis 7.0.15 answers (observed facts),
 //! written in a compact notation (see [`render`]). When a real `redis-server`
-//! 7.0 is installed, [`every_command_matches_real_redis`] also compares every
-//! command oxidis declares, and GETKEYSANDFLAGS for generated calls, with it;
-//! it skips itself with a printed reason otherwise.
+//! 7.0 is installed, [`every_command_matches_real_redis`] also compares the
+//! COMMAND INFO and COMMAND DOCS of every command oxidis declares, and
+//! GETKEYSANDFLAGS for generated calls, with it; it skips itself with a
+//! printed reason otherwise.
 
 mod common;
 #[path = "support/raw.rs"]
@@ -15,6 +17,7 @@ mod raw;
 use std::collections::BTreeSet;
 
 use common::persist::{have, Redis, TempDir};
+use oxidis::commands::docs::{Arg, ArgKind};
 use oxidis::commands::{CommandTable, Find, KEY_FLAG_ORDER};
 use raw::{Frame, Raw};
 
@@ -163,6 +166,47 @@ const REDIS_7_0_INFO: &[(&str, &str)] = &[
     ),
 ];
 
+/// Redis 7.0.15's `COMMAND DOCS <name>` reply, in RESP3.
+#[rustfmt::skip]
+const REDIS_7_0_DOCS: &[(&str, &str)] = &[
+    (
+        "get",
+        r#"{"get": {"summary": "Get the value of a key", "since": "1.0.0", "group": "string", "complexity": "O(1)", "arguments": [{"name": "key", "type": "key", "key_spec_index": 0}]}}"#,
+    ),
+    (
+        "set",
+        r#"{"set": {"summary": "Set the string value of a key", "since": "1.0.0", "group": "string", "complexity": "O(1)", "history": ~[["2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."], ["6.0.0", "Added the `KEEPTTL` option."], ["6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."], ["7.0.0", "Allowed the `NX` and `GET` options to be used together."]], "arguments": [{"name": "key", "type": "key", "key_spec_index": 0}, {"name": "value", "type": "string"}, {"name": "condition", "type": "oneof", "since": "2.6.12", "flags": ~[+optional], "arguments": [{"name": "nx", "type": "pure-token", "token": "NX"}, {"name": "xx", "type": "pure-token", "token": "XX"}]}, {"name": "get", "type": "pure-token", "token": "GET", "since": "6.2.0", "flags": ~[+optional]}, {"name": "expiration", "type": "oneof", "flags": ~[+optional], "arguments": [{"name": "seconds", "type": "integer", "token": "EX", "since": "2.6.12"}, {"name": "milliseconds", "type": "integer", "token": "PX", "since": "2.6.12"}, {"name": "unix-time-seconds", "type": "unix-time", "token": "EXAT", "since": "6.2.0"}, {"name": "unix-time-milliseconds", "type": "unix-time", "token": "PXAT", "since": "6.2.0"}, {"name": "keepttl", "type": "pure-token", "token": "KEEPTTL", "since": "6.0.0"}]}]}}"#,
+    ),
+    (
+        "getset",
+        r#"{"getset": {"summary": "Set the string value of a key and return its old value", "since": "1.0.0", "group": "string", "complexity": "O(1)", "doc_flags": ~[+deprecated], "deprecated_since": "6.2.0", "replaced_by": "`SET` with the `!GET` argument", "arguments": [{"name": "key", "type": "key", "key_spec_index": 0}, {"name": "value", "type": "string"}]}}"#,
+    ),
+    (
+        "migrate",
+        r#"{"migrate": {"summary": "Atomically transfer a key from a Redis instance to another one.", "since": "2.6.0", "group": "generic", "complexity": "This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.", "history": ~[["3.0.0", "Added the `COPY` and `REPLACE` options."], ["3.0.6", "Added the `KEYS` option."], ["4.0.7", "Added the `AUTH` option."], ["6.0.0", "Added the `AUTH2` option."]], "arguments": [{"name": "host", "type": "string"}, {"name": "port", "type": "integer"}, {"name": "key_or_empty_string", "type": "oneof", "arguments": [{"name": "key", "type": "key", "key_spec_index": 0}, {"name": "empty_string", "type": "pure-token", "token": ""}]}, {"name": "destination-db", "type": "integer"}, {"name": "timeout", "type": "integer"}, {"name": "copy", "type": "pure-token", "token": "COPY", "since": "3.0.0", "flags": ~[+optional]}, {"name": "replace", "type": "pure-token", "token": "REPLACE", "since": "3.0.0", "flags": ~[+optional]}, {"name": "authentication", "type": "oneof", "flags": ~[+optional], "arguments": [{"name": "password", "type": "string", "token": "AUTH", "since": "4.0.7", "flags": ~[+optional]}, {"name": "username_password", "type": "block", "token": "AUTH2", "since": "6.0.0", "flags": ~[+optional], "arguments": [{"name": "username", "type": "string"}, {"name": "password", "type": "string"}]}]}, {"name": "key", "type": "key", "key_spec_index": 1, "token": "KEYS", "since": "3.0.6", "flags": ~[+optional, +multiple]}]}}"#,
+    ),
+    (
+        "sort",
+        r#"{"sort": {"summary": "Sort the elements in a list, set or sorted set", "since": "1.0.0", "group": "generic", "complexity": "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", "arguments": [{"name": "key", "type": "key", "key_spec_index": 0}, {"name": "pattern", "type": "pattern", "key_spec_index": 1, "token": "BY", "flags": ~[+optional]}, {"name": "offset_count", "type": "block", "token": "LIMIT", "flags": ~[+optional], "arguments": [{"name": "offset", "type": "integer"}, {"name": "count", "type": "integer"}]}, {"name": "pattern", "type": "pattern", "key_spec_index": 1, "token": "GET", "flags": ~[+optional, +multiple, +multiple_token]}, {"name": "order", "type": "oneof", "flags": ~[+optional], "arguments": [{"name": "asc", "type": "pure-token", "token": "ASC"}, {"name": "desc", "type": "pure-token", "token": "DESC"}]}, {"name": "sorting", "type": "pure-token", "token": "ALPHA", "flags": ~[+optional]}, {"name": "destination", "type": "key", "key_spec_index": 2, "token": "STORE", "flags": ~[+optional]}]}}"#,
+    ),
+    (
+        "debug",
+        r#"{"debug": {"summary": "A container for debugging commands", "since": "1.0.0", "group": "server", "complexity": "Depends on subcommand.", "doc_flags": ~[+syscmd]}}"#,
+    ),
+    (
+        "monitor",
+        r#"{"monitor": {"summary": "Listen for all requests received by the server in real time", "since": "1.0.0", "group": "server"}}"#,
+    ),
+    (
+        "client|kill",
+        r#"{"client|kill": {"summary": "Kill the connection of a client", "since": "2.4.0", "group": "connection", "complexity": "O(N) where N is the number of client connections", "history": ~[["2.8.12", "Added new filter format."], ["2.8.12", "`ID` option."], ["3.2.0", "Added `master` type in for `TYPE` option."], ["5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."], ["6.2.0", "`LADDR` option."]], "arguments": [{"name": "filter", "type": "oneof", "arguments": [{"name": "ip:port", "type": "string", "deprecated_since": "2.8.12"}, {"name": "new-format", "type": "oneof", "flags": ~[+multiple], "arguments": [{"name": "client-id", "type": "integer", "token": "ID", "since": "2.8.12", "flags": ~[+optional]}, {"name": "normal_master_slave_pubsub", "type": "oneof", "token": "TYPE", "since": "2.8.12", "flags": ~[+optional], "arguments": [{"name": "normal", "type": "pure-token", "token": "NORMAL"}, {"name": "master", "type": "pure-token", "token": "MASTER", "since": "3.2.0"}, {"name": "slave", "type": "pure-token", "token": "SLAVE"}, {"name": "replica", "type": "pure-token", "token": "REPLICA", "since": "5.0.0"}, {"name": "pubsub", "type": "pure-token", "token": "PUBSUB"}]}, {"name": "username", "type": "string", "token": "USER", "flags": ~[+optional]}, {"name": "ip:port", "type": "string", "token": "ADDR", "flags": ~[+optional]}, {"name": "ip:port", "type": "string", "token": "LADDR", "since": "6.2.0", "flags": ~[+optional]}, {"name": "yes/no", "type": "string", "token": "SKIPME", "flags": ~[+optional]}]}]}]}}"#,
+    ),
+    (
+        "zadd",
+        r#"{"zadd": {"summary": "Add one or more members to a sorted set, or update its score if it already exists", "since": "1.2.0", "group": "sorted-set", "complexity": "O(log(N)) for each item added, where N is the number of elements in the sorted set.", "history": ~[["2.4.0", "Accepts multiple elements."], ["3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."], ["6.2.0", "Added the `GT` and `LT` options."]], "arguments": [{"name": "key", "type": "key", "key_spec_index": 0}, {"name": "condition", "type": "oneof", "since": "3.0.2", "flags": ~[+optional], "arguments": [{"name": "nx", "type": "pure-token", "token": "NX"}, {"name": "xx", "type": "pure-token", "token": "XX"}]}, {"name": "comparison", "type": "oneof", "since": "6.2.0", "flags": ~[+optional], "arguments": [{"name": "gt", "type": "pure-token", "token": "GT"}, {"name": "lt", "type": "pure-token", "token": "LT"}]}, {"name": "change", "type": "pure-token", "token": "CH", "since": "3.0.2", "flags": ~[+optional]}, {"name": "increment", "type": "pure-token", "token": "INCR", "since": "3.0.2", "flags": ~[+optional]}, {"name": "score_member", "type": "block", "flags": ~[+multiple], "arguments": [{"name": "score", "type": "double"}, {"name": "member", "type": "string"}]}]}}"#,
+    ),
+];
+
 /// Redis 7.0.15's `COMMAND GETKEYSANDFLAGS <call>` reply, in RESP3.
 #[rustfmt::skip]
 const REDIS_7_0_GETKEYSANDFLAGS: &[(&[&str], &str)] = &[
@@ -210,6 +254,18 @@ fn command_info_matches_redis_7_0() {
         assert_eq!(render(entry), *want, "COMMAND INFO {name} (RESP3)");
         let reply2 = c2.cmd(&["COMMAND", "INFO", name]);
         assert_eq!(render(&reply2.items()[0]), render(&downgrade(entry)), "COMMAND INFO {name} (RESP2)");
+    }
+}
+
+#[test]
+fn command_docs_matches_redis_7_0() {
+    let srv = common::Server::start();
+    let (mut c2, mut c3) = conns(srv.port);
+    for (name, want) in REDIS_7_0_DOCS {
+        let reply = c3.cmd(&["COMMAND", "DOCS", name]);
+        assert_eq!(render(&reply), *want, "COMMAND DOCS {name} (RESP3)");
+        let reply2 = c2.cmd(&["COMMAND", "DOCS", name]);
+        assert_eq!(render(&reply2), render(&downgrade(&reply)), "COMMAND DOCS {name} (RESP2)");
     }
 }
 
@@ -307,6 +363,87 @@ fn tips_and_key_specs_are_well_formed() {
         // variable_flags needs a key finder that tells the flags of each call.
         let variable = c.effective_key_specs().iter().any(|ks| ks.flags.contains(&"variable_flags"));
         assert!(!variable || c.get_keys.is_some(), "{name}: variable_flags without a key finder");
+        // Documentation: versions, deprecation, arguments.
+        let version = |v: &str| v.split('.').count() == 3 && v.split('.').all(|p| p.parse::<u32>().is_ok());
+        for (v, change) in c.history {
+            assert!(version(v) && !change.is_empty(), "{name}: history ({v:?}, {change:?})");
+        }
+        let deprecated = c.doc_flags.contains(&"deprecated");
+        assert_eq!(deprecated, !c.deprecated_since.is_empty(), "{name}: deprecated_since");
+        assert_eq!(deprecated, !c.replaced_by.is_empty(), "{name}: replaced_by");
+        assert!(
+            c.doc_flags.iter().all(|f| ["deprecated", "syscmd"].contains(f)),
+            "{name}: doc flags {:?}",
+            c.doc_flags
+        );
+        check_args(name, c.args, c.effective_key_specs().len(), &version);
+    }
+}
+
+/// Every documented argument is complete, and a key argument names one of
+/// the command's key specs.
+fn check_args(name: &str, args: &[Arg], specs: usize, version: &dyn Fn(&str) -> bool) {
+    for a in args {
+        assert!(!a.name.is_empty(), "{name}: argument without a name");
+        for v in [a.since, a.deprecated_since] {
+            assert!(v.is_empty() || version(v), "{name}: {} version {v:?}", a.name);
+        }
+        match a.kind {
+            ArgKind::Key => assert!(a.key_spec_index >= 0, "{name}: key {} without a key spec", a.name),
+            ArgKind::PureToken => assert!(a.token.is_some(), "{name}: pure token {} without its word", a.name),
+            ArgKind::Oneof(of) | ArgKind::Block(of) => {
+                assert!(!of.is_empty(), "{name}: empty {}", a.name);
+                check_args(name, of, specs, version);
+            }
+            _ => {}
+        }
+        assert!(a.key_spec_index < specs as i32, "{name}: {} names key spec {} of {specs}", a.name, a.key_spec_index);
+    }
+}
+
+/// A COMMAND DOCS reply with its subcommand maps sorted (Redis's order is
+/// random) and the subcommands Redis 7.0 lacks left out.
+fn normalize_docs(f: &Frame) -> Frame {
+    let is_newer =
+        |k: &Frame| matches!(k, Frame::Bulk(Some(b)) if NEWER_THAN_7_0.contains(&String::from_utf8_lossy(b).as_ref()));
+    let sorted = |pairs: Vec<(Frame, Frame)>| {
+        let mut pairs: Vec<(Frame, Frame)> = pairs.into_iter().filter(|(k, _)| !is_newer(k)).collect();
+        pairs.sort_by_key(|(k, _)| render(k));
+        pairs
+    };
+    match f {
+        Frame::Map(m) => Frame::Map(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = normalize_docs(v);
+                    match (k, v) {
+                        (Frame::Bulk(Some(name)), Frame::Map(subs)) if name == b"subcommands" => {
+                            (k.clone(), Frame::Map(sorted(subs)))
+                        }
+                        (_, v) => (k.clone(), v),
+                    }
+                })
+                .collect(),
+        ),
+        Frame::Array(Some(v)) => {
+            let v: Vec<Frame> = v.iter().map(normalize_docs).collect();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < v.len() {
+                out.push(v[i].clone());
+                if v[i] == Frame::Bulk(Some(b"subcommands".to_vec())) {
+                    if let Some(Frame::Array(Some(flat))) = v.get(i + 1) {
+                        let pairs = flat.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
+                        out.push(Frame::Array(Some(sorted(pairs).into_iter().flat_map(|(a, b)| [a, b]).collect())));
+                        i += 2;
+                        continue;
+                    }
+                }
+                i += 1;
+            }
+            Frame::Array(Some(out))
+        }
+        other => other.clone(),
     }
 }
 
@@ -389,6 +526,16 @@ fn every_command_matches_real_redis() {
             if render(&mine) != render(&theirs) {
                 diffs.push(format!(
                     "COMMAND INFO {name} (RESP{proto}):\n  oxidis: {}\n  redis:  {}",
+                    render(&mine),
+                    render(&theirs)
+                ));
+            }
+            compared += 1;
+            let mine = normalize_docs(&ox.cmd(&["COMMAND", "DOCS", name]));
+            let theirs = normalize_docs(&rd.cmd(&["COMMAND", "DOCS", name]));
+            if render(&mine) != render(&theirs) {
+                diffs.push(format!(
+                    "COMMAND DOCS {name} (RESP{proto}):\n  oxidis: {}\n  redis:  {}",
                     render(&mine),
                     render(&theirs)
                 ));
