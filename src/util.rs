@@ -287,6 +287,8 @@ impl Rng {
     }
 }
 
+/// Seeds from the clock and the PID (two system calls): make one per
+/// owner, not one per command; a borrowed copy is `rng.clone()`.
 impl Default for Rng {
     fn default() -> Self {
         Self::new()

@@ -351,7 +351,7 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.db();
     if argv.len() == 2 {
         let ks = &mut ctx.srv.ks;
-        let mut rng = std::mem::take(&mut ks.rng);
+        let mut rng = ks.rng.clone();
         let pick = match read(ks, db, argv[1]) {
             Err(e) => Err(e),
             Ok(h) => Ok(h.and_then(|h| h.random_pair(&mut rng)).map(|(f, _)| f.to_vec())),
@@ -385,7 +385,7 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) {
         return ctx.reply().error(errors::VALUE_OUT_OF_RANGE);
     }
     let ks = &mut ctx.srv.ks;
-    let mut rng = std::mem::take(&mut ks.rng);
+    let mut rng = ks.rng.clone();
     let r = &mut ctx.client.reply;
     match read(ks, db, argv[1]) {
         Err(e) => r.error(e),

@@ -277,7 +277,7 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) {
         _ => return ctx.reply().error(errors::SYNTAX),
     };
     let ks = &mut ctx.srv.ks;
-    let mut rng = std::mem::take(&mut ks.rng);
+    let mut rng = ks.rng.clone();
     let r = &mut ctx.client.reply;
     let mut members = Vec::new();
     let popped = match write(ks, db, key) {
@@ -379,7 +379,7 @@ fn srandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
         _ => return ctx.reply().error(errors::SYNTAX),
     };
     let ks = &mut ctx.srv.ks;
-    let mut rng = std::mem::take(&mut ks.rng);
+    let mut rng = ks.rng.clone();
     let r = &mut ctx.client.reply;
     match read(ks, db, key) {
         Err(e) => r.error(e),
