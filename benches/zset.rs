@@ -6,7 +6,9 @@
 //! members named like redis-benchmark's (`element:000000123456`) with random
 //! scores, then runs OPS operations of each phase listed in PHASES (comma
 //! separated, default all): `update` (ZADD of an existing member with a new
-//! random score, as the command does: score lookup then update), `rank`
+//! random score, as the command does: score lookup then update), `incr`
+//! (ZINCRBY of a small random step, so elements move a few hundred places
+//! at most), `rank`
 //! (ZRANK), `range` (the rank where a score range starts, as ZRANGEBYSCORE
 //! finds it, then 10 elements), `at` (ZRANGE by rank: the element at a random
 //! rank, then 10), `rem` (ZREM then ZADD back), `pop` (ZPOPMIN of 10, then the
@@ -38,7 +40,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let ops: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let phases = args.get(2).cloned().unwrap_or_else(|| "update,rank,range,at,rem,pop".into());
+    let phases = args.get(2).cloned().unwrap_or_else(|| "update,incr,rank,range,at,rem,pop".into());
     let mut rng = Rng::with_seed(42);
     let names: Vec<Vec<u8>> = (0..n).map(member).collect();
 
@@ -59,6 +61,19 @@ fn main() {
                     let m = &names[rng.below(n)];
                     let new = score(&mut rng);
                     if let Some(cur) = z.score(m) {
+                        if cur != new {
+                            z.update(m, cur, new);
+                        }
+                    }
+                }
+            }
+            "incr" => {
+                // ZINCRBY by a small random step: the element moves a few
+                // hundred places at most (scores are about 1000 apart).
+                for _ in 0..ops {
+                    let m = &names[rng.below(n)];
+                    if let Some(cur) = z.score(m) {
+                        let new = cur + rng.below(200_000) as f64 - 100_000.0;
                         if cur != new {
                             z.update(m, cur, new);
                         }

@@ -472,22 +472,24 @@ impl<'a> Iterator for PackedIter<'a> {
 // Levels are drawn with p = 1/4, up to 32, as in Redis.
 //
 // Layout. Nodes live in an arena and link by `u32` index (index 0 is the
-// header). A node is 56 bytes: its score, its first two levels of links,
-// back link, tower index and its member inline when it has at most 23
-// bytes (longer members sit in a side table). 15 nodes in 16 have no more
-// levels. The links above level 1 of the other node (its *tower*) live in a
-// second arena of 8-byte words, in one block per node: a copy of the node's
-// score, the node's index and member length, then one link per level. Links
-// at those levels point from block to block, so a search step above level
-// 1 reads one block (score and next links together) and touches the node
-// only when scores tie and members must be compared: one cache miss per
-// step, as in Redis, where keeping the upper links behind the node (node,
-// then a side table, then a box) cost three. While the search compares at
-// one level it prefetches where it would go next if it steps down, so the
-// two misses overlap. Both arenas are lists of chunks (1024 nodes, 4096
-// words), so growing a huge set never copies it all (no long pause) and a
-// small set's arenas stay small; freed nodes and blocks are reused through
-// free lists threaded through them (blocks by link count).
+// header). A node is 48 bytes: its score, its level-0 link, its member when
+// it has at most 23 bytes (longer members sit in a side table), back link
+// and tower index. The links above level 0 of the nodes that have them (one
+// in four; its *tower*) live in a second arena of 8-byte words, one block
+// per node: a copy of the node's score, the node's index and member length,
+// then one link per level. Links at those levels point from block to block,
+// so a search step above level 0 reads one block (score and next links
+// together) and touches the node only when scores tie and members must be
+// compared. That is one cache miss per step, as in Redis, and the blocks
+// are dense (about 7 bytes per element), so on a large set the upper levels
+// mostly stay in cache and only the last few level-0 steps go to memory.
+// (Keeping the upper links behind the node, in a side table of boxes, cost
+// three dependent misses per step.) While the search compares at one level
+// it prefetches where it goes next if it steps down, so the two misses
+// overlap. Both arenas are lists of chunks (1024 nodes, 4096 words), so
+// growing a huge set never copies it all (no long pause) and a small set's
+// arenas stay small; freed nodes and blocks are reused through free lists
+// threaded through them (blocks by link count).
 //
 // A score update first finds the element (one search), changes the score in
 // place when the element keeps its position (as Redis's zslUpdateScore
@@ -496,18 +498,24 @@ impl<'a> Iterator for PackedIter<'a> {
 
 const MAX_LEVEL: usize = 32;
 const NIL: u32 = u32::MAX;
-const INLINE_LEVELS: usize = 2;
-/// `Node::tower` of a node with one level and of one with two (no block).
+const INLINE_LEVELS: usize = 1;
+/// `Node::tower` of a node with one level (no block).
 const ONE_LEVEL: u32 = NIL;
-const TWO_LEVELS: u32 = NIL - 1;
 const CHUNK_BITS: u32 = 10;
 const CHUNK: usize = 1 << CHUNK_BITS;
 const TOWER_CHUNK_BITS: u32 = 12;
 const TOWER_CHUNK: usize = 1 << TOWER_CHUNK_BITS;
 /// Words of a tower block before its links: the score, then the node index
 /// (low 32 bits), the link count (bits 32..40) and the member's length byte
-/// (bits 40..48, as in `Member::len`). The link of level `i` is word `i`.
+/// (bits 40..48, as in `Member::len`). Then the links, from level
+/// `INLINE_LEVELS` up (see `lw`).
 const TOWER_HEAD: usize = 2;
+
+/// The word of a tower block that holds the link of level `i`.
+#[inline(always)]
+const fn lw(i: usize) -> usize {
+    i - INLINE_LEVELS + TOWER_HEAD
+}
 /// Members of up to this many bytes are stored in the node.
 const INLINE_MEMBER: usize = 23;
 /// `Member::len` of a member kept in `SkipSet::long`.
@@ -541,7 +549,7 @@ struct Node {
     inline: [Link; INLINE_LEVELS],
     member: Member,
     back: u32,
-    /// The node's tower block, or `ONE_LEVEL` / `TWO_LEVELS`. Also links the
+    /// The node's tower block, or `ONE_LEVEL`. Also links the
     /// free list of nodes.
     tower: u32,
 }
@@ -676,12 +684,12 @@ impl SkipSet {
 
     #[inline]
     fn tlink(&self, t: u32, i: usize) -> Link {
-        Link::from_word(self.block(t)[i])
+        Link::from_word(self.block(t)[lw(i)])
     }
 
     #[inline]
     fn set_tlink(&mut self, t: u32, i: usize, l: Link) {
-        self.block_mut(t)[i] = l.word();
+        self.block_mut(t)[lw(i)] = l.word();
     }
 
     fn member(&self, x: u32) -> &[u8] {
@@ -694,9 +702,9 @@ impl SkipSet {
         self.chunks = vec![vec![header]];
         self.slots = 1;
         self.free = NIL;
-        let mut block = vec![NO_LINK.word(); MAX_LEVEL];
+        let mut block = vec![NO_LINK.word(); lw(MAX_LEVEL)];
         block[0] = 0;
-        block[1] = ((MAX_LEVEL - TOWER_HEAD) as u64) << 32;
+        block[1] = ((MAX_LEVEL - INLINE_LEVELS) as u64) << 32;
         self.towers = vec![block];
         self.tower_free = [NIL; MAX_LEVEL];
         self.long = Vec::new();
@@ -721,8 +729,7 @@ impl SkipSet {
     fn height(&self, x: u32) -> usize {
         match self.node(x).tower {
             ONE_LEVEL => 1,
-            TWO_LEVELS => 2,
-            t => TOWER_HEAD + ((self.block(t)[1] >> 32) as u8) as usize,
+            t => INLINE_LEVELS + ((self.block(t)[1] >> 32) as u8) as usize,
         }
     }
 
@@ -802,7 +809,6 @@ impl SkipSet {
         };
         self.node_mut(x).tower = match levels {
             1 => ONE_LEVEL,
-            2 => TWO_LEVELS,
             _ => self.alloc_tower(levels - INLINE_LEVELS, x, score, m.len),
         };
         x
@@ -815,7 +821,7 @@ impl SkipSet {
             let n = self.node(x);
             (n.tower, n.member)
         };
-        if t != ONE_LEVEL && t != TWO_LEVELS {
+        if t != ONE_LEVEL {
             let links = ((self.block(t)[1] >> 32) as u8) as usize;
             self.free_tower(t, links);
         }
@@ -836,7 +842,7 @@ impl SkipSet {
         let n = self.node_mut(x);
         n.score = score;
         let t = n.tower;
-        if t != ONE_LEVEL && t != TWO_LEVELS {
+        if t != ONE_LEVEL {
             self.block_mut(t)[0] = score.to_bits();
         }
     }
@@ -846,23 +852,32 @@ impl SkipSet {
     /// records the last element of each level in `path`. Returns the last
     /// node reached and its rank.
     #[inline(always)]
-    fn descend(
+    fn descend(&self, path: Option<&mut Path>, right: impl FnMut(u32, u32, f64, Elem<'_>) -> bool) -> (u32, u32) {
+        self.descend_from(self.level, 0, 0, path, right)
+    }
+
+    /// `descend` from level `top - 1` down, starting at `start` (a tower
+    /// block when `top > INLINE_LEVELS`, else a node) of rank `r`.
+    #[inline(always)]
+    fn descend_from(
         &self,
+        top: usize,
+        start: u32,
+        mut r: u32,
         mut path: Option<&mut Path>,
         mut right: impl FnMut(u32, u32, f64, Elem<'_>) -> bool,
     ) -> (u32, u32) {
-        let mut r = 0u32;
-        let mut t = 0u32;
-        for i in (INLINE_LEVELS..self.level).rev() {
+        let mut t = start;
+        for i in (INLINE_LEVELS..top).rev() {
             let mut b = self.block(t);
             loop {
-                let l = Link::from_word(b[i]);
+                let l = Link::from_word(b[lw(i)]);
                 if l.next == NIL {
                     break;
                 }
                 // Where the next level goes on if this step fails.
                 if i > INLINE_LEVELS {
-                    let down = Link::from_word(b[i - 1]).next;
+                    let down = Link::from_word(b[lw(i - 1)]).next;
                     if down != NIL && down != l.next {
                         prefetch(&self.block(down)[0]);
                     }
@@ -884,8 +899,8 @@ impl SkipSet {
                 p.rank[i] = r;
             }
         }
-        let mut x = if t == 0 { 0 } else { self.block(t)[1] as u32 };
-        for i in (0..INLINE_LEVELS.min(self.level)).rev() {
+        let mut x = if top > INLINE_LEVELS { self.block(t)[1] as u32 } else { start };
+        for i in (0..INLINE_LEVELS.min(top)).rev() {
             loop {
                 let n = self.node(x);
                 let l = n.inline[i];
@@ -917,6 +932,56 @@ impl SkipSet {
     fn search(&self, score: f64, member: &[u8]) -> Path {
         let mut p = Path { update: [0; MAX_LEVEL], rank: [0; MAX_LEVEL] };
         self.descend(Some(&mut p), |_, _, s2, e| s2 < score || (s2 == score && e.member() < member));
+        p
+    }
+
+    /// Whether (score, member), which is not in the set, sorts after `u`
+    /// (a node below `INLINE_LEVELS`, else a tower block) and before `u`'s
+    /// successor at level `i`.
+    fn brackets(&self, u: u32, i: usize, score: f64, member: &[u8]) -> bool {
+        let follows = |s: f64, e: Elem<'_>| score < s || (score == s && member < e.member());
+        if i < INLINE_LEVELS {
+            let n = self.node(u);
+            if u != 0 && follows(n.score, Elem { set: self, node: u, len: UNKNOWN_LEN }) {
+                return false;
+            }
+            let next = n.inline[i].next;
+            next == NIL || follows(self.node(next).score, Elem { set: self, node: next, len: UNKNOWN_LEN })
+        } else {
+            let elem = |t: u32| {
+                let b = self.block(t);
+                (f64::from_bits(b[0]), Elem { set: self, node: b[1] as u32, len: ((b[1] >> 40) as u8) as u16 })
+            };
+            if u != 0 {
+                let (s, e) = elem(u);
+                if follows(s, e) {
+                    return false;
+                }
+            }
+            let next = self.tlink(u, i).next;
+            next == NIL || {
+                let (s, e) = elem(next);
+                follows(s, e)
+            }
+        }
+    }
+
+    /// The path to where (score, member), which is not in the set, sorts,
+    /// given the path `p` to a position near it (a finger search): the
+    /// levels from the lowest one where `p` already brackets it up keep
+    /// their entries, and only the levels below are searched again, from
+    /// there. A small move costs a few steps instead of a full search.
+    fn search_near(&self, mut p: Path, score: f64, member: &[u8]) -> Path {
+        let Some(k) = (0..self.level).find(|&k| self.brackets(p.update[k], k, score, member)) else {
+            return self.search(score, member);
+        };
+        if k > 0 {
+            let u = p.update[k];
+            let start = if k == INLINE_LEVELS { self.block(u)[1] as u32 } else { u };
+            self.descend_from(k, start, p.rank[k], Some(&mut p), |_, _, s2, e| {
+                s2 < score || (s2 == score && e.member() < member)
+            });
+        }
         p
     }
 
@@ -993,7 +1058,7 @@ impl SkipSet {
     /// Unlinks node `x`, whose predecessors are `p`.
     fn unlink(&mut self, x: u32, p: &Path) {
         let xt = self.node(x).tower;
-        let has_tower = xt != ONE_LEVEL && xt != TWO_LEVELS;
+        let has_tower = xt != ONE_LEVEL;
         for i in 0..self.level {
             let u = p.update[i];
             if i < INLINE_LEVELS {
@@ -1078,15 +1143,14 @@ impl SkipSet {
             (n.back, n.inline[0].next)
         };
         let after_back = back == NIL || before(self.node(back).score, self.member(back), new, member);
-        let before_next = next == NIL || before(new, member, self.node(next).score, self.member(next));
-        if after_back && before_next {
+        if after_back && (next == NIL || before(new, member, self.node(next).score, self.member(next))) {
             self.set_score(x, new);
             return true;
         }
         let h = self.height(x);
         self.unlink(x, &p);
         self.set_score(x, new);
-        let p = self.search(new, member);
+        let p = self.search_near(p, new, member);
         self.link(x, h, p);
         true
     }
@@ -1172,14 +1236,14 @@ impl SkipSet {
                     self.node(x).inline[i]
                 } else {
                     let t = self.node(x).tower;
-                    assert!(t != ONE_LEVEL && t != TWO_LEVELS, "node at level {i} has a tower");
+                    assert!(t != ONE_LEVEL, "node at level {i} has a tower");
                     let b = self.block(t);
                     assert_eq!(b[1] as u32, x, "tower node");
                     if x != 0 {
                         assert_eq!(f64::from_bits(b[0]), self.node(x).score, "tower score");
                         assert_eq!((b[1] >> 40) as u8, self.node(x).member.len, "tower member length");
                     }
-                    Link::from_word(b[i])
+                    Link::from_word(b[lw(i)])
                 };
                 if x != 0 {
                     assert!(self.height(x) > i, "height");
@@ -1269,8 +1333,8 @@ mod tests {
     }
 
     #[test]
-    fn node_is_56_bytes() {
-        assert_eq!(std::mem::size_of::<Node>(), 56);
+    fn node_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<Node>(), 48);
     }
 
     #[test]
@@ -1335,8 +1399,13 @@ mod tests {
                         model.remove(&m);
                     }
                     Some(old) => {
-                        // Small moves often keep the position (in place).
-                        let new = if step % 3 == 0 { old + 0.001 } else { s };
+                        // Tiny moves often keep the position (in place), small
+                        // ones take the finger search, others a full one.
+                        let new = match step % 3 {
+                            0 => old + 0.001,
+                            1 => old + (rng.below(2000) as f64 - 1000.0) / 7.0,
+                            _ => s,
+                        };
                         if new != old {
                             z.update(&m, old, new);
                             model.insert(m, new);
