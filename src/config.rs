@@ -145,7 +145,7 @@ directives! {
     ShutdownOnSigint: "shutdown-on-sigint" => Enum(&["default", "save", "nosave", "now", "force"]), "default", 0;
     ShutdownOnSigterm: "shutdown-on-sigterm" => Enum(&["default", "save", "nosave", "now", "force"]), "default", 0;
     LocaleCollate: "locale-collate" => Str, "", STORED_ONLY;
-    JemallocBgThread: "jemalloc-bg-thread" => Bool, "yes", STORED_ONLY;
+    JemallocBgThread: "jemalloc-bg-thread" => Bool, "yes", 0;
     ServerCpulist: "server_cpulist" => Str, "", IMMUTABLE | STORED_ONLY;
     BioCpulist: "bio_cpulist" => Str, "", IMMUTABLE | STORED_ONLY;
     AofRewriteCpulist: "aof_rewrite_cpulist" => Str, "", IMMUTABLE | STORED_ONLY;

@@ -125,6 +125,7 @@ impl Server {
         self.ks.lazy.expire = cfg.bool(D::LazyfreeLazyExpire);
         self.ks.lazy.server_del = cfg.bool(D::LazyfreeLazyServerDel);
         self.ks.lazy.user_del = cfg.bool(D::LazyfreeLazyUserDel);
+        crate::alloc::set_background_thread(cfg.bool(D::JemallocBgThread));
         self.evict_clients_if_needed();
         // Like Redis, a lower limit is enforced from the next command or cron
         // tick on, not inside CONFIG SET (whose own temporary copies of the

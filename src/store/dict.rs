@@ -95,6 +95,30 @@ pub fn hash_key(key: &[u8]) -> u64 {
     hasher().hash_one(key)
 }
 
+/// Bucket arrays at least this long (512 KB) are freed on the lazyfree
+/// thread when a rehash empties them.
+const RETIRE_OFF_THREAD: usize = 1 << 16;
+
+/// Frees the emptied bucket array of a finished rehash: a big one on the
+/// lazyfree thread (see [`super::lazyfree::free_buckets`]), a small one here.
+fn retire<V>(buckets: Vec<Option<Box<Entry<V>>>>) {
+    if buckets.len() < RETIRE_OFF_THREAD {
+        return;
+    }
+    debug_assert!(buckets.iter().all(Option::is_none));
+    let mut b = std::mem::ManuallyDrop::new(buckets);
+    let (ptr, len, cap) = (b.as_mut_ptr(), b.len(), b.capacity());
+    // SAFETY: every bucket is `None` (the table's `used` count reached 0),
+    // which for `Option<Box<_>>` is a null pointer: the memory holds `len`
+    // valid `usize` zeros. `usize` has the same size and alignment as
+    // `Option<Box<Entry<V>>>` (a thin pointer), so the allocation's layout
+    // for capacity `cap` is the same and the `Vec<usize>` frees it correctly.
+    let raw: Vec<usize> = unsafe { Vec::from_raw_parts(ptr as *mut usize, len, cap) };
+    super::lazyfree::free_buckets(raw);
+}
+
+const _: () = assert!(std::mem::size_of::<Option<Box<Entry<()>>>>() == std::mem::size_of::<usize>());
+
 /// A binary-keyed hash table with incremental rehashing and a SCAN cursor.
 pub struct Dict<V> {
     tables: [Table<V>; 2],
@@ -349,7 +373,9 @@ impl<V> Dict<V> {
             idx += 1;
         }
         if t0.used == 0 {
-            self.tables[0] = std::mem::replace(&mut self.tables[1], Table::empty());
+            let new = std::mem::replace(&mut self.tables[1], Table::empty());
+            let old = std::mem::replace(&mut self.tables[0], new);
+            retire(old.buckets);
             self.rehash_idx = None;
             return false;
         }

@@ -39,6 +39,8 @@ static FREED: AtomicU64 = AtomicU64::new(0);
 enum Job {
     Obj(Obj),
     Db(Box<Db>),
+    /// An emptied hash table bucket array (see [`free_buckets`]).
+    Buckets(Vec<usize>),
 }
 
 fn sender() -> Option<&'static SyncSender<(Job, u64)>> {
@@ -50,6 +52,7 @@ fn sender() -> Option<&'static SyncSender<(Job, u64)>> {
                 match job {
                     Job::Obj(o) => drop(o),
                     Job::Db(d) => drop(d),
+                    Job::Buckets(b) => drop(b),
                 }
                 crate::alloc::report_helper_thread();
                 FREED.fetch_add(n, Ordering::Relaxed);
@@ -85,7 +88,7 @@ pub fn free_effort(v: &Value) -> usize {
         Value::Str(_) => 1,
         Value::List(l) => l.node_count(),
         Value::Hash(h) if h.encoding() == "hashtable" => h.len(),
-        Value::Set(s) if s.encoding() == "hashtable" => s.len(),
+        Value::Set(s) if s.encoding() == "hashtable" && !s.is_array() => s.len(),
         Value::ZSet(z) if z.encoding() == "skiplist" => z.len(),
         _ => 1,
     }
@@ -106,6 +109,15 @@ pub fn free_db(db: Db, lazy: bool) {
     if lazy && n > 0 {
         send(Job::Db(Box::new(db)), n);
     }
+}
+
+/// Frees the bucket array a big dict left behind when its rehash finished,
+/// on the helper thread. jemalloc hands a block this big (megabytes) back to
+/// the kernel as soon as it is freed, in the freeing thread: for the 64 MB
+/// array of a table that grew past 8M keys that is a 3 to 5 ms stall, which
+/// the server thread should not take. Not counted as a lazyfree object.
+pub fn free_buckets(buckets: Vec<usize>) {
+    send(Job::Buckets(buckets), 0);
 }
 
 /// INFO `lazyfree_pending_objects`.
