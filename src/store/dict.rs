@@ -652,6 +652,23 @@ mod tests {
     }
 
     #[test]
+    fn big_tables_retire_their_old_buckets_and_keep_every_entry() {
+        // 2^17 entries: the last doublings leave bucket arrays of 2^16 and
+        // more, which go to the lazyfree thread when their rehash ends.
+        let n = (RETIRE_OFF_THREAD * 2) as u32;
+        let mut d = Dict::new();
+        for i in 0..n {
+            d.insert(i.to_le_bytes()[..].into(), i);
+        }
+        while d.rehash(1000) {}
+        assert!(d.buckets() >= RETIRE_OFF_THREAD * 2);
+        assert_eq!(d.len(), n as usize);
+        for i in (0..n).step_by(97) {
+            assert_eq!(d.get(&i.to_le_bytes()), Some(&i));
+        }
+    }
+
+    #[test]
     fn random_entry_finds_elements() {
         let mut d = Dict::new();
         let mut rng = Rng::with_seed(7);
