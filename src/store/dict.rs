@@ -37,18 +37,18 @@ const MIN_FILL_PERCENT: usize = 10;
 const MAX_LOAD_PERCENT: usize = 162;
 
 /// One key/value pair in a bucket chain.
-pub struct Entry<V> {
-    pub key: SmallBytes,
+pub struct Entry<V, K = SmallBytes> {
+    pub key: K,
     pub value: V,
-    next: Option<Box<Entry<V>>>,
+    next: Option<Box<Entry<V, K>>>,
 }
 
-struct Table<V> {
-    buckets: Vec<Option<Box<Entry<V>>>>,
+struct Table<V, K> {
+    buckets: Vec<Option<Box<Entry<V, K>>>>,
     used: usize,
 }
 
-impl<V> Table<V> {
+impl<V, K> Table<V, K> {
     fn empty() -> Self {
         Table { buckets: Vec::new(), used: 0 }
     }
@@ -59,7 +59,7 @@ impl<V> Table<V> {
     /// in the event loop (the pages are touched as the rehash fills them),
     /// as Redis's `zcalloc` of a new table.
     fn with_size(n: usize) -> Self {
-        let layout = std::alloc::Layout::array::<Option<Box<Entry<V>>>>(n).expect("bucket array size");
+        let layout = std::alloc::Layout::array::<Option<Box<Entry<V, K>>>>(n).expect("bucket array size");
         if layout.size() == 0 {
             return Table::empty();
         }
@@ -68,7 +68,7 @@ impl<V> Table<V> {
         // comes from the global allocator with this exact layout, which is
         // what `Vec::from_raw_parts` requires for capacity `n`.
         let buckets = unsafe {
-            let p = std::alloc::alloc_zeroed(layout) as *mut Option<Box<Entry<V>>>;
+            let p = std::alloc::alloc_zeroed(layout) as *mut Option<Box<Entry<V, K>>>;
             if p.is_null() {
                 std::alloc::handle_alloc_error(layout);
             }
@@ -101,7 +101,7 @@ const RETIRE_OFF_THREAD: usize = 1 << 16;
 
 /// Frees the emptied bucket array of a finished rehash: a big one on the
 /// lazyfree thread (see [`super::lazyfree::free_buckets`]), a small one here.
-fn retire<V>(buckets: Vec<Option<Box<Entry<V>>>>) {
+fn retire<V, K>(buckets: Vec<Option<Box<Entry<V, K>>>>) {
     if buckets.len() < RETIRE_OFF_THREAD {
         return;
     }
@@ -119,20 +119,27 @@ fn retire<V>(buckets: Vec<Option<Box<Entry<V>>>>) {
 
 const _: () = assert!(std::mem::size_of::<Option<Box<Entry<()>>>>() == std::mem::size_of::<usize>());
 
+/// What a dict can be keyed by: anything that reads as bytes. Usually an
+/// owned [`SmallBytes`]; the expires index uses [`super::KeyRef`], which
+/// shares the main dict's key.
+pub trait DictKey: std::ops::Deref<Target = [u8]> {}
+
+impl<T: std::ops::Deref<Target = [u8]>> DictKey for T {}
+
 /// A binary-keyed hash table with incremental rehashing and a SCAN cursor.
-pub struct Dict<V> {
-    tables: [Table<V>; 2],
+pub struct Dict<V, K = SmallBytes> {
+    tables: [Table<V, K>; 2],
     /// Next bucket of `tables[0]` to move while rehashing.
     rehash_idx: Option<usize>,
 }
 
-impl<V> Default for Dict<V> {
+impl<V, K: DictKey> Default for Dict<V, K> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<V> Dict<V> {
+impl<V, K: DictKey> Dict<V, K> {
     pub fn new() -> Self {
         Dict { tables: [Table::empty(), Table::empty()], rehash_idx: None }
     }
@@ -161,11 +168,11 @@ impl<V> Dict<V> {
         self.find(key, hash_key(key)).map(|e| &e.value)
     }
 
-    pub fn get_entry(&self, key: &[u8]) -> Option<&Entry<V>> {
+    pub fn get_entry(&self, key: &[u8]) -> Option<&Entry<V, K>> {
         self.find(key, hash_key(key))
     }
 
-    fn find(&self, key: &[u8], h: u64) -> Option<&Entry<V>> {
+    fn find(&self, key: &[u8], h: u64) -> Option<&Entry<V, K>> {
         if self.is_empty() {
             return None;
         }
@@ -220,7 +227,7 @@ impl<V> Dict<V> {
     }
 
     /// Inserts or replaces; returns the previous value.
-    pub fn insert(&mut self, key: SmallBytes, value: V) -> Option<V> {
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         if let Some(v) = self.get_mut(&key) {
             return Some(std::mem::replace(v, value));
         }
@@ -229,7 +236,7 @@ impl<V> Dict<V> {
     }
 
     /// Inserts a key the caller knows is absent.
-    pub fn insert_new(&mut self, key: SmallBytes, value: V) {
+    pub fn insert_new(&mut self, key: K, value: V) {
         self.insert_new_guarded(key, value, |_| true);
     }
 
@@ -238,7 +245,7 @@ impl<V> Dict<V> {
     /// the table is [`MAX_LOAD_PERCENT`] full. The keyspace uses this so that
     /// doubling a big table does not push memory over `maxmemory` and evict
     /// keys for an allocation that can wait (Redis's `dictExpandAllowed`).
-    pub fn insert_new_guarded(&mut self, key: SmallBytes, value: V, may_grow: impl FnOnce(usize) -> bool) {
+    pub fn insert_new_guarded(&mut self, key: K, value: V, may_grow: impl FnOnce(usize) -> bool) {
         self.rehash_step();
         self.expand_if_needed(may_grow);
         let h = hash_key(&key);
@@ -250,15 +257,7 @@ impl<V> Dict<V> {
         table.used += 1;
     }
 
-    /// Returns the value for `key`, inserting `make()` first if it is absent.
-    pub fn get_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> V) -> &mut V {
-        if self.get(key).is_none() {
-            self.insert_new(key.into(), make());
-        }
-        self.get_mut(key).expect("just inserted")
-    }
-
-    pub fn remove(&mut self, key: &[u8]) -> Option<(SmallBytes, V)> {
+    pub fn remove(&mut self, key: &[u8]) -> Option<(K, V)> {
         if self.is_empty() {
             return None;
         }
@@ -289,7 +288,7 @@ impl<V> Dict<V> {
 
     /// Removes everything, returning the old contents as a dict (so the caller
     /// can drop it elsewhere, e.g. on a background thread).
-    pub fn take(&mut self) -> Dict<V> {
+    pub fn take(&mut self) -> Dict<V, K> {
         std::mem::take(self)
     }
 
@@ -395,12 +394,12 @@ impl<V> Dict<V> {
 
     /// One SCAN step: calls `f` for every entry of the bucket(s) the cursor
     /// names and returns the next cursor (0 when the iteration is complete).
-    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&Entry<V>)) -> u64 {
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&Entry<V, K>)) -> u64 {
         if self.is_empty() {
             return 0;
         }
         let mut v = cursor;
-        let emit = |t: &Table<V>, idx: u64, f: &mut dyn FnMut(&Entry<V>)| {
+        let emit = |t: &Table<V, K>, idx: u64, f: &mut dyn FnMut(&Entry<V, K>)| {
             let mut cur = t.buckets[idx as usize].as_deref();
             while let Some(e) = cur {
                 f(e);
@@ -437,7 +436,7 @@ impl<V> Dict<V> {
 
     /// A uniformly chosen bucket's random entry (Redis's `dictGetFairRandomKey`
     /// is not needed for our uses; this is `dictGetRandomKey`).
-    pub fn random_entry(&self, rng: &mut Rng) -> Option<&Entry<V>> {
+    pub fn random_entry(&self, rng: &mut Rng) -> Option<&Entry<V, K>> {
         if self.is_empty() {
             return None;
         }
@@ -487,7 +486,7 @@ impl<V> Dict<V> {
     /// neighbouring buckets come together), which an eviction pool does not
     /// need. At most `10 * count` buckets are visited; a run of empty buckets
     /// jumps to a new random place. Returns how many entries were passed.
-    pub fn sample(&self, rng: &mut Rng, count: usize, mut f: impl FnMut(&Entry<V>)) -> usize {
+    pub fn sample(&self, rng: &mut Rng, count: usize, mut f: impl FnMut(&Entry<V, K>)) -> usize {
         let count = count.min(self.len());
         if count == 0 {
             return 0;
@@ -536,7 +535,7 @@ impl<V> Dict<V> {
     }
 
     /// Iterates over every entry (no guarantees under modification: it borrows).
-    pub fn iter(&self) -> impl Iterator<Item = &Entry<V>> {
+    pub fn iter(&self) -> impl Iterator<Item = &Entry<V, K>> {
         self.tables.iter().flat_map(|t| t.buckets.iter()).flat_map(|b| {
             let mut cur = b.as_deref();
             std::iter::from_fn(move || {
@@ -553,7 +552,17 @@ impl<V> Dict<V> {
     }
 }
 
-impl<V> Drop for Dict<V> {
+impl<V> Dict<V, SmallBytes> {
+    /// Returns the value for `key`, inserting `make()` first if it is absent.
+    pub fn get_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> V) -> &mut V {
+        if self.get(key).is_none() {
+            self.insert_new(key.into(), make());
+        }
+        self.get_mut(key).expect("just inserted")
+    }
+}
+
+impl<V, K> Drop for Dict<V, K> {
     /// Frees chains iteratively: a long chain freed recursively could overflow the stack.
     fn drop(&mut self) {
         for t in self.tables.iter_mut() {
@@ -574,7 +583,7 @@ mod tests {
 
     #[test]
     fn insert_get_remove_across_growth() {
-        let mut d = Dict::new();
+        let mut d: Dict<_> = Dict::new();
         for i in 0..10_000u32 {
             d.insert(i.to_string().into_bytes().into(), i);
         }
@@ -592,7 +601,7 @@ mod tests {
 
     #[test]
     fn scan_returns_everything_across_resizes() {
-        let mut d = Dict::new();
+        let mut d: Dict<_> = Dict::new();
         for i in 0..1000u32 {
             d.insert(format!("k{i}").into_bytes().into(), ());
         }
@@ -627,7 +636,7 @@ mod tests {
 
     #[test]
     fn sample_reaches_every_element_and_respects_count() {
-        let mut d = Dict::new();
+        let mut d: Dict<_> = Dict::new();
         let mut rng = Rng::with_seed(3);
         assert_eq!(d.sample(&mut rng, 5, |_| {}), 0);
         for i in 0..1000u32 {
@@ -656,7 +665,7 @@ mod tests {
         // 2^17 entries: the last doublings leave bucket arrays of 2^16 and
         // more, which go to the lazyfree thread when their rehash ends.
         let n = (RETIRE_OFF_THREAD * 2) as u32;
-        let mut d = Dict::new();
+        let mut d: Dict<_> = Dict::new();
         for i in 0..n {
             d.insert(i.to_le_bytes()[..].into(), i);
         }
@@ -670,7 +679,7 @@ mod tests {
 
     #[test]
     fn random_entry_finds_elements() {
-        let mut d = Dict::new();
+        let mut d: Dict<_> = Dict::new();
         let mut rng = Rng::with_seed(7);
         assert!(d.random_entry(&mut rng).is_none());
         for i in 0..100u32 {

@@ -251,7 +251,7 @@ impl Keyspace {
                     d.dict.get(&e.key).map(&score_of)
                 };
                 if let Some(score) = score {
-                    picked.push((score, e.key.clone()));
+                    picked.push((score, SmallBytes::new(&e.key)));
                 }
             });
         }
@@ -276,7 +276,7 @@ impl Keyspace {
                 let e = if all {
                     d.dict.random_entry(&mut self.rng).map(|e| e.key.clone())
                 } else {
-                    d.expires.random_entry(&mut self.rng).map(|e| e.key.clone())
+                    d.expires.random_entry(&mut self.rng).map(|e| SmallBytes::new(&e.key))
                 };
                 if let Some(k) = e {
                     return Some((self.evict.next_db, k));
@@ -312,10 +312,10 @@ impl Keyspace {
     /// `lazyfree-lazy-eviction`). Returns false if it was gone.
     pub fn evict_key(&mut self, db: usize, key: &[u8]) -> bool {
         let d = &mut self.dbs[db];
-        let Some((_, obj)) = d.dict.remove(key) else { return false };
         if !d.expires.is_empty() {
             d.expires.remove(key);
         }
+        let Some((_, obj)) = d.dict.remove(key) else { return false };
         self.evict.evicted_keys += 1;
         // Keyspace event `evicted`; replicas and the AOF see a DEL.
         self.queue_event(super::events::EVICTED, "evicted", db, key);

@@ -28,16 +28,49 @@ use crate::util::Rng;
 use evict::{AccessClock, Evictor};
 
 /// One database: the main dict and the deadlines of its volatile keys.
+///
+/// Invariant: every key of `expires` is a [`KeyRef`] to the key of a live
+/// entry of `dict`. So a key leaves `expires` *before* it leaves `dict`, and
+/// joins `expires` only while it is in `dict` (the methods of [`Keyspace`]
+/// are the only writers; the rest of the server only reads `expires`).
 #[derive(Default)]
 pub struct Db {
     pub dict: Dict<Obj>,
-    /// Unix-ms deadline of every key that has a TTL.
-    pub expires: Dict<i64>,
+    /// Unix-ms deadline of every key that has a TTL, keyed by the main
+    /// dict's own key (not a copy: a long key is stored once, as in Redis).
+    pub expires: Dict<i64, KeyRef>,
     /// Average TTL of keys seen by the active expiry cycle (for INFO keyspace).
     pub avg_ttl: i64,
     /// Where the active expiry cycle continues (a SCAN cursor over `expires`).
     pub expire_cursor: u64,
 }
+
+/// A key of the expires index: a pointer to the key inside the main dict's
+/// entry. Entries are boxed and never move while their key exists (a rehash
+/// relinks the box, an overwrite replaces the value in place), so the pointer
+/// stays valid as long as [`Db`]'s invariant holds.
+pub struct KeyRef(std::ptr::NonNull<SmallBytes>);
+
+impl KeyRef {
+    /// A reference to the key of `dict`'s entry for `key`, if it exists.
+    fn to(dict: &Dict<Obj>, key: &[u8]) -> Option<KeyRef> {
+        dict.get_entry(key).map(|e| KeyRef(std::ptr::NonNull::from(&e.key)))
+    }
+}
+
+impl std::ops::Deref for KeyRef {
+    type Target = [u8];
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        // SAFETY: the entry this points into is alive (see `Db`'s invariant).
+        unsafe { self.0.as_ref() }.as_slice()
+    }
+}
+
+// SAFETY: a `KeyRef` is only read, and only together with the `Db` that owns
+// both dicts; a `Db` moves between threads whole (FLUSHALL ASYNC), and the
+// dict drops its entries without reading their keys.
+unsafe impl Send for KeyRef {}
 
 impl Db {
     pub fn len(&self) -> usize {
@@ -304,10 +337,10 @@ impl Keyspace {
             return false;
         }
         let d = &mut self.dbs[db];
-        let Some((_, obj)) = d.dict.remove(key) else { return false };
         if !d.expires.is_empty() {
             d.expires.remove(key);
         }
+        let Some((_, obj)) = d.dict.remove(key) else { return false };
         self.key_modified(db, key);
         lazyfree::free_obj(obj, lazy);
         true
@@ -319,8 +352,8 @@ impl Keyspace {
             return None;
         }
         let d = &mut self.dbs[db];
-        let (_, obj) = d.dict.remove(key)?;
         let ttl = d.expires.remove(key).map(|(_, t)| t);
+        let (_, obj) = d.dict.remove(key)?;
         self.key_modified(db, key);
         Some((obj, ttl))
     }
@@ -335,7 +368,11 @@ impl Keyspace {
         }
         match when {
             Some(t) => {
-                d.expires.insert(key.into(), t);
+                if let Some(slot) = d.expires.get_mut(key) {
+                    *slot = t;
+                } else if let Some(k) = KeyRef::to(&d.dict, key) {
+                    d.expires.insert_new(k, t);
+                }
             }
             None => {
                 d.expires.remove(key);
@@ -361,8 +398,8 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         if let Some(t) = d.expires.get_mut(key) {
             *t = when;
-        } else {
-            d.expires.insert_new(key.into(), when);
+        } else if let Some(k) = KeyRef::to(&d.dict, key) {
+            d.expires.insert_new(k, when);
         }
         self.key_modified(db, key);
     }
@@ -496,5 +533,62 @@ impl Keyspace {
     /// Total keys and volatile keys of a database (INFO keyspace).
     pub fn db_sizes(&self, db: usize) -> (usize, usize) {
         (self.dbs[db].dict.len(), self.dbs[db].expires.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The expires index shares the main dict's keys: every path that moves a
+    /// key in or out keeps it pointing at a live entry (run under valgrind to
+    /// catch a dangling one).
+    #[test]
+    fn expires_index_follows_the_main_dict() {
+        let mut ks = Keyspace::new(2);
+        ks.now_ms = 1_000;
+        let far = 1_000_000;
+        let long = |i: usize| format!("a-key-longer-than-inline-{i}").into_bytes();
+        for i in 0..2000 {
+            ks.set(0, &long(i), Value::str(b"v"), false);
+            ks.set_expire(0, &long(i), far + i as i64);
+        }
+        assert_eq!(ks.db_sizes(0), (2000, 2000));
+        // Overwrites keep or drop the TTL; the entries stay where they were.
+        for i in (0..2000).step_by(2) {
+            ks.set(0, &long(i), Value::str(b"w"), i % 4 == 0);
+        }
+        assert_eq!(ks.db_sizes(0).1, 1500);
+        // Move some keys out and back (RENAME/MOVE use take/put).
+        for i in (1..2000).step_by(4) {
+            let (obj, when) = ks.take(0, &long(i)).expect("present");
+            ks.put(1, &long(i), obj, when);
+        }
+        assert_eq!(ks.expire_at(1, &long(1)), Some(far + 1));
+        // Deletes and PERSIST.
+        for i in (3..2000).step_by(4) {
+            assert!(ks.delete(0, &long(i)));
+        }
+        assert!(ks.persist(0, &long(0)));
+        // Every volatile key's deadline is readable through its shared key.
+        for db in 0..2 {
+            let d = &ks.dbs[db];
+            for e in d.expires.iter() {
+                assert!(d.dict.contains_key(&e.key), "{:?}", String::from_utf8_lossy(&e.key));
+            }
+        }
+        // Expiry deletes through the index.
+        ks.now_ms = far + 5_000;
+        let mut gone = 0;
+        for i in 0..2000 {
+            if ks.expire_if_needed(0, &long(i)) || ks.expire_if_needed(1, &long(i)) {
+                gone += 1;
+            }
+        }
+        assert!(gone > 0);
+        assert!(ks.dbs.iter().all(|d| d.expires.iter().all(|e| d.dict.contains_key(&e.key))));
+        ks.swap_db(0, 1);
+        ks.flush_all(false);
+        assert_eq!(ks.db_sizes(0), (0, 0));
     }
 }
