@@ -56,7 +56,7 @@ impl Hash {
     /// Number of fields.
     pub fn len(&self) -> usize {
         match &self.repr {
-            Repr::Packed(p) => p.len,
+            Repr::Packed(p) => p.len(),
             Repr::Table(d) => d.len(),
         }
     }
@@ -97,7 +97,7 @@ impl Hash {
             }
             sum = sum.saturating_add(it.len());
         }
-        if p.buf.len().saturating_add(sum) > PACKED_MAX_BYTES {
+        if p.bytes().saturating_add(sum) > PACKED_MAX_BYTES {
             self.convert();
         }
     }
@@ -189,10 +189,11 @@ impl Hash {
     pub fn random_pair(&self, rng: &mut Rng) -> Option<(&[u8], &[u8])> {
         match &self.repr {
             Repr::Packed(p) => {
-                if p.len == 0 {
+                let n = p.len();
+                if n == 0 {
                     return None;
                 }
-                p.iter().nth(rng.below(p.len))
+                p.iter().nth(rng.below(n))
             }
             Repr::Table(d) => {
                 let n = d.len();
@@ -303,12 +304,26 @@ impl std::fmt::Debug for Hash {
 // ---------------------------------------------------------------------------
 // Packed encoding.
 
-/// Entries `varint(field len) field varint(value len) value`, in insertion order.
+/// One exact-size block: a 2-byte little-endian pair count ([`COUNT_BY_SCAN`]
+/// past 65534), then entries `varint(field len) field varint(value len) value`
+/// in insertion order. An empty hash has an empty block (no allocation).
+///
+/// Exact-size, not a `Vec` with spare capacity, so that `Hash` is 16 bytes
+/// and its box falls in the allocator's 16-byte class: a small hash is the
+/// keyspace entry, that box, and this block. Each change reallocates the
+/// block, which the allocator does in place while the size stays within its
+/// size class (as Redis's listpack does with `lpInsert`).
 #[derive(Default, Clone)]
 struct Packed {
-    buf: Vec<u8>,
-    len: usize,
+    buf: Box<[u8]>,
 }
+
+const _: () = assert!(std::mem::size_of::<Hash>() == 16);
+
+/// Bytes before the first entry.
+const HEADER: usize = 2;
+/// The count stored when the real one does not fit: count by walking.
+const COUNT_BY_SCAN: u16 = u16::MAX;
 
 /// Appends `n` as a LEB128 varint.
 fn put_varint(out: &mut Vec<u8>, mut n: usize) {
@@ -350,6 +365,41 @@ struct Span {
 }
 
 impl Packed {
+    /// Number of pairs.
+    fn len(&self) -> usize {
+        match self.buf.get(..HEADER) {
+            None => 0,
+            Some(h) => match u16::from_le_bytes([h[0], h[1]]) {
+                COUNT_BY_SCAN => self.iter().count(),
+                n => n as usize,
+            },
+        }
+    }
+
+    /// Bytes of the block (for the size limit).
+    fn bytes(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Runs `f` on the block as a `Vec` (no copy), then stores the pair
+    /// count `len + delta` and gives the block back exact-size.
+    fn edit<R>(&mut self, delta: isize, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        let count = self.len().saturating_add_signed(delta);
+        let mut v = std::mem::take(&mut self.buf).into_vec();
+        if v.is_empty() {
+            v.reserve_exact(HEADER);
+            v.extend_from_slice(&[0, 0]);
+        }
+        let r = f(&mut v);
+        let stored = if count >= COUNT_BY_SCAN as usize { COUNT_BY_SCAN } else { count as u16 };
+        v[..HEADER].copy_from_slice(&stored.to_le_bytes());
+        if count == 0 {
+            v = Vec::new();
+        }
+        self.buf = v.into_boxed_slice();
+        r
+    }
+
     /// Decodes the entry starting at `off`: (field range, span).
     #[inline]
     fn span(&self, off: usize) -> (std::ops::Range<usize>, Span) {
@@ -365,7 +415,7 @@ impl Packed {
     }
 
     fn find(&self, field: &[u8]) -> Option<(usize, Span)> {
-        let mut off = 0;
+        let mut off = HEADER;
         while off < self.buf.len() {
             let (f, s) = self.span(off);
             if &self.buf[f] == field {
@@ -377,7 +427,7 @@ impl Packed {
     }
 
     fn iter(&self) -> PackedIter<'_> {
-        PackedIter { p: self, off: 0 }
+        PackedIter { p: self, off: HEADER }
     }
 
     fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
@@ -387,20 +437,21 @@ impl Packed {
                 put_varint(&mut enc, value.len());
                 enc.extend_from_slice(value);
                 let vhead = s.value - varint_len(s.value_len);
-                crate::util::reserve_packed(&mut self.buf, enc.len().saturating_sub(s.end - vhead));
-                self.buf.splice(vhead..s.end, enc);
+                self.edit(0, |buf| {
+                    buf.reserve_exact(enc.len().saturating_sub(s.end - vhead));
+                    buf.splice(vhead..s.end, enc);
+                });
                 false
             }
             None => {
-                crate::util::reserve_packed(
-                    &mut self.buf,
-                    field.len() + value.len() + varint_len(field.len()) + varint_len(value.len()),
-                );
-                put_varint(&mut self.buf, field.len());
-                self.buf.extend_from_slice(field);
-                put_varint(&mut self.buf, value.len());
-                self.buf.extend_from_slice(value);
-                self.len += 1;
+                let extra = field.len() + value.len() + varint_len(field.len()) + varint_len(value.len());
+                self.edit(1, |buf| {
+                    buf.reserve_exact(extra);
+                    put_varint(buf, field.len());
+                    buf.extend_from_slice(field);
+                    put_varint(buf, value.len());
+                    buf.extend_from_slice(value);
+                });
                 true
             }
         }
@@ -409,8 +460,9 @@ impl Packed {
     fn remove(&mut self, field: &[u8]) -> bool {
         match self.find(field) {
             Some((_, s)) => {
-                self.buf.drain(s.start..s.end);
-                self.len -= 1;
+                self.edit(-1, |buf| {
+                    buf.drain(s.start..s.end);
+                });
                 true
             }
             None => false,
@@ -450,6 +502,24 @@ mod tests {
     use super::*;
 
     const LIM: Limits = Limits { max_entries: 4, max_value: 8 };
+
+    #[test]
+    fn packed_block_is_exact_and_counts_past_its_header() {
+        let mut p = Packed::default();
+        assert_eq!((p.len(), p.bytes()), (0, 0));
+        assert!(p.set(b"f1", b"v1") && p.set(b"f2", b"v2") && p.set(b"f3", b""));
+        assert!(!p.set(b"f2", b"longer value"));
+        assert_eq!(p.len(), 3);
+        assert_eq!(p.bytes(), HEADER + 6 + 16 + 4);
+        // A count too big for the header is found by walking the entries.
+        p.buf[..HEADER].copy_from_slice(&COUNT_BY_SCAN.to_le_bytes());
+        assert_eq!(p.len(), 3);
+        p.buf[..HEADER].copy_from_slice(&3u16.to_le_bytes());
+        assert!(p.remove(b"f1") && p.remove(b"f2") && !p.remove(b"f2"));
+        assert_eq!(p.iter().collect::<Vec<_>>(), vec![(&b"f3"[..], &b""[..])]);
+        assert!(p.remove(b"f3"));
+        assert_eq!((p.len(), p.bytes()), (0, 0));
+    }
 
     #[test]
     fn packed_set_get_remove_and_convert() {
