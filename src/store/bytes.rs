@@ -90,8 +90,13 @@ impl SmallBytes {
 
     /// Heap bytes owned beyond the 16 bytes of the value itself.
     pub fn heap_size(&self) -> usize {
-        if self.is_heap() {
-            self.len()
+        Self::heap_size_for(self.len())
+    }
+
+    /// Heap bytes a `SmallBytes` of `len` bytes owns (without building one).
+    pub const fn heap_size_for(len: usize) -> usize {
+        if len > INLINE_MAX {
+            len
         } else {
             0
         }

@@ -199,12 +199,12 @@ pub struct Evictor {
 impl Evictor {
     /// Merges a sampled key into the pool (Redis's `evictionPoolPopulate` rule:
     /// a full pool drops its worst entry for a better one).
-    fn offer(&mut self, score: u64, db: usize, key: SmallBytes) {
-        if self.pool.iter().any(|c| c.db == db && c.key == key) {
+    fn offer(&mut self, score: u64, db: usize, key: &[u8]) {
+        let pos = self.pool.partition_point(|c| c.score < score);
+        if (self.pool.len() == EVPOOL_SIZE && pos == 0) || self.pool.iter().any(|c| c.db == db && *c.key == *key) {
             return;
         }
-        let pos = self.pool.partition_point(|c| c.score < score);
-        let c = Candidate { score, db, key };
+        let c = Candidate { score, db, key: key.into() };
         if self.pool.len() < EVPOOL_SIZE {
             self.pool.insert(pos, c);
         } else if pos > 0 {
@@ -239,10 +239,9 @@ impl Keyspace {
         let samples = self.evict.samples.max(1);
         let policy = self.evict.policy;
         let score_of = self.eviction_scorer();
-        let mut picked: Vec<(u64, SmallBytes)> = Vec::with_capacity(samples);
-        let d = &self.dbs[db];
+        let (d, evict) = (&self.dbs[db], &mut self.evict);
         if policy.all_keys() {
-            d.dict.sample(&mut self.rng, samples, |e| picked.push((score_of(&e.value), e.key.clone())));
+            d.dict.sample(&mut self.rng, samples, |e| evict.offer(score_of(&e.value), db, &e.key));
         } else {
             d.expires.sample(&mut self.rng, samples, |e| {
                 let score = if policy == Policy::VolatileTtl {
@@ -251,12 +250,9 @@ impl Keyspace {
                     d.dict.get(&e.key).map(&score_of)
                 };
                 if let Some(score) = score {
-                    picked.push((score, SmallBytes::new(&e.key)));
+                    evict.offer(score, db, &e.key);
                 }
             });
-        }
-        for (score, key) in picked {
-            self.evict.offer(score, db, key);
         }
     }
 
@@ -353,14 +349,14 @@ mod tests {
     fn pool_keeps_the_best_candidates_sorted() {
         let mut ev = Evictor::default();
         for i in 0..40u64 {
-            ev.offer(i * 7 % 41, 0, format!("k{i}").as_bytes().into());
+            ev.offer(i * 7 % 41, 0, format!("k{i}").as_bytes());
         }
         assert_eq!(ev.pool.len(), EVPOOL_SIZE);
         assert!(ev.pool.windows(2).all(|w| w[0].score <= w[1].score));
         assert_eq!(ev.pool.last().map(|c| c.score), Some(40));
         // A duplicate is not added twice.
-        ev.offer(1000, 0, b"k0".into());
-        ev.offer(1000, 0, b"k0".into());
+        ev.offer(1000, 0, b"k0");
+        ev.offer(1000, 0, b"k0");
         assert_eq!(ev.pool.iter().filter(|c| &*c.key == b"k0").count(), 1);
     }
 }

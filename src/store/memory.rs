@@ -24,7 +24,7 @@ const SKIPLIST_NODE: usize = 56 + TABLE_ENTRY;
 /// Bytes used by `key` holding `obj`, sampling `samples` elements of an
 /// aggregate (0 = every element).
 pub fn usage(key: &[u8], obj: &Obj, samples: usize) -> usize {
-    ENTRY_OVERHEAD + super::bytes::SmallBytes::new(key).heap_size() + value_usage(&obj.value, samples)
+    ENTRY_OVERHEAD + super::SmallBytes::heap_size_for(key.len()) + value_usage(&obj.value, samples)
 }
 
 fn value_usage(v: &Value, samples: usize) -> usize {
@@ -40,7 +40,9 @@ fn value_usage(v: &Value, samples: usize) -> usize {
         }
         Value::Set(set) if set.is_array() => {
             let mut s = Sampler::new(limit);
-            set.for_each(|m| s.add(std::mem::size_of::<super::SmallBytes>() + super::SmallBytes::new(m).heap_size()));
+            set.for_each(|m| {
+                s.add(std::mem::size_of::<super::SmallBytes>() + super::SmallBytes::heap_size_for(m.len()))
+            });
             AGGREGATE_HEADER + s.total(set.len())
         }
         Value::Set(set) => {
