@@ -24,7 +24,7 @@ use oxidis::util::Rng;
 
 // The server's allocator, so node placement matches the server's.
 #[global_allocator]
-static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static ALLOC: oxidis::alloc::Jemalloc = oxidis::alloc::Jemalloc;
 
 const LIM: Limits = Limits { max_entries: 128, max_value: 64 };
 

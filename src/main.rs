@@ -26,9 +26,10 @@ struct Cli {
 }
 
 /// jemalloc, as Redis uses: no per-allocation header and fine size classes,
-/// which matters for millions of small keys, and statistics for INFO memory.
+/// which matters for millions of small keys, and statistics for INFO memory
+/// (see `oxidis::alloc::Jemalloc` for how it is built).
 #[global_allocator]
-static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static GLOBAL: oxidis::alloc::Jemalloc = oxidis::alloc::Jemalloc;
 
 fn main() -> ExitCode {
     let raw: Vec<String> = std::env::args().collect();
