@@ -226,8 +226,9 @@ impl Set {
     /// and a slot `0..SAMPLE_CHAIN` in it: if the slot holds a member we take
     /// it, otherwise we draw again.
     /// Every member in the first `SAMPLE_CHAIN` places of its group is then
-    /// exactly equally likely. The number of draws is bounded; past it we
-    /// fall back to the dict's own pick.
+    /// exactly equally likely; a member of a longer group (rare) is drawn a
+    /// little less often, but is always reachable. The number of draws is
+    /// bounded; past it we fall back to the dict's own pick.
     pub fn random(&self, rng: &mut Rng) -> Option<Vec<u8>> {
         match &self.repr {
             Repr::Ints(v) => {
@@ -252,15 +253,29 @@ impl Set {
                 let total = d.buckets();
                 let groups = total & total.wrapping_neg();
                 for _ in 0..1000 {
+                    let cursor = rng.below(groups) as u64;
                     let slot = rng.below(SAMPLE_CHAIN);
                     let mut seen = 0;
                     let mut picked = None;
-                    d.scan(rng.below(groups) as u64, |e| {
+                    d.scan(cursor, |e| {
                         if seen == slot {
                             picked = Some(e.key.to_vec());
                         }
                         seen += 1;
                     });
+                    if seen > SAMPLE_CHAIN {
+                        // A group longer than the window (a few in a
+                        // thousand sets of a few hundred members have one,
+                        // mostly while rehashing): take one of its members
+                        // uniformly, so none is out of reach.
+                        let (slot, mut i) = (rng.below(seen), 0);
+                        d.scan(cursor, |e| {
+                            if i == slot {
+                                picked = Some(e.key.to_vec());
+                            }
+                            i += 1;
+                        });
+                    }
                     if picked.is_some() {
                         return picked;
                     }
