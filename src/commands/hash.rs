@@ -91,7 +91,7 @@ fn write<R>(ks: &mut Keyspace, db: usize, key: &[u8], f: impl FnOnce(&mut Hash) 
             let mut h = Hash::new();
             let r = f(&mut h);
             if !h.is_empty() {
-                ks.set(db, key, Value::Hash(Box::new(h)), false);
+                ks.set(db, key, Value::Hash(h), false);
             }
             Ok(r)
         }

@@ -857,7 +857,7 @@ impl<R: BufRead> RdbReader<R> {
                         return Err(RdbError::Duplicate("hash fields"));
                     }
                 }
-                Value::Hash(Box::new(h))
+                Value::Hash(h)
             }
             T_HASH_ZIPMAP | T_HASH_ZIPLIST | T_HASH_LISTPACK => {
                 let blob = self.string()?;
@@ -889,7 +889,7 @@ impl<R: BufRead> RdbReader<R> {
                         });
                     }
                 }
-                Value::Hash(Box::new(h))
+                Value::Hash(h)
             }
             T_STREAM_LISTPACKS | T_STREAM_LISTPACKS_2 | T_STREAM_LISTPACKS_3 => return Err(RdbError::Stream(kind)),
             T_MODULE | T_MODULE_2 => return Err(RdbError::Module(kind)),
@@ -1413,7 +1413,7 @@ mod tests {
             for i in 0..n {
                 h.set(format!("f{i}").as_bytes(), i.to_string().as_bytes(), lim.hash);
             }
-            values.push(Value::Hash(Box::new(h)));
+            values.push(Value::Hash(h));
             let mut z = ZSet::new();
             for i in 0..n {
                 z.insert(format!("z{i}").as_bytes(), i as f64 / 3.0, lim.zset);

@@ -11,6 +11,9 @@
 //! cursors that survive resizing, and random sampling. As in Redis, a hash
 //! never converts back on its own.
 
+use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
+
 use super::bytes::SmallBytes;
 use super::dict::Dict;
 use crate::util::Rng;
@@ -30,16 +33,45 @@ const PACKED_MAX_BYTES: usize = 1 << 30;
 /// (see [`Hash::random_pair`]).
 const FAIR_SAMPLE: usize = 16;
 
-/// A hash value.
+/// A hash value: one pointer (so it sits inside [`super::Value`] with no box
+/// of its own). It points either at a packed block ([`Packed`]) or at a
+/// [`TableBlock`]; the first four bytes tell which (a packed block starts
+/// with its length, which is never [`TABLE_MARK`]).
+#[repr(transparent)]
 pub struct Hash {
-    repr: Repr,
+    /// The packed block, or (when the mark says so) a `Box<TableBlock>`
+    /// taken apart: dropped by hand in `Drop for Hash`.
+    raw: ManuallyDrop<Packed>,
 }
 
-enum Repr {
-    Packed(Packed),
-    /// Boxed so the packed form, which most values have, stays small.
-    Table(Box<Dict<SmallBytes>>),
+const _: () = assert!(std::mem::size_of::<Hash>() == 8);
+
+/// The hashtable encoding, behind the same pointer as a packed block.
+#[repr(C)]
+struct TableBlock {
+    /// Always [`TABLE_MARK`].
+    mark: u32,
+    dict: Dict<SmallBytes>,
 }
+
+/// First four bytes of a [`TableBlock`]; no packed block is that long.
+const TABLE_MARK: u32 = u32::MAX;
+
+/// A borrowed view of a hash's encoding.
+enum Repr<'a> {
+    Packed(&'a Packed),
+    Table(&'a Dict<SmallBytes>),
+}
+
+enum ReprMut<'a> {
+    Packed(&'a mut Packed),
+    Table(&'a mut Dict<SmallBytes>),
+}
+
+// SAFETY: a `Hash` owns its block (packed or table) exclusively, like the
+// `Box` it was made from; shared references only read it.
+unsafe impl Send for Hash {}
+unsafe impl Sync for Hash {}
 
 impl Default for Hash {
     fn default() -> Self {
@@ -48,14 +80,45 @@ impl Default for Hash {
 }
 
 impl Hash {
-    /// An empty hash in the packed encoding.
+    /// An empty hash in the packed encoding (no allocation).
     pub fn new() -> Hash {
-        Hash { repr: Repr::Packed(Packed::default()) }
+        Hash { raw: ManuallyDrop::new(Packed::empty()) }
+    }
+
+    fn from_table(dict: Dict<SmallBytes>) -> Hash {
+        let block = Box::new(TableBlock { mark: TABLE_MARK, dict });
+        let ptr = NonNull::from(Box::leak(block)).cast::<u8>();
+        Hash { raw: ManuallyDrop::new(Packed { ptr }) }
+    }
+
+    #[inline]
+    fn is_table(&self) -> bool {
+        self.raw.mark() == TABLE_MARK
+    }
+
+    #[inline]
+    fn repr(&self) -> Repr<'_> {
+        if self.is_table() {
+            // SAFETY: the mark says `raw.ptr` came from a live `Box<TableBlock>`.
+            Repr::Table(unsafe { &(*self.raw.ptr.as_ptr().cast::<TableBlock>()).dict })
+        } else {
+            Repr::Packed(&self.raw)
+        }
+    }
+
+    #[inline]
+    fn repr_mut(&mut self) -> ReprMut<'_> {
+        if self.is_table() {
+            // SAFETY: as in `repr`, and `&mut self` makes the access exclusive.
+            ReprMut::Table(unsafe { &mut (*self.raw.ptr.as_ptr().cast::<TableBlock>()).dict })
+        } else {
+            ReprMut::Packed(&mut self.raw)
+        }
     }
 
     /// Number of fields.
     pub fn len(&self) -> usize {
-        match &self.repr {
+        match self.repr() {
             Repr::Packed(p) => p.len(),
             Repr::Table(d) => d.len(),
         }
@@ -67,7 +130,7 @@ impl Hash {
 
     /// The name OBJECT ENCODING replies with.
     pub fn encoding(&self) -> &'static str {
-        match &self.repr {
+        match self.repr() {
             Repr::Packed(_) => "listpack",
             Repr::Table(_) => "hashtable",
         }
@@ -75,7 +138,7 @@ impl Hash {
 
     /// The value of `field`.
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
-        match &self.repr {
+        match self.repr() {
             Repr::Packed(p) => p.find(field).map(|(_, v)| p.value_at(v)),
             Repr::Table(d) => d.get(field).map(|v| &v[..]),
         }
@@ -89,7 +152,7 @@ impl Hash {
     /// about to be written) is too long for the packed one. Redis does this
     /// check over a command's arguments before writing any of them.
     pub fn fit_items(&mut self, items: &[&[u8]], lim: Limits) {
-        let Repr::Packed(p) = &self.repr else { return };
+        let Repr::Packed(p) = self.repr() else { return };
         let mut sum = 0usize;
         for it in items {
             if it.len() > lim.max_value {
@@ -106,9 +169,9 @@ impl Hash {
     /// the hashtable encoding when the hash or the pair outgrows the limits.
     pub fn set(&mut self, field: &[u8], value: &[u8], lim: Limits) -> bool {
         self.fit_items(&[field, value], lim);
-        let added = match &mut self.repr {
-            Repr::Packed(p) => p.set(field, value),
-            Repr::Table(d) => match d.get_mut(field) {
+        let added = match self.repr_mut() {
+            ReprMut::Packed(p) => p.set(field, value),
+            ReprMut::Table(d) => match d.get_mut(field) {
                 Some(v) => {
                     *v = value.into();
                     false
@@ -127,9 +190,9 @@ impl Hash {
 
     /// Removes `field`; returns true if it was there.
     pub fn remove(&mut self, field: &[u8]) -> bool {
-        match &mut self.repr {
-            Repr::Packed(p) => p.remove(field),
-            Repr::Table(d) => {
+        match self.repr_mut() {
+            ReprMut::Packed(p) => p.remove(field),
+            ReprMut::Table(d) => {
                 let removed = d.remove(field).is_some();
                 if removed {
                     // Keep the table reasonably full: SCAN steps and random
@@ -143,7 +206,7 @@ impl Hash {
 
     /// Calls `f` for every (field, value) pair.
     pub fn for_each(&self, mut f: impl FnMut(&[u8], &[u8])) {
-        match &self.repr {
+        match self.repr() {
             Repr::Packed(p) => p.iter().for_each(|(k, v)| f(k, v)),
             Repr::Table(d) => d.iter().for_each(|e| f(&e.key, &e.value)),
         }
@@ -152,7 +215,7 @@ impl Hash {
     /// Every pair, borrowed, in the hash's order.
     pub fn pairs(&self) -> Vec<(&[u8], &[u8])> {
         let mut out = Vec::with_capacity(self.len());
-        match &self.repr {
+        match self.repr() {
             Repr::Packed(p) => out.extend(p.iter()),
             Repr::Table(d) => out.extend(d.iter().map(|e| (&e.key[..], &e.value[..]))),
         }
@@ -164,7 +227,7 @@ impl Hash {
     /// dict's reverse-binary cursor, which keeps SCAN's guarantee across
     /// resizes. `f` gets every pair of the visited bucket(s).
     pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], &[u8])) -> u64 {
-        match &self.repr {
+        match self.repr() {
             Repr::Packed(p) => {
                 p.iter().for_each(|(k, v)| f(k, v));
                 0
@@ -175,7 +238,7 @@ impl Hash {
 
     /// True if SCAN returns everything in one step (the packed encoding).
     pub fn scans_whole(&self) -> bool {
-        matches!(self.repr, Repr::Packed(_))
+        !self.is_table()
     }
 
     /// A random pair, every pair (nearly) equally likely.
@@ -187,7 +250,7 @@ impl Hash {
     /// one of them uniformly (the idea behind Redis's `dictGetFairRandomKey`).
     /// Small tables are sampled over all their entries, exactly uniformly.
     pub fn random_pair(&self, rng: &mut Rng) -> Option<(&[u8], &[u8])> {
-        match &self.repr {
+        match self.repr() {
             Repr::Packed(p) => {
                 let n = p.len();
                 if n == 0 {
@@ -210,12 +273,25 @@ impl Hash {
 
     /// Converts to the hashtable encoding.
     fn convert(&mut self) {
-        if let Repr::Packed(p) = &self.repr {
+        if let Repr::Packed(p) = self.repr() {
             let mut d = Dict::new();
             for (k, v) in p.iter() {
                 d.insert_new(k.into(), v.into());
             }
-            self.repr = Repr::Table(Box::new(d));
+            *self = Hash::from_table(d);
+        }
+    }
+}
+
+impl Drop for Hash {
+    fn drop(&mut self) {
+        if self.is_table() {
+            // SAFETY: the mark says `raw.ptr` came from `Box::leak` of a
+            // `Box<TableBlock>` in `from_table`; it is rebuilt once, here.
+            drop(unsafe { Box::from_raw(self.raw.ptr.as_ptr().cast::<TableBlock>()) });
+        } else {
+            // SAFETY: `raw` is a packed block and is not used again.
+            unsafe { ManuallyDrop::drop(&mut self.raw) };
         }
     }
 }
@@ -266,14 +342,14 @@ fn fair_pick<'a>(d: &'a Dict<SmallBytes>, rng: &mut Rng) -> Option<&'a super::di
 
 impl Clone for Hash {
     fn clone(&self) -> Self {
-        match &self.repr {
-            Repr::Packed(p) => Hash { repr: Repr::Packed(p.clone()) },
+        match self.repr() {
+            Repr::Packed(p) => Hash { raw: ManuallyDrop::new(p.clone()) },
             Repr::Table(d) => {
                 let mut t = Dict::new();
                 for e in d.iter() {
                     t.insert_new(e.key.clone(), e.value.clone());
                 }
-                Hash { repr: Repr::Table(Box::new(t)) }
+                Hash::from_table(t)
             }
         }
     }
@@ -304,26 +380,27 @@ impl std::fmt::Debug for Hash {
 // ---------------------------------------------------------------------------
 // Packed encoding.
 
-/// One exact-size block: a 2-byte little-endian pair count ([`COUNT_BY_SCAN`]
-/// past 65534), then entries `varint(field len) field varint(value len) value`
-/// in insertion order. An empty hash has an empty block (no allocation).
+/// One exact-size block: its length (4 bytes, little-endian), the pair count
+/// (2 bytes; [`COUNT_BY_SCAN`] past 65534), then entries
+/// `varint(field len) field varint(value len) value` in insertion order.
+/// `Packed` is a single pointer to it, so `Hash` is 8 bytes and lives inside
+/// the keyspace entry's `Value`: a small hash is the entry plus this block.
+/// An empty hash points at a shared static header (no allocation).
 ///
-/// Exact-size, not a `Vec` with spare capacity, so that `Hash` is 16 bytes
-/// and its box falls in the allocator's 16-byte class: a small hash is the
-/// keyspace entry, that box, and this block. Each change reallocates the
+/// Exact-size, not a `Vec` with spare capacity: each change reallocates the
 /// block, which the allocator does in place while the size stays within its
 /// size class (as Redis's listpack does with `lpInsert`).
-#[derive(Default, Clone)]
+#[repr(transparent)]
 struct Packed {
-    buf: Box<[u8]>,
+    ptr: NonNull<u8>,
 }
 
-const _: () = assert!(std::mem::size_of::<Hash>() == 16);
-
-/// Bytes before the first entry.
-const HEADER: usize = 2;
+/// Bytes before the first entry: block length, then pair count.
+const HEADER: usize = 6;
 /// The count stored when the real one does not fit: count by walking.
 const COUNT_BY_SCAN: u16 = u16::MAX;
+/// The block of every empty packed hash (never written, never freed).
+static EMPTY_BLOCK: [u8; HEADER] = [HEADER as u8, 0, 0, 0, 0, 0];
 
 /// Appends `n` as a LEB128 varint.
 fn put_varint(out: &mut Vec<u8>, mut n: usize) {
@@ -365,60 +442,99 @@ struct Span {
 }
 
 impl Packed {
+    fn empty() -> Packed {
+        Packed { ptr: NonNull::from(&EMPTY_BLOCK).cast::<u8>() }
+    }
+
+    fn is_shared_empty(&self) -> bool {
+        std::ptr::eq(self.ptr.as_ptr().cast_const(), EMPTY_BLOCK.as_ptr())
+    }
+
+    /// The block's first four bytes: its length (or a table's mark).
+    #[inline]
+    fn mark(&self) -> u32 {
+        // SAFETY: every block, packed or table, starts with 4 readable bytes.
+        u32::from_le_bytes(unsafe { self.ptr.as_ptr().cast::<[u8; 4]>().read_unaligned() })
+    }
+
+    /// The whole block, header included.
+    #[inline]
+    fn buf(&self) -> &[u8] {
+        // SAFETY: a packed block is `mark()` bytes long (see `edit`).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.mark() as usize) }
+    }
+
     /// Number of pairs.
     fn len(&self) -> usize {
-        match self.buf.get(..HEADER) {
-            None => 0,
-            Some(h) => match u16::from_le_bytes([h[0], h[1]]) {
-                COUNT_BY_SCAN => self.iter().count(),
-                n => n as usize,
-            },
+        let b = self.buf();
+        match u16::from_le_bytes([b[4], b[5]]) {
+            COUNT_BY_SCAN => self.iter().count(),
+            n => n as usize,
         }
     }
 
-    /// Bytes of the block (for the size limit).
+    /// Bytes of the block (for the size limit); 0 when empty.
     fn bytes(&self) -> usize {
-        self.buf.len()
+        if self.is_shared_empty() {
+            0
+        } else {
+            self.buf().len()
+        }
     }
 
-    /// Runs `f` on the block as a `Vec` (no copy), then stores the pair
-    /// count `len + delta` and gives the block back exact-size.
+    /// Takes the block out as a `Vec` (no copy), leaving the empty header.
+    fn take_vec(&mut self) -> Vec<u8> {
+        if self.is_shared_empty() {
+            return EMPTY_BLOCK.to_vec();
+        }
+        let len = self.mark() as usize;
+        let ptr = std::mem::replace(&mut self.ptr, Packed::empty().ptr);
+        // SAFETY: a block that is not the shared one came from
+        // `Box::<[u8]>::into_raw` in `edit`, `len` bytes long; it is rebuilt
+        // once, and `self` no longer points at it.
+        unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr.as_ptr(), len)) }.into_vec()
+    }
+
+    /// Runs `f` on the block as a `Vec` (no copy), then stores the length and
+    /// the pair count `len + delta` and gives the block back exact-size.
     fn edit<R>(&mut self, delta: isize, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
         let count = self.len().saturating_add_signed(delta);
-        let mut v = std::mem::take(&mut self.buf).into_vec();
-        if v.is_empty() {
-            v.reserve_exact(HEADER);
-            v.extend_from_slice(&[0, 0]);
-        }
+        let mut v = self.take_vec();
         let r = f(&mut v);
-        let stored = if count >= COUNT_BY_SCAN as usize { COUNT_BY_SCAN } else { count as u16 };
-        v[..HEADER].copy_from_slice(&stored.to_le_bytes());
         if count == 0 {
-            v = Vec::new();
+            return r;
         }
-        self.buf = v.into_boxed_slice();
+        // `Hash::fit_items` converts long before a block nears 4 GiB.
+        let len = u32::try_from(v.len()).ok().filter(|&l| l != TABLE_MARK).expect("packed hash block size");
+        let stored = if count >= COUNT_BY_SCAN as usize { COUNT_BY_SCAN } else { count as u16 };
+        v[..4].copy_from_slice(&len.to_le_bytes());
+        v[4..HEADER].copy_from_slice(&stored.to_le_bytes());
+        let raw = Box::into_raw(v.into_boxed_slice()).cast::<u8>();
+        // SAFETY: `Box::into_raw` never returns null.
+        self.ptr = unsafe { NonNull::new_unchecked(raw) };
         r
     }
 
     /// Decodes the entry starting at `off`: (field range, span).
     #[inline]
     fn span(&self, off: usize) -> (std::ops::Range<usize>, Span) {
-        let (flen, a) = get_varint(&self.buf, off);
+        let (flen, a) = get_varint(self.buf(), off);
         let fstart = off + a;
-        let (vlen, b) = get_varint(&self.buf, fstart + flen);
+        let (vlen, b) = get_varint(self.buf(), fstart + flen);
         let value = fstart + flen + b;
         (fstart..fstart + flen, Span { start: off, value, value_len: vlen, end: value + vlen })
     }
 
     fn value_at(&self, s: Span) -> &[u8] {
-        &self.buf[s.value..s.value + s.value_len]
+        &self.buf()[s.value..s.value + s.value_len]
     }
 
     fn find(&self, field: &[u8]) -> Option<(usize, Span)> {
+        let buf = self.buf();
         let mut off = HEADER;
-        while off < self.buf.len() {
+        while off < buf.len() {
             let (f, s) = self.span(off);
-            if &self.buf[f] == field {
+            if &buf[f] == field {
                 return Some((off, s));
             }
             off = s.end;
@@ -470,6 +586,24 @@ impl Packed {
     }
 }
 
+impl Drop for Packed {
+    fn drop(&mut self) {
+        drop(self.take_vec());
+    }
+}
+
+impl Clone for Packed {
+    fn clone(&self) -> Self {
+        if self.is_shared_empty() {
+            return Packed::empty();
+        }
+        let raw = Box::into_raw(Box::<[u8]>::from(self.buf())).cast::<u8>();
+        // SAFETY: `Box::into_raw` never returns null; the copy keeps the
+        // length header, so it is a block like the original.
+        Packed { ptr: unsafe { NonNull::new_unchecked(raw) } }
+    }
+}
+
 fn varint_len(mut n: usize) -> usize {
     let mut l = 1;
     while n >= 0x80 {
@@ -488,12 +622,13 @@ impl<'a> Iterator for PackedIter<'a> {
     type Item = (&'a [u8], &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.off >= self.p.buf.len() {
+        let buf = self.p.buf();
+        if self.off >= buf.len() {
             return None;
         }
         let (f, s) = self.p.span(self.off);
         self.off = s.end;
-        Some((&self.p.buf[f], &self.p.buf[s.value..s.end]))
+        Some((&buf[f], &buf[s.value..s.end]))
     }
 }
 
@@ -505,20 +640,27 @@ mod tests {
 
     #[test]
     fn packed_block_is_exact_and_counts_past_its_header() {
-        let mut p = Packed::default();
+        // Writes the stored pair count in place.
+        fn store_count(p: &mut Packed, n: u16) {
+            // SAFETY: a non-empty block has its count at bytes 4..6.
+            unsafe { p.ptr.as_ptr().add(4).cast::<[u8; 2]>().write_unaligned(n.to_le_bytes()) }
+        }
+        let mut p = Packed::empty();
         assert_eq!((p.len(), p.bytes()), (0, 0));
         assert!(p.set(b"f1", b"v1") && p.set(b"f2", b"v2") && p.set(b"f3", b""));
         assert!(!p.set(b"f2", b"longer value"));
         assert_eq!(p.len(), 3);
         assert_eq!(p.bytes(), HEADER + 6 + 16 + 4);
         // A count too big for the header is found by walking the entries.
-        p.buf[..HEADER].copy_from_slice(&COUNT_BY_SCAN.to_le_bytes());
+        store_count(&mut p, COUNT_BY_SCAN);
         assert_eq!(p.len(), 3);
-        p.buf[..HEADER].copy_from_slice(&3u16.to_le_bytes());
+        assert_eq!(p.clone().iter().count(), 3);
+        store_count(&mut p, 3);
         assert!(p.remove(b"f1") && p.remove(b"f2") && !p.remove(b"f2"));
         assert_eq!(p.iter().collect::<Vec<_>>(), vec![(&b"f3"[..], &b""[..])]);
         assert!(p.remove(b"f3"));
         assert_eq!((p.len(), p.bytes()), (0, 0));
+        assert!(p.is_shared_empty());
     }
 
     #[test]

@@ -123,13 +123,14 @@ fn int_len(n: i64) -> usize {
     len
 }
 
-/// A typed value. New data types add a variant here. Aggregates are boxed so a
-/// `Value` stays small (most keys are strings).
+/// A typed value. New data types add a variant here. Aggregates are boxed, or
+/// are a single pointer themselves (`Hash`), so a `Value` stays 16 bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(Str),
     List(Box<super::list::List>),
-    Hash(Box<super::hash::Hash>),
+    /// Not boxed: a `Hash` is a single pointer.
+    Hash(super::hash::Hash),
     Set(Box<super::set::Set>),
     ZSet(Box<super::zset::ZSet>),
 }
