@@ -357,32 +357,62 @@ impl std::fmt::Debug for ZSet {
 // ---------------------------------------------------------------------------
 // Packed encoding.
 
-/// Ordered entries `varint(member len) member score(8 bytes LE)` in one buffer.
+/// Ordered entries in one buffer: `varint(member len << 1 | int) member
+/// score`, where the score is a zigzag varint when `int` is set (an integral
+/// score within +-2^53, 1 to 8 bytes: ranks, counters, timestamps), and
+/// otherwise its 8 bytes of IEEE 754, little-endian. Redis's listpack stores
+/// integral scores as integers the same way.
 #[derive(Default, Clone)]
 struct Packed {
     buf: Vec<u8>,
     len: usize,
 }
 
+/// Largest magnitude stored as an integer: every integer up to 2^53 is an
+/// exact `f64`, so the round trip is lossless.
+const INT_SCORE_MAX: f64 = (1u64 << 53) as f64;
+
+/// Reads a varint at `p`: (value, offset after it).
+#[inline]
+fn read_varint(buf: &[u8], mut p: usize) -> (u64, usize) {
+    let mut v = 0u64;
+    let mut shift = 0;
+    loop {
+        let b = buf[p];
+        p += 1;
+        v |= ((b & 0x7f) as u64) << shift;
+        if b & 0x80 == 0 {
+            return (v, p);
+        }
+        shift += 7;
+    }
+}
+
+fn write_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
 impl Packed {
     /// The entry at byte offset `off`: (member, score, offset of the next entry).
+    #[inline]
     fn entry(&self, off: usize) -> (&[u8], f64, usize) {
-        let mut len = 0usize;
-        let mut shift = 0;
-        let mut p = off;
-        loop {
-            let b = self.buf[p];
-            p += 1;
-            len |= ((b & 0x7f) as usize) << shift;
-            if b & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-        }
+        let (head, p) = read_varint(&self.buf, off);
+        let len = (head >> 1) as usize;
         let member = &self.buf[p..p + len];
-        let mut sb = [0u8; 8];
-        sb.copy_from_slice(&self.buf[p + len..p + len + 8]);
-        (member, f64::from_le_bytes(sb), p + len + 8)
+        let p = p + len;
+        if head & 1 == 1 {
+            let (z, next) = read_varint(&self.buf, p);
+            let n = ((z >> 1) as i64) ^ -((z & 1) as i64);
+            (member, n as f64, next)
+        } else {
+            let mut sb = [0u8; 8];
+            sb.copy_from_slice(&self.buf[p..p + 8]);
+            (member, f64::from_le_bytes(sb), p + 8)
+        }
     }
 
     fn iter(&self) -> PackedIter<'_> {
@@ -403,21 +433,18 @@ impl Packed {
     }
 
     fn encode(member: &[u8], score: f64) -> Vec<u8> {
-        // Redis's listpack stores integral scores as integers, so -0 reads back as 0.
-        let score = if score == 0.0 { 0.0 } else { score };
         let mut e = Vec::with_capacity(member.len() + 13);
-        let mut n = member.len();
-        loop {
-            let b = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                e.push(b);
-                break;
-            }
-            e.push(b | 0x80);
-        }
+        // -0 is integral and is stored as 0, so it reads back as 0 (as from
+        // Redis's listpack).
+        let int = score.fract() == 0.0 && score.abs() <= INT_SCORE_MAX;
+        write_varint(&mut e, (member.len() as u64) << 1 | int as u64);
         e.extend_from_slice(member);
-        e.extend_from_slice(&score.to_le_bytes());
+        if int {
+            let n = score as i64;
+            write_varint(&mut e, ((n << 1) ^ (n >> 63)) as u64);
+        } else {
+            e.extend_from_slice(&score.to_le_bytes());
+        }
         e
     }
 
@@ -1273,6 +1300,45 @@ mod tests {
 
     const BIG: Limits = Limits { max_entries: 0, max_value: 0 };
     const SMALL: Limits = Limits { max_entries: 1000, max_value: 1000 };
+
+    #[test]
+    fn packed_scores_round_trip_in_both_encodings() {
+        let two53 = (1u64 << 53) as f64;
+        let scores = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            63.0,
+            64.0,
+            -65.0,
+            1_700_000_000_000.0,
+            two53,
+            -two53,
+            two53 * 4.0,
+            1.5,
+            -0.125,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let mut p = Packed::default();
+        for (i, &sc) in scores.iter().enumerate() {
+            p.insert(format!("m{i}").as_bytes(), sc);
+        }
+        let mut want: Vec<(Vec<u8>, f64)> =
+            scores.iter().enumerate().map(|(i, &sc)| (format!("m{i}").into_bytes(), sc + 0.0)).collect();
+        want.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        let got: Vec<(Vec<u8>, f64)> = p.iter().map(|(m, sc)| (m.to_vec(), sc)).collect();
+        assert_eq!(got.len(), want.len());
+        for ((gm, gs), (wm, ws)) in got.iter().zip(&want) {
+            assert_eq!(gm, wm);
+            assert_eq!(gs.to_bits(), ws.to_bits(), "{wm:?}");
+        }
+        // Integral scores take a byte or two, not eight.
+        assert_eq!(Packed::encode(b"m", 5.0).len(), 1 + 1 + 1);
+        assert_eq!(Packed::encode(b"m", 5.5).len(), 1 + 1 + 8);
+    }
 
     fn check(z: &ZSet, model: &[(Vec<u8>, f64)]) {
         assert_eq!(z.len(), model.len());
