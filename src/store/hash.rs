@@ -11,11 +11,9 @@
 //! cursors that survive resizing, and random sampling. As in Redis, a hash
 //! never converts back on its own.
 
-use std::mem::ManuallyDrop;
-use std::ptr::NonNull;
-
 use super::bytes::SmallBytes;
 use super::dict::Dict;
+use super::thin::{self, Block, Thin, View, ViewMut, HEADER};
 use crate::util::Rng;
 
 /// The thresholds that decide the encoding (`hash-max-listpack-*`).
@@ -34,44 +32,15 @@ const PACKED_MAX_BYTES: usize = 1 << 30;
 const FAIR_SAMPLE: usize = 16;
 
 /// A hash value: one pointer (so it sits inside [`super::Value`] with no box
-/// of its own). It points either at a packed block ([`Packed`]) or at a
-/// [`TableBlock`]; the first four bytes tell which (a packed block starts
-/// with its length, which is never [`TABLE_MARK`]).
-#[repr(transparent)]
+/// of its own), to the packed block or to the hashtable (see [`Thin`]).
 pub struct Hash {
-    /// The packed block, or (when the mark says so) a `Box<TableBlock>`
-    /// taken apart: dropped by hand in `Drop for Hash`.
-    raw: ManuallyDrop<Packed>,
+    thin: Thin<Packed, Dict<SmallBytes>>,
 }
 
 const _: () = assert!(std::mem::size_of::<Hash>() == 8);
 
-/// The hashtable encoding, behind the same pointer as a packed block.
-#[repr(C)]
-struct TableBlock {
-    /// Always [`TABLE_MARK`].
-    mark: u32,
-    dict: Dict<SmallBytes>,
-}
-
-/// First four bytes of a [`TableBlock`]; no packed block is that long.
-const TABLE_MARK: u32 = u32::MAX;
-
-/// A borrowed view of a hash's encoding.
-enum Repr<'a> {
-    Packed(&'a Packed),
-    Table(&'a Dict<SmallBytes>),
-}
-
-enum ReprMut<'a> {
-    Packed(&'a mut Packed),
-    Table(&'a mut Dict<SmallBytes>),
-}
-
-// SAFETY: a `Hash` owns its block (packed or table) exclusively, like the
-// `Box` it was made from; shared references only read it.
-unsafe impl Send for Hash {}
-unsafe impl Sync for Hash {}
+type Repr<'a> = View<'a, Packed, Dict<SmallBytes>>;
+type ReprMut<'a> = ViewMut<'a, Packed, Dict<SmallBytes>>;
 
 impl Default for Hash {
     fn default() -> Self {
@@ -82,45 +51,24 @@ impl Default for Hash {
 impl Hash {
     /// An empty hash in the packed encoding (no allocation).
     pub fn new() -> Hash {
-        Hash { raw: ManuallyDrop::new(Packed::empty()) }
-    }
-
-    fn from_table(dict: Dict<SmallBytes>) -> Hash {
-        let block = Box::new(TableBlock { mark: TABLE_MARK, dict });
-        let ptr = NonNull::from(Box::leak(block)).cast::<u8>();
-        Hash { raw: ManuallyDrop::new(Packed { ptr }) }
-    }
-
-    #[inline]
-    fn is_table(&self) -> bool {
-        self.raw.mark() == TABLE_MARK
+        Hash { thin: Thin::packed(Packed { block: Block::empty() }) }
     }
 
     #[inline]
     fn repr(&self) -> Repr<'_> {
-        if self.is_table() {
-            // SAFETY: the mark says `raw.ptr` came from a live `Box<TableBlock>`.
-            Repr::Table(unsafe { &(*self.raw.ptr.as_ptr().cast::<TableBlock>()).dict })
-        } else {
-            Repr::Packed(&self.raw)
-        }
+        self.thin.view()
     }
 
     #[inline]
     fn repr_mut(&mut self) -> ReprMut<'_> {
-        if self.is_table() {
-            // SAFETY: as in `repr`, and `&mut self` makes the access exclusive.
-            ReprMut::Table(unsafe { &mut (*self.raw.ptr.as_ptr().cast::<TableBlock>()).dict })
-        } else {
-            ReprMut::Packed(&mut self.raw)
-        }
+        self.thin.view_mut()
     }
 
     /// Number of fields.
     pub fn len(&self) -> usize {
         match self.repr() {
             Repr::Packed(p) => p.len(),
-            Repr::Table(d) => d.len(),
+            Repr::Big(d) => d.len(),
         }
     }
 
@@ -132,7 +80,7 @@ impl Hash {
     pub fn encoding(&self) -> &'static str {
         match self.repr() {
             Repr::Packed(_) => "listpack",
-            Repr::Table(_) => "hashtable",
+            Repr::Big(_) => "hashtable",
         }
     }
 
@@ -140,7 +88,7 @@ impl Hash {
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match self.repr() {
             Repr::Packed(p) => p.find(field).map(|(_, v)| p.value_at(v)),
-            Repr::Table(d) => d.get(field).map(|v| &v[..]),
+            Repr::Big(d) => d.get(field).map(|v| &v[..]),
         }
     }
 
@@ -171,7 +119,7 @@ impl Hash {
         self.fit_items(&[field, value], lim);
         let added = match self.repr_mut() {
             ReprMut::Packed(p) => p.set(field, value),
-            ReprMut::Table(d) => match d.get_mut(field) {
+            ReprMut::Big(d) => match d.get_mut(field) {
                 Some(v) => {
                     *v = value.into();
                     false
@@ -192,7 +140,7 @@ impl Hash {
     pub fn remove(&mut self, field: &[u8]) -> bool {
         match self.repr_mut() {
             ReprMut::Packed(p) => p.remove(field),
-            ReprMut::Table(d) => {
+            ReprMut::Big(d) => {
                 let removed = d.remove(field).is_some();
                 if removed {
                     // Keep the table reasonably full: SCAN steps and random
@@ -208,7 +156,7 @@ impl Hash {
     pub fn for_each(&self, mut f: impl FnMut(&[u8], &[u8])) {
         match self.repr() {
             Repr::Packed(p) => p.iter().for_each(|(k, v)| f(k, v)),
-            Repr::Table(d) => d.iter().for_each(|e| f(&e.key, &e.value)),
+            Repr::Big(d) => d.iter().for_each(|e| f(&e.key, &e.value)),
         }
     }
 
@@ -217,7 +165,7 @@ impl Hash {
         let mut out = Vec::with_capacity(self.len());
         match self.repr() {
             Repr::Packed(p) => out.extend(p.iter()),
-            Repr::Table(d) => out.extend(d.iter().map(|e| (&e.key[..], &e.value[..]))),
+            Repr::Big(d) => out.extend(d.iter().map(|e| (&e.key[..], &e.value[..]))),
         }
         out
     }
@@ -232,13 +180,13 @@ impl Hash {
                 p.iter().for_each(|(k, v)| f(k, v));
                 0
             }
-            Repr::Table(d) => d.scan(cursor, |e| f(&e.key, &e.value)),
+            Repr::Big(d) => d.scan(cursor, |e| f(&e.key, &e.value)),
         }
     }
 
     /// True if SCAN returns everything in one step (the packed encoding).
     pub fn scans_whole(&self) -> bool {
-        !self.is_table()
+        !self.thin.is_big()
     }
 
     /// A random pair, every pair (nearly) equally likely.
@@ -258,7 +206,7 @@ impl Hash {
                 }
                 p.iter().nth(rng.below(n))
             }
-            Repr::Table(d) => {
+            Repr::Big(d) => {
                 let n = d.len();
                 if n == 0 {
                     return None;
@@ -278,20 +226,7 @@ impl Hash {
             for (k, v) in p.iter() {
                 d.insert_new(k.into(), v.into());
             }
-            *self = Hash::from_table(d);
-        }
-    }
-}
-
-impl Drop for Hash {
-    fn drop(&mut self) {
-        if self.is_table() {
-            // SAFETY: the mark says `raw.ptr` came from `Box::leak` of a
-            // `Box<TableBlock>` in `from_table`; it is rebuilt once, here.
-            drop(unsafe { Box::from_raw(self.raw.ptr.as_ptr().cast::<TableBlock>()) });
-        } else {
-            // SAFETY: `raw` is a packed block and is not used again.
-            unsafe { ManuallyDrop::drop(&mut self.raw) };
+            self.thin = Thin::big(d);
         }
     }
 }
@@ -343,13 +278,13 @@ fn fair_pick<'a>(d: &'a Dict<SmallBytes>, rng: &mut Rng) -> Option<&'a super::di
 impl Clone for Hash {
     fn clone(&self) -> Self {
         match self.repr() {
-            Repr::Packed(p) => Hash { raw: ManuallyDrop::new(p.clone()) },
-            Repr::Table(d) => {
+            Repr::Packed(p) => Hash { thin: Thin::packed(Packed { block: p.block.clone() }) },
+            Repr::Big(d) => {
                 let mut t = Dict::new();
                 for e in d.iter() {
                     t.insert_new(e.key.clone(), e.value.clone());
                 }
-                Hash::from_table(t)
+                Hash { thin: Thin::big(t) }
             }
         }
     }
@@ -380,27 +315,20 @@ impl std::fmt::Debug for Hash {
 // ---------------------------------------------------------------------------
 // Packed encoding.
 
-/// One exact-size block: its length (4 bytes, little-endian), the pair count
-/// (2 bytes; [`COUNT_BY_SCAN`] past 65534), then entries
+/// A [`Block`] (header: length and pair count) of entries
 /// `varint(field len) field varint(value len) value` in insertion order.
-/// `Packed` is a single pointer to it, so `Hash` is 8 bytes and lives inside
-/// the keyspace entry's `Value`: a small hash is the entry plus this block.
-/// An empty hash points at a shared static header (no allocation).
-///
-/// Exact-size, not a `Vec` with spare capacity: each change reallocates the
-/// block, which the allocator does in place while the size stays within its
-/// size class (as Redis's listpack does with `lpInsert`).
-#[repr(transparent)]
 struct Packed {
-    ptr: NonNull<u8>,
+    block: Block,
 }
 
-/// Bytes before the first entry: block length, then pair count.
-const HEADER: usize = 6;
-/// The count stored when the real one does not fit: count by walking.
-const COUNT_BY_SCAN: u16 = u16::MAX;
-/// The block of every empty packed hash (never written, never freed).
-static EMPTY_BLOCK: [u8; HEADER] = [HEADER as u8, 0, 0, 0, 0, 0];
+impl thin::Packed for Packed {
+    fn block(&self) -> &Block {
+        &self.block
+    }
+    fn from_block(block: Block) -> Self {
+        Packed { block }
+    }
+}
 
 /// Appends `n` as a LEB128 varint.
 fn put_varint(out: &mut Vec<u8>, mut n: usize) {
@@ -442,77 +370,26 @@ struct Span {
 }
 
 impl Packed {
-    fn empty() -> Packed {
-        Packed { ptr: NonNull::from(&EMPTY_BLOCK).cast::<u8>() }
-    }
-
-    fn is_shared_empty(&self) -> bool {
-        std::ptr::eq(self.ptr.as_ptr().cast_const(), EMPTY_BLOCK.as_ptr())
-    }
-
-    /// The block's first four bytes: its length (or a table's mark).
-    #[inline]
-    fn mark(&self) -> u32 {
-        // SAFETY: every block, packed or table, starts with 4 readable bytes.
-        u32::from_le_bytes(unsafe { self.ptr.as_ptr().cast::<[u8; 4]>().read_unaligned() })
-    }
-
-    /// The whole block, header included.
     #[inline]
     fn buf(&self) -> &[u8] {
-        // SAFETY: a packed block is `mark()` bytes long (see `edit`).
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.mark() as usize) }
+        self.block.buf()
     }
 
     /// Number of pairs.
     fn len(&self) -> usize {
-        let b = self.buf();
-        match u16::from_le_bytes([b[4], b[5]]) {
-            COUNT_BY_SCAN => self.iter().count(),
-            n => n as usize,
-        }
+        self.block.count().unwrap_or_else(|| self.iter().count())
     }
 
-    /// Bytes of the block (for the size limit); 0 when empty.
+    /// Bytes of the block (for the size limit).
     fn bytes(&self) -> usize {
-        if self.is_shared_empty() {
-            0
-        } else {
-            self.buf().len()
-        }
+        self.block.bytes()
     }
 
-    /// Takes the block out as a `Vec` (no copy), leaving the empty header.
-    fn take_vec(&mut self) -> Vec<u8> {
-        if self.is_shared_empty() {
-            return EMPTY_BLOCK.to_vec();
-        }
-        let len = self.mark() as usize;
-        let ptr = std::mem::replace(&mut self.ptr, Packed::empty().ptr);
-        // SAFETY: a block that is not the shared one came from
-        // `Box::<[u8]>::into_raw` in `edit`, `len` bytes long; it is rebuilt
-        // once, and `self` no longer points at it.
-        unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr.as_ptr(), len)) }.into_vec()
-    }
-
-    /// Runs `f` on the block as a `Vec` (no copy), then stores the length and
-    /// the pair count `len + delta` and gives the block back exact-size.
+    /// Runs `f` on the block (entries from [`HEADER`]); the pair count
+    /// becomes `len + delta`.
     fn edit<R>(&mut self, delta: isize, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
         let count = self.len().saturating_add_signed(delta);
-        let mut v = self.take_vec();
-        let r = f(&mut v);
-        if count == 0 {
-            return r;
-        }
-        // `Hash::fit_items` converts long before a block nears 4 GiB.
-        let len = u32::try_from(v.len()).ok().filter(|&l| l != TABLE_MARK).expect("packed hash block size");
-        let stored = if count >= COUNT_BY_SCAN as usize { COUNT_BY_SCAN } else { count as u16 };
-        v[..4].copy_from_slice(&len.to_le_bytes());
-        v[4..HEADER].copy_from_slice(&stored.to_le_bytes());
-        let raw = Box::into_raw(v.into_boxed_slice()).cast::<u8>();
-        // SAFETY: `Box::into_raw` never returns null.
-        self.ptr = unsafe { NonNull::new_unchecked(raw) };
-        r
+        self.block.edit(count, f)
     }
 
     /// Decodes the entry starting at `off`: (field range, span).
@@ -586,24 +463,6 @@ impl Packed {
     }
 }
 
-impl Drop for Packed {
-    fn drop(&mut self) {
-        drop(self.take_vec());
-    }
-}
-
-impl Clone for Packed {
-    fn clone(&self) -> Self {
-        if self.is_shared_empty() {
-            return Packed::empty();
-        }
-        let raw = Box::into_raw(Box::<[u8]>::from(self.buf())).cast::<u8>();
-        // SAFETY: `Box::into_raw` never returns null; the copy keeps the
-        // length header, so it is a block like the original.
-        Packed { ptr: unsafe { NonNull::new_unchecked(raw) } }
-    }
-}
-
 fn varint_len(mut n: usize) -> usize {
     let mut l = 1;
     while n >= 0x80 {
@@ -635,32 +494,27 @@ impl<'a> Iterator for PackedIter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::thin::COUNT_BY_SCAN;
 
     const LIM: Limits = Limits { max_entries: 4, max_value: 8 };
 
     #[test]
     fn packed_block_is_exact_and_counts_past_its_header() {
-        // Writes the stored pair count in place.
-        fn store_count(p: &mut Packed, n: u16) {
-            // SAFETY: a non-empty block has its count at bytes 4..6.
-            unsafe { p.ptr.as_ptr().add(4).cast::<[u8; 2]>().write_unaligned(n.to_le_bytes()) }
-        }
-        let mut p = Packed::empty();
+        let mut p = Packed { block: Block::empty() };
         assert_eq!((p.len(), p.bytes()), (0, 0));
         assert!(p.set(b"f1", b"v1") && p.set(b"f2", b"v2") && p.set(b"f3", b""));
         assert!(!p.set(b"f2", b"longer value"));
         assert_eq!(p.len(), 3);
         assert_eq!(p.bytes(), HEADER + 6 + 16 + 4);
         // A count too big for the header is found by walking the entries.
-        store_count(&mut p, COUNT_BY_SCAN);
+        p.block.store_count(COUNT_BY_SCAN);
         assert_eq!(p.len(), 3);
-        assert_eq!(p.clone().iter().count(), 3);
-        store_count(&mut p, 3);
+        assert_eq!(Packed { block: p.block.clone() }.iter().count(), 3);
+        p.block.store_count(3);
         assert!(p.remove(b"f1") && p.remove(b"f2") && !p.remove(b"f2"));
         assert_eq!(p.iter().collect::<Vec<_>>(), vec![(&b"f3"[..], &b""[..])]);
         assert!(p.remove(b"f3"));
         assert_eq!((p.len(), p.bytes()), (0, 0));
-        assert!(p.is_shared_empty());
     }
 
     #[test]

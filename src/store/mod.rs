@@ -15,6 +15,7 @@ pub mod lazyfree;
 pub mod list;
 pub mod memory;
 pub mod set;
+pub mod thin;
 pub mod value;
 pub mod watch;
 pub mod zset;
