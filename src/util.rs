@@ -336,45 +336,9 @@ pub fn bytes_to_human(n: u64) -> String {
     format!("{}B", n as u64)
 }
 
-/// Makes room for `extra` more bytes in a packed encoding's buffer, growing it
-/// to the allocator's next size class instead of doubling. Packed values are
-/// many and small: doubling would leave up to half of each one unused, while
-/// jemalloc reallocates within a size class in place, so growing class by
-/// class costs little and wastes at most a quarter of the last step.
-pub fn reserve_packed(buf: &mut Vec<u8>, extra: usize) {
-    let need = buf.len().saturating_add(extra);
-    if need <= buf.capacity() {
-        return;
-    }
-    buf.reserve_exact(size_class(need) - buf.len());
-}
-
-/// The smallest of jemalloc's size classes holding `n` bytes: multiples of 16
-/// up to 128, then four classes per doubling.
-pub fn size_class(n: usize) -> usize {
-    if n <= 128 {
-        return n.div_ceil(16).max(1) * 16;
-    }
-    let base = 1usize << (usize::BITS - 1 - (n - 1).leading_zeros());
-    let step = base / 4;
-    n.div_ceil(step).saturating_mul(step)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn size_classes() {
-        assert_eq!(size_class(1), 16);
-        assert_eq!(size_class(250), 256);
-        assert_eq!(size_class(257), 320);
-        assert_eq!(size_class(1000), 1024);
-        assert_eq!(size_class(1025), 1280);
-        let mut v = Vec::new();
-        reserve_packed(&mut v, 250);
-        assert_eq!(v.capacity(), 256);
-    }
 
     #[test]
     fn strict_ints() {

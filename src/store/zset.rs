@@ -17,6 +17,7 @@
 //! removed by rank. The commands never need to know the encoding.
 
 use super::dict::Dict;
+use super::thin::{self, Block, Thin, View, ViewMut, HEADER};
 use crate::util::Rng;
 
 /// The thresholds that decide the encoding (`zset-max-listpack-*`).
@@ -27,14 +28,16 @@ pub struct Limits {
 }
 
 /// A sorted set value.
+/// One pointer (so it sits inside [`super::Value`] with no box of its own),
+/// to the packed block or to the skiplist (see [`Thin`]).
 pub struct ZSet {
-    repr: Repr,
+    thin: Thin<Packed, SkipSet>,
 }
 
-enum Repr {
-    Packed(Packed),
-    Skip(Box<SkipSet>),
-}
+const _: () = assert!(std::mem::size_of::<ZSet>() == 8);
+
+type Repr<'a> = View<'a, Packed, SkipSet>;
+type ReprMut<'a> = ViewMut<'a, Packed, SkipSet>;
 
 /// True if (s1, m1) sorts strictly before (s2, m2).
 #[inline]
@@ -51,14 +54,14 @@ impl Default for ZSet {
 impl ZSet {
     /// An empty set in the packed encoding.
     pub fn new() -> ZSet {
-        ZSet { repr: Repr::Packed(Packed::default()) }
+        ZSet { thin: Thin::packed(Packed::default()) }
     }
 
     /// An empty set in the encoding a set of `len` members, the longest
     /// `max_member` bytes, would need.
     pub fn for_size(len: usize, max_member: usize, lim: Limits) -> ZSet {
         if len > lim.max_entries || max_member > lim.max_value {
-            ZSet { repr: Repr::Skip(Box::default()) }
+            ZSet { thin: Thin::big(SkipSet::default()) }
         } else {
             ZSet::new()
         }
@@ -66,9 +69,9 @@ impl ZSet {
 
     /// Number of elements.
     pub fn len(&self) -> usize {
-        match &self.repr {
-            Repr::Packed(p) => p.len,
-            Repr::Skip(s) => s.len,
+        match self.thin.view() {
+            Repr::Packed(p) => p.len(),
+            Repr::Big(s) => s.len,
         }
     }
 
@@ -78,45 +81,44 @@ impl ZSet {
 
     /// The name OBJECT ENCODING replies with.
     pub fn encoding(&self) -> &'static str {
-        match &self.repr {
+        match self.thin.view() {
             Repr::Packed(_) => "listpack",
-            Repr::Skip(_) => "skiplist",
+            Repr::Big(_) => "skiplist",
         }
     }
 
     /// The score of `member`.
     pub fn score(&self, member: &[u8]) -> Option<f64> {
-        match &self.repr {
+        match self.thin.view() {
             Repr::Packed(p) => p.find(member).map(|(_, s, _)| s),
-            Repr::Skip(s) => s.dict.get(member).copied(),
+            Repr::Big(s) => s.dict.get(member).copied(),
         }
     }
 
     /// Adds a member that is not in the set yet, converting to the skiplist
     /// encoding first if the packed form would exceed `lim`.
     pub fn insert(&mut self, member: &[u8], score: f64, lim: Limits) {
-        if let Repr::Packed(p) = &self.repr {
-            if p.len + 1 > lim.max_entries || member.len() > lim.max_value {
+        if let Repr::Packed(p) = self.thin.view() {
+            if p.len() + 1 > lim.max_entries || member.len() > lim.max_value {
                 self.convert_to_skiplist();
             }
         }
-        match &mut self.repr {
-            Repr::Packed(p) => p.insert(member, score),
-            Repr::Skip(s) => s.insert(member, score),
+        match self.thin.view_mut() {
+            ReprMut::Packed(p) => p.insert(member, score),
+            ReprMut::Big(s) => s.insert(member, score),
         }
     }
 
     /// Changes the score of a member known to be in the set with score `old`.
     pub fn update(&mut self, member: &[u8], old: f64, new: f64) {
-        match &mut self.repr {
-            Repr::Packed(p) => {
+        match self.thin.view_mut() {
+            ReprMut::Packed(p) => {
                 if let Some((off, _, end)) = p.find(member) {
-                    p.buf.drain(off..end);
-                    p.len -= 1;
+                    p.remove_range(off, end, 1);
                     p.insert(member, new);
                 }
             }
-            Repr::Skip(s) => {
+            ReprMut::Big(s) => {
                 if s.update_score(member, old, new) {
                     if let Some(v) = s.dict.get_mut(member) {
                         *v = new;
@@ -128,14 +130,13 @@ impl ZSet {
 
     /// Removes `member`; returns its score if it was there.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        match &mut self.repr {
-            Repr::Packed(p) => {
+        match self.thin.view_mut() {
+            ReprMut::Packed(p) => {
                 let (off, score, end) = p.find(member)?;
-                p.buf.drain(off..end);
-                p.len -= 1;
+                p.remove_range(off, end, 1);
                 Some(score)
             }
-            Repr::Skip(s) => {
+            ReprMut::Big(s) => {
                 let (_, score) = s.dict.remove(member)?;
                 s.list_delete(score, member);
                 Some(score)
@@ -145,9 +146,9 @@ impl ZSet {
 
     /// The 0-based ascending rank of `member`.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
-        match &self.repr {
+        match self.thin.view() {
             Repr::Packed(p) => p.iter().position(|(m, _)| m == member),
-            Repr::Skip(s) => {
+            Repr::Big(s) => {
                 let score = *s.dict.get(member)?;
                 Some(s.rank(score, member))
             }
@@ -157,9 +158,9 @@ impl ZSet {
     /// How many leading elements (in ascending order) satisfy `pred`, which
     /// must be true for a prefix of the order and false afterwards.
     pub fn count_before(&self, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
-        match &self.repr {
+        match self.thin.view() {
             Repr::Packed(p) => p.iter().take_while(|(m, s)| pred(*s, m)).count(),
-            Repr::Skip(s) => s.count_before(pred),
+            Repr::Big(s) => s.count_before(pred),
         }
     }
 
@@ -170,9 +171,9 @@ impl ZSet {
     /// counts the elements from `start` while `pred` holds, a skiplist uses
     /// the descent.
     pub fn range_end(&self, start: usize, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
-        match &self.repr {
+        match self.thin.view() {
             Repr::Packed(p) => start + p.iter().skip(start).take_while(|(m, s)| pred(*s, m)).count(),
-            Repr::Skip(s) => s.count_before(pred).max(start),
+            Repr::Big(s) => s.count_before(pred).max(start),
         }
     }
 
@@ -182,7 +183,7 @@ impl ZSet {
         if start >= self.len() || n == 0 {
             return;
         }
-        match &self.repr {
+        match self.thin.view() {
             Repr::Packed(p) => {
                 if rev {
                     let lo = (start + 1).saturating_sub(n);
@@ -196,7 +197,7 @@ impl ZSet {
                     }
                 }
             }
-            Repr::Skip(s) => {
+            Repr::Big(s) => {
                 let mut x = s.node_at(start);
                 let mut left = n;
                 while x != NIL && left > 0 {
@@ -216,9 +217,9 @@ impl ZSet {
 
     /// The element at ascending rank `rank`.
     pub fn at(&self, rank: usize) -> Option<(&[u8], f64)> {
-        match &self.repr {
+        match self.thin.view() {
             Repr::Packed(p) => p.iter().nth(rank),
-            Repr::Skip(s) => {
+            Repr::Big(s) => {
                 if rank >= s.len {
                     return None;
                 }
@@ -238,13 +239,13 @@ impl ZSet {
         if start >= end {
             return 0;
         }
-        match &mut self.repr {
-            Repr::Packed(p) => {
-                let mut from = p.buf.len();
-                let mut to = p.buf.len();
-                let mut off = 0;
+        match self.thin.view_mut() {
+            ReprMut::Packed(p) => {
+                let mut from = p.end();
+                let mut to = p.end();
+                let mut off = HEADER;
                 let mut i = 0;
-                while off < p.buf.len() && i <= end {
+                while off < p.end() && i <= end {
                     if i == start {
                         from = off;
                     }
@@ -255,24 +256,23 @@ impl ZSet {
                     off = p.entry(off).2;
                     i += 1;
                 }
-                p.buf.drain(from..to);
-                p.len -= end - start;
+                p.remove_range(from, to, end - start);
             }
-            Repr::Skip(s) => s.remove_ranks(start, end),
+            ReprMut::Big(s) => s.remove_ranks(start, end),
         }
         end - start
     }
 
     /// One ZSCAN step. A packed set is returned whole (cursor 0 after it).
     pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], f64)) -> u64 {
-        match &self.repr {
+        match self.thin.view() {
             Repr::Packed(p) => {
                 for (m, s) in p.iter() {
                     f(m, s);
                 }
                 0
             }
-            Repr::Skip(s) => s.dict.scan(cursor, |e| f(&e.key, e.value)),
+            Repr::Big(s) => s.dict.scan(cursor, |e| f(&e.key, e.value)),
         }
     }
 
@@ -284,7 +284,7 @@ impl ZSet {
     /// Converts a skiplist set back to the packed form if it fits `lim` (for
     /// results built by the STORE commands, as Redis does).
     pub fn fit(&mut self, lim: Limits) {
-        if let Repr::Skip(s) = &self.repr {
+        if let Repr::Big(s) = self.thin.view() {
             if s.len > lim.max_entries {
                 return;
             }
@@ -299,31 +299,31 @@ impl ZSet {
                 }
             });
             if fits {
-                self.repr = Repr::Packed(p);
+                self.thin = Thin::packed(p);
             }
         }
     }
 
     /// Converts a packed set to the skiplist encoding (SORT does, as Redis).
     pub fn convert_to_skiplist(&mut self) {
-        if let Repr::Packed(p) = &self.repr {
+        if let Repr::Packed(p) = self.thin.view() {
             let mut s = SkipSet::default();
             for (m, score) in p.iter() {
                 s.insert(m, score);
             }
-            self.repr = Repr::Skip(Box::new(s));
+            self.thin = Thin::big(s);
         }
     }
 }
 
 impl Clone for ZSet {
     fn clone(&self) -> Self {
-        match &self.repr {
-            Repr::Packed(p) => ZSet { repr: Repr::Packed(p.clone()) },
-            Repr::Skip(_) => {
+        match self.thin.view() {
+            Repr::Packed(p) => ZSet { thin: Thin::packed(p.clone()) },
+            Repr::Big(_) => {
                 let mut s = SkipSet::default();
                 self.for_each(|m, score| s.insert(m, score));
-                ZSet { repr: Repr::Skip(Box::new(s)) }
+                ZSet { thin: Thin::big(s) }
             }
         }
     }
@@ -362,10 +362,27 @@ impl std::fmt::Debug for ZSet {
 /// score within +-2^53, 1 to 8 bytes: ranks, counters, timestamps), and
 /// otherwise its 8 bytes of IEEE 754, little-endian. Redis's listpack stores
 /// integral scores as integers the same way.
-#[derive(Default, Clone)]
+///
+/// The entries live in a [`Block`] (header: length and element count), so a
+/// small sorted set is one exact-size allocation.
+#[derive(Clone)]
 struct Packed {
-    buf: Vec<u8>,
-    len: usize,
+    block: Block,
+}
+
+impl Default for Packed {
+    fn default() -> Self {
+        Packed { block: Block::empty() }
+    }
+}
+
+impl thin::Packed for Packed {
+    fn block(&self) -> &Block {
+        &self.block
+    }
+    fn from_block(block: Block) -> Self {
+        Packed { block }
+    }
 }
 
 /// Largest magnitude stored as an integer: every integer up to 2^53 is an
@@ -400,29 +417,49 @@ impl Packed {
     /// The entry at byte offset `off`: (member, score, offset of the next entry).
     #[inline]
     fn entry(&self, off: usize) -> (&[u8], f64, usize) {
-        let (head, p) = read_varint(&self.buf, off);
+        let buf = self.block.buf();
+        let (head, p) = read_varint(buf, off);
         let len = (head >> 1) as usize;
-        let member = &self.buf[p..p + len];
+        let member = &buf[p..p + len];
         let p = p + len;
         if head & 1 == 1 {
-            let (z, next) = read_varint(&self.buf, p);
+            let (z, next) = read_varint(buf, p);
             let n = ((z >> 1) as i64) ^ -((z & 1) as i64);
             (member, n as f64, next)
         } else {
             let mut sb = [0u8; 8];
-            sb.copy_from_slice(&self.buf[p..p + 8]);
+            sb.copy_from_slice(&buf[p..p + 8]);
             (member, f64::from_le_bytes(sb), p + 8)
         }
     }
 
+    /// Number of elements.
+    fn len(&self) -> usize {
+        self.block.count().unwrap_or_else(|| self.iter().count())
+    }
+
+    /// Offset one past the last entry.
+    #[inline]
+    fn end(&self) -> usize {
+        self.block.buf().len()
+    }
+
+    /// Removes the entries in `from..to` (byte offsets), `n` of them.
+    fn remove_range(&mut self, from: usize, to: usize, n: usize) {
+        let count = self.len() - n;
+        self.block.edit(count, |v| {
+            v.drain(from..to);
+        });
+    }
+
     fn iter(&self) -> PackedIter<'_> {
-        PackedIter { p: self, off: 0 }
+        PackedIter { p: self, off: HEADER }
     }
 
     /// (offset, score, end offset) of `member`.
     fn find(&self, member: &[u8]) -> Option<(usize, f64, usize)> {
-        let mut off = 0;
-        while off < self.buf.len() {
+        let mut off = HEADER;
+        while off < self.end() {
             let (m, s, next) = self.entry(off);
             if m == member {
                 return Some((off, s, next));
@@ -449,8 +486,8 @@ impl Packed {
     }
 
     fn insert(&mut self, member: &[u8], score: f64) {
-        let mut off = 0;
-        while off < self.buf.len() {
+        let mut off = HEADER;
+        while off < self.end() {
             let (m, s, next) = self.entry(off);
             if before(score, member, s, m) {
                 break;
@@ -458,17 +495,21 @@ impl Packed {
             off = next;
         }
         let e = Packed::encode(member, score);
-        crate::util::reserve_packed(&mut self.buf, e.len());
-        self.buf.splice(off..off, e);
-        self.len += 1;
+        let count = self.len() + 1;
+        self.block.edit(count, |v| {
+            v.reserve_exact(e.len());
+            v.splice(off..off, e);
+        });
     }
 
     /// Appends an element known to sort after every present one.
     fn push_back(&mut self, member: &[u8], score: f64) {
         let e = Packed::encode(member, score);
-        crate::util::reserve_packed(&mut self.buf, e.len());
-        self.buf.extend_from_slice(&e);
-        self.len += 1;
+        let count = self.len() + 1;
+        self.block.edit(count, |v| {
+            v.reserve_exact(e.len());
+            v.extend_from_slice(&e);
+        });
     }
 }
 
@@ -481,7 +522,7 @@ impl<'a> Iterator for PackedIter<'a> {
     type Item = (&'a [u8], f64);
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.off >= self.p.buf.len() {
+        if self.off >= self.p.end() {
             return None;
         }
         let (m, s, next) = self.p.entry(self.off);
@@ -1450,8 +1491,8 @@ mod tests {
             v.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap().then(a.0.cmp(&b.0)));
             v
         };
-        let skip = |z: &ZSet| match &z.repr {
-            Repr::Skip(s) => s.check_invariants(),
+        let skip = |z: &ZSet| match z.thin.view() {
+            Repr::Big(s) => s.check_invariants(),
             Repr::Packed(_) => panic!("packed"),
         };
         for round in 0..3 {
@@ -1488,7 +1529,7 @@ mod tests {
             }
             skip(&z);
             if round == 1 {
-                let Repr::Skip(s) = &z.repr else { panic!("packed") };
+                let Repr::Big(s) = z.thin.view() else { panic!("packed") };
                 assert!(s.towers.len() > 1 && s.chunks.len() > 10 && !s.long.is_empty());
             }
             let want = sorted(&model);
