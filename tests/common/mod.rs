@@ -17,8 +17,32 @@ pub struct Server {
     pub dir: std::path::PathBuf,
 }
 
-/// A port that was free a moment ago.
+/// A port that was free a moment ago, below the kernel's ephemeral range.
+///
+/// A port the kernel hands out for `bind(0)` is one it also hands out for
+/// outgoing connections: under the load of a whole `cargo test` run (tests
+/// in parallel, thousands of connections in TIME_WAIT) another test's client
+/// socket could take it before the server binds it, and a client port in
+/// TIME_WAIT blocks a listening bind for a minute even with SO_REUSEADDR.
+/// Ports below the ephemeral range are never used for outgoing connections.
 pub fn free_port() -> u16 {
+    use std::hash::{BuildHasher, Hasher};
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|p| p.parse::<u32>().ok()))
+        .unwrap_or(32768);
+    let (from, to) = if low > 12000 { (10000u32, low) } else { (0, 0) };
+    for _ in 0..200 {
+        if to == 0 {
+            break;
+        }
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        let port = (from + (h.finish() % u64::from(to - from)) as u32) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
@@ -27,13 +51,20 @@ impl Server {
     pub fn start_with(args: &[&str]) -> Server {
         let dir = std::env::temp_dir().join(format!("oxidis-test-{}-{}", std::process::id(), free_port()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        for _ in 0..5 {
+        // Beside the data dir, not in it (tests look at what the server writes there).
+        let log = dir.with_extension("log");
+        for _ in 0..10 {
             let port = free_port();
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_oxidis-server"));
             cmd.arg("--port").arg(port.to_string()).arg("--bind").arg("127.0.0.1");
             cmd.arg("--dir").arg(&dir);
             cmd.args(args);
-            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            // The log goes to a file, so a server that does not come up can
+            // say why in the panic message below.
+            match std::fs::File::create(&log).and_then(|f| Ok((f.try_clone()?, f))) {
+                Ok((out, err)) => cmd.stdout(out).stderr(err),
+                Err(_) => cmd.stdout(Stdio::null()).stderr(Stdio::null()),
+            };
             let mut child = cmd.spawn().expect("spawn oxidis-server");
             let deadline = Instant::now() + Duration::from_secs(10);
             while Instant::now() < deadline {
@@ -56,7 +87,10 @@ impl Server {
             let _ = child.kill();
             let _ = child.wait();
         }
-        panic!("oxidis-server did not start");
+        let tail = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = tail.lines().collect();
+        let last = lines[lines.len().saturating_sub(5)..].join("\n");
+        panic!("oxidis-server did not start; the last attempt's log ends with:\n{last}");
     }
 
     pub fn start() -> Server {
@@ -93,6 +127,7 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::remove_file(self.dir.with_extension("log"));
     }
 }
 
