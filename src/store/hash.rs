@@ -14,6 +14,7 @@
 use super::bytes::SmallBytes;
 use super::dict::Dict;
 use super::thin::{self, Block, Thin, View, ViewMut, HEADER};
+use super::varint;
 use crate::util::Rng;
 
 /// The thresholds that decide the encoding (`hash-max-listpack-*`).
@@ -278,7 +279,7 @@ fn fair_pick<'a>(d: &'a Dict<SmallBytes>, rng: &mut Rng) -> Option<&'a super::di
 impl Clone for Hash {
     fn clone(&self) -> Self {
         match self.repr() {
-            Repr::Packed(p) => Hash { thin: Thin::packed(Packed { block: p.block.clone() }) },
+            Repr::Packed(p) => Hash { thin: Thin::packed(p.clone()) },
             Repr::Big(d) => {
                 let mut t = Dict::new();
                 for e in d.iter() {
@@ -317,6 +318,7 @@ impl std::fmt::Debug for Hash {
 
 /// A [`Block`] (header: length and pair count) of entries
 /// `varint(field len) field varint(value len) value` in insertion order.
+#[derive(Clone)]
 struct Packed {
     block: Block,
 }
@@ -328,33 +330,6 @@ impl thin::Packed for Packed {
     fn from_block(block: Block) -> Self {
         Packed { block }
     }
-}
-
-/// Appends `n` as a LEB128 varint.
-fn put_varint(out: &mut Vec<u8>, mut n: usize) {
-    while n >= 0x80 {
-        out.push((n as u8 & 0x7f) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
-/// Reads a varint at `off`: (value, bytes used). The buffer is only ever
-/// written by `put_varint`, so it is well formed.
-#[inline]
-fn get_varint(buf: &[u8], off: usize) -> (usize, usize) {
-    let mut n = 0usize;
-    let mut shift = 0;
-    let mut i = off;
-    while let Some(&b) = buf.get(i) {
-        n |= ((b & 0x7f) as usize) << shift;
-        i += 1;
-        if b & 0x80 == 0 {
-            break;
-        }
-        shift += 7;
-    }
-    (n, i - off)
 }
 
 /// Where one entry lies in the buffer.
@@ -395,10 +370,10 @@ impl Packed {
     /// Decodes the entry starting at `off`: (field range, span).
     #[inline]
     fn span(&self, off: usize) -> (std::ops::Range<usize>, Span) {
-        let (flen, a) = get_varint(self.buf(), off);
-        let fstart = off + a;
-        let (vlen, b) = get_varint(self.buf(), fstart + flen);
-        let value = fstart + flen + b;
+        let (flen, fstart) = varint::read(self.buf(), off);
+        let flen = flen as usize;
+        let (vlen, value) = varint::read(self.buf(), fstart + flen);
+        let vlen = vlen as usize;
         (fstart..fstart + flen, Span { start: off, value, value_len: vlen, end: value + vlen })
     }
 
@@ -427,9 +402,9 @@ impl Packed {
         match self.find(field) {
             Some((_, s)) => {
                 let mut enc = Vec::with_capacity(value.len() + 5);
-                put_varint(&mut enc, value.len());
+                varint::write(&mut enc, value.len() as u64);
                 enc.extend_from_slice(value);
-                let vhead = s.value - varint_len(s.value_len);
+                let vhead = s.value - varint::len(s.value_len as u64);
                 self.edit(0, |buf| {
                     buf.reserve_exact(enc.len().saturating_sub(s.end - vhead));
                     buf.splice(vhead..s.end, enc);
@@ -437,12 +412,13 @@ impl Packed {
                 false
             }
             None => {
-                let extra = field.len() + value.len() + varint_len(field.len()) + varint_len(value.len());
+                let extra =
+                    field.len() + value.len() + varint::len(field.len() as u64) + varint::len(value.len() as u64);
                 self.edit(1, |buf| {
                     buf.reserve_exact(extra);
-                    put_varint(buf, field.len());
+                    varint::write(buf, field.len() as u64);
                     buf.extend_from_slice(field);
-                    put_varint(buf, value.len());
+                    varint::write(buf, value.len() as u64);
                     buf.extend_from_slice(value);
                 });
                 true
@@ -461,15 +437,6 @@ impl Packed {
             None => false,
         }
     }
-}
-
-fn varint_len(mut n: usize) -> usize {
-    let mut l = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        l += 1;
-    }
-    l
 }
 
 struct PackedIter<'a> {
@@ -509,7 +476,7 @@ mod tests {
         // A count too big for the header is found by walking the entries.
         p.block.store_count(COUNT_BY_SCAN);
         assert_eq!(p.len(), 3);
-        assert_eq!(Packed { block: p.block.clone() }.iter().count(), 3);
+        assert_eq!(p.clone().iter().count(), 3);
         p.block.store_count(3);
         assert!(p.remove(b"f1") && p.remove(b"f2") && !p.remove(b"f2"));
         assert_eq!(p.iter().collect::<Vec<_>>(), vec![(&b"f3"[..], &b""[..])]);

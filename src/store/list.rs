@@ -51,13 +51,8 @@ impl Default for Fill {
     }
 }
 
-fn varint_len(mut n: usize) -> usize {
-    let mut l = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        l += 1;
-    }
-    l
+fn varint_len(n: usize) -> usize {
+    super::varint::len(n as u64)
 }
 
 /// Bytes an element of `len` bytes takes in a node.

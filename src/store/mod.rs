@@ -17,6 +17,7 @@ pub mod memory;
 pub mod set;
 pub mod thin;
 pub mod value;
+pub mod varint;
 pub mod watch;
 pub mod zset;
 

@@ -1,9 +1,9 @@
 //! The sorted set value type and its two encodings.
 //!
 //! A sorted set orders its members by (score, member bytes). Small sets are
-//! kept *packed* (OBJECT ENCODING `listpack`): one byte buffer holding
-//! `varint(len) member score_le_f64` entries in order, searched linearly, which
-//! costs about `len + 9` bytes per member. Once a set grows past
+//! kept *packed* (OBJECT ENCODING `listpack`): one exact-size block holding
+//! `varint(len, int flag) member score` entries in order, searched linearly,
+//! which costs `len + 2` to `len + 9` bytes per member (see [`Packed`]). Once a set grows past
 //! `zset-max-listpack-entries` members or receives a member longer than
 //! `zset-max-listpack-value` bytes it is converted to the *skiplist* encoding:
 //! a [`Dict`] from member to score (O(1) ZSCORE, SCAN cursors, random
@@ -18,6 +18,7 @@
 
 use super::dict::Dict;
 use super::thin::{self, Block, Thin, View, ViewMut, HEADER};
+use super::varint;
 use crate::util::Rng;
 
 /// The thresholds that decide the encoding (`zset-max-listpack-*`).
@@ -389,41 +390,17 @@ impl thin::Packed for Packed {
 /// exact `f64`, so the round trip is lossless.
 const INT_SCORE_MAX: f64 = (1u64 << 53) as f64;
 
-/// Reads a varint at `p`: (value, offset after it).
-#[inline]
-fn read_varint(buf: &[u8], mut p: usize) -> (u64, usize) {
-    let mut v = 0u64;
-    let mut shift = 0;
-    loop {
-        let b = buf[p];
-        p += 1;
-        v |= ((b & 0x7f) as u64) << shift;
-        if b & 0x80 == 0 {
-            return (v, p);
-        }
-        shift += 7;
-    }
-}
-
-fn write_varint(out: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        out.push((n as u8 & 0x7f) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
 impl Packed {
     /// The entry at byte offset `off`: (member, score, offset of the next entry).
     #[inline]
     fn entry(&self, off: usize) -> (&[u8], f64, usize) {
         let buf = self.block.buf();
-        let (head, p) = read_varint(buf, off);
+        let (head, p) = varint::read(buf, off);
         let len = (head >> 1) as usize;
         let member = &buf[p..p + len];
         let p = p + len;
         if head & 1 == 1 {
-            let (z, next) = read_varint(buf, p);
+            let (z, next) = varint::read(buf, p);
             let n = ((z >> 1) as i64) ^ -((z & 1) as i64);
             (member, n as f64, next)
         } else {
@@ -474,11 +451,11 @@ impl Packed {
         // -0 is integral and is stored as 0, so it reads back as 0 (as from
         // Redis's listpack).
         let int = score.fract() == 0.0 && score.abs() <= INT_SCORE_MAX;
-        write_varint(&mut e, (member.len() as u64) << 1 | int as u64);
+        varint::write(&mut e, (member.len() as u64) << 1 | int as u64);
         e.extend_from_slice(member);
         if int {
             let n = score as i64;
-            write_varint(&mut e, ((n << 1) ^ (n >> 63)) as u64);
+            varint::write(&mut e, ((n << 1) ^ (n >> 63)) as u64);
         } else {
             e.extend_from_slice(&score.to_le_bytes());
         }
